@@ -1,0 +1,42 @@
+# apikit: every target works from a fresh clone with only Go installed; tools run through `go run` at pinned
+# versions, never from a global install.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+FUZZTIME    ?= 20s
+
+.PHONY: help generate check-generated lint lint-spec test bench fuzz tidy-check
+
+help: ## list targets
+	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "%-16s %s\n",$$1,$$2}' $(MAKEFILE_LIST)
+
+generate: ## regenerate gen/ from openapi/
+	go generate ./...
+
+check-generated: ## fail, naming each file, if gen/ is stale or hand-edited
+	./scripts/check-generated.sh
+
+tidy-check: ## go.mod and go.sum are tidy
+	go mod tidy -diff
+
+lint: ## gofmt, go vet, staticcheck (pinned)
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go run $(STATICCHECK) ./...
+
+lint-spec: ## optional: Redocly lint of the specs (needs npx; skips when absent)
+	@if command -v npx >/dev/null 2>&1; then \
+		npx --yes @redocly/cli@2 lint openapi/doorflow.yaml openapi/sonderplan.yaml; \
+	else echo "lint-spec: npx not found, skipping (install Node.js to run it)"; fi
+
+test: lint check-generated ## everything CI runs: lint, generated code, unit, contract and fuzz-seed tests
+	go test -race ./...
+
+bench: ## benchmarks with allocations
+	go test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## bounded fuzzing of every fuzz target (FUZZTIME each, default 20s)
+	@for pkg in $$(go list ./...); do \
+		for t in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$t"; go test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
+	done
