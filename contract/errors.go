@@ -1,0 +1,394 @@
+package contract
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/apikit/apikit/internal/redact"
+)
+
+type side int
+
+const (
+	requestSide side = iota
+	responseSide
+)
+
+// maxValue is how many bytes of an offending value a violation shows.
+const maxValue = 60
+
+// violations turns kin-openapi's error tree (MultiError → RequestError/ResponseError/SecurityRequirementsError →
+// MultiError → SchemaError/ParseError) into flat violations, one per failing rule.
+func (v *Validator) violations(err error, base Violation, s side) []Violation {
+	var out []Violation
+	var walk func(err error, cur Violation)
+	walk = func(err error, cur Violation) {
+		var (
+			multi  openapi3.MultiError
+			reqErr *openapi3filter.RequestError
+			resErr *openapi3filter.ResponseError
+			secErr *openapi3filter.SecurityRequirementsError
+			schErr *openapi3.SchemaError
+			parErr *openapi3filter.ParseError
+		)
+		switch {
+		case errors.As(err, &multi) && isTop(err, multi):
+			for _, e := range multi {
+				walk(e, cur)
+			}
+		case errors.As(err, &secErr):
+			cur.In, cur.Pointer, cur.Rule = InRequestHeader, "Authorization", "security"
+			cur.Message = "the operation needs a credential and the request sends none (" + securityNames(secErr) + ")"
+			out = append(out, cur)
+		case errors.As(err, &reqErr) && reqErr.Parameter != nil:
+			p := reqErr.Parameter
+			cur.In, cur.Pointer = "request."+p.In, p.Name
+			if p.In == openapi3.ParameterInCookie {
+				cur.In = InRequestHeader
+			}
+			switch {
+			case errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
+				cur.Rule, cur.Message = "required", fmt.Sprintf("required %s parameter %q is missing", p.In, p.Name)
+				out = append(out, cur)
+			case errors.Is(reqErr.Err, openapi3filter.ErrInvalidEmptyValue):
+				cur.Rule, cur.Message = "allowEmptyValue", fmt.Sprintf("%s parameter %q is empty", p.In, p.Name)
+				out = append(out, cur)
+			case reqErr.Err != nil:
+				cur.Message = fmt.Sprintf("%s parameter %q", p.In, p.Name)
+				walk(reqErr.Err, cur)
+			default:
+				cur.Rule, cur.Message = "parameter", fmt.Sprintf("%s parameter %q: %s", p.In, p.Name, reqErr.Reason)
+				out = append(out, cur)
+			}
+		case errors.As(err, &reqErr):
+			cur.In = InRequestBody
+			if reqErr.Err != nil {
+				walk(reqErr.Err, cur)
+			} else {
+				cur.Rule, cur.Message = "body", reqErr.Reason
+				out = append(out, cur)
+			}
+		case errors.As(err, &resErr):
+			if resErr.Err != nil && !isDecodeFailure(resErr) {
+				cur.In = InResponseBody
+				walk(resErr.Err, cur)
+				return
+			}
+			out = append(out, responseViolation(resErr, cur))
+		case errors.As(err, &schErr):
+			out = append(out, schemaViolation(schErr, cur))
+		case errors.As(err, &parErr):
+			cur.Rule = "type"
+			cur.Message = joinMessage(cur.Message, "cannot be parsed: "+parErr.Reason)
+			if parErr.Value != nil && !redact.IsSecretKey(cur.Pointer) {
+				cur.Value = excerpt(parErr.Value)
+			}
+			out = append(out, cur)
+		default:
+			if cur.In == "" {
+				cur.In = InResponseBody
+				if s == requestSide {
+					cur.In = InRequestPath
+				}
+			}
+			cur.Rule = "invalid"
+			cur.Message = joinMessage(cur.Message, err.Error())
+			out = append(out, cur)
+		}
+	}
+	walk(err, base)
+	return out
+}
+
+// isTop reports whether multi is err itself rather than something wrapped deeper.
+func isTop(err error, multi openapi3.MultiError) bool {
+	m, ok := err.(openapi3.MultiError)
+	return ok && len(m) == len(multi)
+}
+
+func isDecodeFailure(e *openapi3filter.ResponseError) bool {
+	return strings.HasPrefix(e.Reason, "failed to decode response body")
+}
+
+// responseViolation converts a response-level failure that is not a schema failure.
+func responseViolation(e *openapi3filter.ResponseError, cur Violation) Violation {
+	switch {
+	case e.Reason == "status is not supported":
+		cur.In, cur.Rule = InResponseStatus, "status"
+		cur.Message = fmt.Sprintf("status %d is not documented for %s (documented: %s)", cur.Status, cur.OperationID, statusList(e))
+	case strings.Contains(e.Reason, "Content-Type"):
+		cur.In, cur.Pointer, cur.Rule = InResponseHeader, "Content-Type", "content-type"
+		got := e.Input.Header.Get("Content-Type")
+		cur.Message = fmt.Sprintf("content type is not one the spec documents for status %d (%s)", cur.Status, contentTypes(e))
+		if got == "" {
+			cur.Message = fmt.Sprintf("the response has no Content-Type header; the spec documents %s", contentTypes(e))
+		} else {
+			cur.Value = excerpt(got)
+		}
+	case isDecodeFailure(e):
+		cur.In, cur.Rule = InResponseBody, "json"
+		cur.Message = "the body is not valid JSON: " + decodeReason(e.Err)
+	case strings.HasPrefix(e.Reason, "response header"):
+		cur.In, cur.Rule, cur.Message = InResponseHeader, "header", e.Reason
+	default:
+		cur.In, cur.Rule, cur.Message = InResponseBody, "invalid", e.Reason
+	}
+	return cur
+}
+
+func statusList(e *openapi3filter.ResponseError) string {
+	var codes []string
+	for code := range e.Input.RequestValidationInput.Route.Operation.Responses.Map() {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	return strings.Join(codes, ", ")
+}
+
+func contentTypes(e *openapi3filter.ResponseError) string {
+	r := e.Input.RequestValidationInput.Route.Operation.Responses.Status(e.Input.Status)
+	if r == nil || r.Value == nil {
+		return "none"
+	}
+	var cts []string
+	for ct := range r.Value.Content {
+		cts = append(cts, ct)
+	}
+	slices.Sort(cts)
+	return strings.Join(cts, ", ")
+}
+
+// decodeReason explains a JSON decoding failure with its byte offset, without echoing the body.
+func decodeReason(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("%s at byte offset %d", syn.Error(), syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s at byte offset %d", typ.Error(), typ.Offset)
+	case err != nil && strings.Contains(err.Error(), "unexpected EOF"):
+		return "the JSON ends early (truncated)"
+	case err != nil:
+		return err.Error()
+	}
+	return "unknown decoding error"
+}
+
+// schemaViolation converts one schema failure. The pointer goes into the body (or into a parameter's value).
+func schemaViolation(e *openapi3.SchemaError, cur Violation) Violation {
+	ptr := pointer(e.JSONPointer())
+	if cur.In == InResponseBody || cur.In == InRequestBody {
+		cur.Pointer = ptr
+	} else if ptr != "" {
+		cur.Pointer += ptr
+	}
+	cur.Rule = e.SchemaField
+	if e.Schema != nil && e.Schema.Origin != nil && e.Schema.Origin.Key != nil {
+		cur.Line = e.Schema.Origin.Key.Line
+	}
+	subject := cur.Message // "query parameter \"page\"" for parameters, empty for bodies
+	var msg string
+	switch e.SchemaField {
+	case "required":
+		segs := e.JSONPointer()
+		name := ""
+		if len(segs) > 0 {
+			name = segs[len(segs)-1]
+		}
+		msg = fmt.Sprintf("required property %q is missing", name)
+	case "type":
+		msg = fmt.Sprintf("must be %s, not %s", typeName(e.Schema), jsonType(e.Value))
+		cur.Value = excerpt(e.Value)
+	case "enum":
+		msg = "must be one of " + enumList(e.Schema)
+		cur.Value = excerpt(e.Value)
+	case "format":
+		msg = formatMessage(e.Schema.Format)
+		cur.Value = excerpt(e.Value)
+	case "nullable":
+		msg = "must not be null"
+		cur.Value = "null"
+	default:
+		msg = e.Reason
+		if e.Value != nil && !isComposite(e.Value) {
+			cur.Value = excerpt(e.Value)
+		}
+	}
+	if subject != "" {
+		msg = subject + " " + msg
+	}
+	cur.Message = msg
+	if isSecret(e.Schema) || (cur.In == InRequestHeader && redact.IsSecretHeader(cur.Pointer)) || redact.IsSecretKey(lastSegment(cur.Pointer)) {
+		cur.Value = ""
+	}
+	return cur
+}
+
+func joinMessage(subject, msg string) string {
+	if subject == "" {
+		return msg
+	}
+	return subject + " " + msg
+}
+
+func isSecret(s *openapi3.Schema) bool {
+	if s == nil {
+		return false
+	}
+	b, _ := s.Extensions["x-apikit-secret"].(bool)
+	return b
+}
+
+func lastSegment(ptr string) string {
+	if i := strings.LastIndexByte(ptr, '/'); i >= 0 {
+		return ptr[i+1:]
+	}
+	return ptr
+}
+
+// pointer builds an RFC 6901 pointer from unescaped segments.
+func pointer(segs []string) string {
+	if len(segs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, s := range segs {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(s))
+	}
+	return b.String()
+}
+
+func typeName(s *openapi3.Schema) string {
+	if s == nil || s.Type == nil || len(*s.Type) == 0 {
+		return "of another type"
+	}
+	var names []string
+	for _, t := range s.Type.Slice() {
+		switch t {
+		case "integer":
+			names = append(names, "an integer")
+		case "object", "array":
+			names = append(names, "an "+t)
+		default:
+			names = append(names, "a "+t)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case float64:
+		if x == float64(int64(x)) {
+			return "an integer"
+		}
+		return "a number"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func enumList(s *openapi3.Schema) string {
+	var vals []string
+	for _, e := range s.Enum {
+		b, _ := json.Marshal(e)
+		vals = append(vals, string(b))
+	}
+	return strings.Join(vals, ", ")
+}
+
+func formatMessage(format string) string {
+	switch format {
+	case "date-time":
+		return "must be an RFC 3339 date-time with a time zone, such as 2024-01-15T09:00:00.000Z"
+	case "date":
+		return "must be an RFC 3339 date, such as 2024-01-15"
+	case "email":
+		return "must be an email address"
+	case "int32":
+		return "must fit in a 32-bit integer"
+	case "int64":
+		return "must fit in a 64-bit integer"
+	}
+	return fmt.Sprintf("must match the format %q", format)
+}
+
+func isComposite(v any) bool {
+	switch v.(type) {
+	case []any, map[string]any:
+		return true
+	}
+	return false
+}
+
+// excerpt renders an offending value as JSON, truncated to maxValue bytes.
+func excerpt(v any) string {
+	var s string
+	switch x := v.(type) {
+	case []any:
+		s = fmt.Sprintf("[... %d items]", len(x))
+	case map[string]any:
+		s = fmt.Sprintf("{... %d properties}", len(x))
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			s = fmt.Sprint(v)
+		} else {
+			s = string(b)
+		}
+	}
+	if len(s) > maxValue {
+		s = s[:maxValue] + "…"
+	}
+	return s
+}
+
+func securityNames(e *openapi3filter.SecurityRequirementsError) string {
+	var names []string
+	for _, req := range e.SecurityRequirements {
+		for name, scopes := range req {
+			if len(scopes) > 0 {
+				name += " with scope " + strings.Join(scopes, ", ")
+			}
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, "; ")
+}
+
+// sortViolations orders violations by where they are, then pointer, then rule, so output is stable.
+func sortViolations(vs []Violation) {
+	slices.SortStableFunc(vs, func(a, b Violation) int {
+		if c := strings.Compare(a.In, b.In); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Rule, b.Rule)
+	})
+}
+
+// redactedURL prints an exchange's URL without credentials.
+func redactedURL(u *url.URL) string { return redact.URL(u).String() }

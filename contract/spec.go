@@ -1,0 +1,209 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// spec is one vendor's loaded contract.
+type spec struct {
+	vendor string // "doorflow"
+	file   string // "openapi/doorflow.yaml", as messages name it
+	doc    *openapi3.T
+	bases  []*url.URL // servers entries and configured base URLs
+	ops    []*operation
+}
+
+// operation is one method+path of a spec, ready to validate against.
+type operation struct {
+	spec     *spec
+	id       string
+	method   string
+	template string   // "/api/3/group_reservations/{id}"
+	segments []string // template split on "/", "{id}" kept as is
+	literals int      // number of literal segments, for most-specific-first matching
+	line     int      // spec line of the operation
+	route    *routers.Route
+	statuses []string // documented statuses, sorted, for messages
+}
+
+// loadSpecs reads every OpenAPI document at the top of fsys (files ending in .yaml whose name does not end in
+// .codegen.yaml or .overlay.yaml). label prefixes file names in messages ("openapi").
+func loadSpecs(ctx context.Context, fsys fs.FS, label string) ([]*spec, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("listing specs in %s: %w", label, err)
+	}
+	var specs []*spec
+	for _, name := range names {
+		if strings.HasSuffix(name, ".codegen.yaml") || strings.HasSuffix(name, ".overlay.yaml") {
+			continue
+		}
+		s, err := loadSpec(ctx, fsys, label, name)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, s)
+	}
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("no OpenAPI specs (*.yaml) in %s", label)
+	}
+	return specs, nil
+}
+
+func loadSpec(ctx context.Context, fsys fs.FS, label, name string) (*spec, error) {
+	file := path.Join(label, name)
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("reading spec %s: %w", file, err)
+	}
+	loader := openapi3.NewLoader()
+	loader.IncludeOrigin = true
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("loading spec %s: %w", file, err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("spec %s is not valid OpenAPI: %w", file, err)
+	}
+	s := &spec{vendor: strings.TrimSuffix(name, ".yaml"), file: file, doc: doc}
+	for _, srv := range doc.Servers {
+		u, err := url.Parse(srv.URL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("spec %s: server %q is not an absolute URL", file, srv.URL)
+		}
+		s.bases = append(s.bases, u)
+	}
+	for _, p := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(p)
+		for method, op := range item.Operations() {
+			o := &operation{spec: s, id: op.OperationID, method: method, template: p, segments: strings.Split(p, "/")}
+			if o.id == "" {
+				return nil, fmt.Errorf("spec %s: %s %s has no operationId", file, method, p)
+			}
+			for _, seg := range o.segments {
+				if !isParam(seg) {
+					o.literals++
+				}
+			}
+			if op.Origin != nil && op.Origin.Key != nil {
+				o.line = op.Origin.Key.Line
+			}
+			for code := range op.Responses.Map() {
+				o.statuses = append(o.statuses, code)
+			}
+			sort.Strings(o.statuses)
+			o.route = &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op}
+			s.ops = append(s.ops, o)
+		}
+	}
+	// Most specific first: more literal segments win over parameters.
+	slices.SortStableFunc(s.ops, func(a, b *operation) int { return b.literals - a.literals })
+	return s, nil
+}
+
+func isParam(seg string) bool { return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") }
+
+// match reports whether the escaped request path fits the operation's template, and returns the path parameters.
+func (o *operation) match(method string, segs []string) (map[string]string, bool) {
+	if method != o.method || len(segs) != len(o.segments) {
+		return nil, false
+	}
+	var params map[string]string
+	for i, seg := range o.segments {
+		if isParam(seg) {
+			if segs[i] == "" {
+				return nil, false
+			}
+			v, err := url.PathUnescape(segs[i])
+			if err != nil {
+				return nil, false
+			}
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[seg[1:len(seg)-1]] = v
+			continue
+		}
+		if seg != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// router maps a method and URL to an operation of one vendor. It is built once and only read afterwards.
+//
+// kin-openapi's routers match the scheme and host of the spec's servers, so a capture made against a staging
+// host or the mock finds no route; this router maps known hosts (servers and configured base URLs) to their
+// vendor and otherwise routes by path alone, across both vendors (their paths do not overlap).
+type router struct {
+	specs []*spec
+	byID  map[string]*operation
+}
+
+var errNoRoute = errors.New("no route")
+
+func newRouter(specs []*spec) (*router, error) {
+	r := &router{specs: specs, byID: map[string]*operation{}}
+	for _, s := range specs {
+		for _, o := range s.ops {
+			if prev, ok := r.byID[o.id]; ok {
+				return nil, fmt.Errorf("operationId %s is in both %s and %s", o.id, prev.spec.file, s.file)
+			}
+			r.byID[o.id] = o
+		}
+	}
+	return r, nil
+}
+
+// find routes a request. It returns errNoRoute (wrapped with a reason) when no operation matches.
+func (r *router) find(method string, u *url.URL) (*operation, map[string]string, error) {
+	if u == nil {
+		return nil, nil, fmt.Errorf("%w: the exchange has no URL", errNoRoute)
+	}
+	escaped := u.EscapedPath()
+	candidates := r.specs
+	if u.Host != "" {
+		for _, s := range r.specs {
+			for _, b := range s.bases {
+				if strings.EqualFold(b.Host, u.Host) && hasPathPrefix(escaped, b.EscapedPath()) {
+					candidates = []*spec{s}
+					escaped = strings.TrimPrefix(escaped, strings.TrimSuffix(b.EscapedPath(), "/"))
+				}
+			}
+		}
+	}
+	segs := strings.Split(escaped, "/")
+	pathMatched := false
+	for _, s := range candidates {
+		for _, o := range s.ops {
+			if params, ok := o.match(method, segs); ok {
+				return o, params, nil
+			}
+			if _, ok := o.match(o.method, segs); ok {
+				pathMatched = true
+			}
+		}
+	}
+	if pathMatched {
+		return nil, nil, fmt.Errorf("%w: the specs describe %s but not the method %s", errNoRoute, escaped, method)
+	}
+	return nil, nil, fmt.Errorf("%w: no operation in the specs matches %s %s", errNoRoute, method, escaped)
+}
+
+func hasPathPrefix(p, prefix string) bool {
+	prefix = strings.TrimSuffix(prefix, "/")
+	return prefix == "" || p == prefix || strings.HasPrefix(p, prefix+"/")
+}

@@ -1,0 +1,307 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/apikit/apikit/openapi"
+)
+
+// Validator checks exchanges against the vendors' specs. Build it once with [New]; it is safe for concurrent use.
+type Validator struct {
+	router *router
+	strict bool
+	opts   *openapi3filter.Options
+}
+
+// Option configures a [Validator].
+type Option func(*config) error
+
+type config struct {
+	fsys   fs.FS
+	label  string
+	strict bool
+	bases  map[string][]string
+}
+
+// WithSpecDir loads the specs from dir (every *.yaml OpenAPI document in it) instead of the embedded copies.
+func WithSpecDir(dir string) Option {
+	return func(c *config) error {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("spec directory: %w", err)
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("spec directory %s is not a directory", dir)
+		}
+		c.fsys, c.label = os.DirFS(dir), strings.TrimSuffix(dir, "/")
+		return nil
+	}
+}
+
+// WithSpecFS loads the specs from fsys; label names the folder in messages.
+func WithSpecFS(fsys fs.FS, label string) Option {
+	return func(c *config) error {
+		c.fsys, c.label = fsys, label
+		return nil
+	}
+}
+
+// WithBaseURL maps another base URL (a staging host, the mock, a proxy) onto a vendor, so exchanges recorded
+// against it route to that vendor's operations with the base URL's path prefix removed.
+func WithBaseURL(vendor, baseURL string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(baseURL)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("base URL %q for %s is not an absolute URL", baseURL, vendor)
+		}
+		if c.bases == nil {
+			c.bases = map[string][]string{}
+		}
+		c.bases[vendor] = append(c.bases[vendor], baseURL)
+		return nil
+	}
+}
+
+// WithStrict makes undeclared response properties and unmatched routes violations instead of warnings and skips.
+func WithStrict(strict bool) Option {
+	return func(c *config) error {
+		c.strict = strict
+		return nil
+	}
+}
+
+// New loads the specs (the embedded copies unless an option says otherwise) and builds a Validator.
+func New(ctx context.Context, opts ...Option) (*Validator, error) {
+	c := &config{fsys: openapi.FS, label: "openapi"}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	specs, err := loadSpecs(ctx, c.fsys, c.label)
+	if err != nil {
+		return nil, err
+	}
+	for vendor, bases := range c.bases {
+		var found bool
+		for _, s := range specs {
+			if s.vendor != vendor {
+				continue
+			}
+			found = true
+			for _, b := range bases {
+				u, _ := url.Parse(b) // checked in WithBaseURL
+				s.bases = append(s.bases, u)
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("base URL for unknown vendor %q", vendor)
+		}
+	}
+	r, err := newRouter(specs)
+	if err != nil {
+		return nil, err
+	}
+	return &Validator{
+		router: r,
+		strict: c.strict,
+		opts: &openapi3filter.Options{
+			MultiError:            true,
+			IncludeResponseStatus: true,
+			AuthenticationFunc:    credentialPresent,
+			SkipSettingDefaults:   true,
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{
+				openapi3.EnableFormatValidation(),
+				openapi3.DisableSchemaErrorDetails(),
+				openapi3.WithStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail)),
+			},
+		},
+	}, nil
+}
+
+// Operations lists the operationIds the validator knows, with their vendor: "doorflow.listGroupReservations".
+func (v *Validator) Operations() []string {
+	var out []string
+	for _, s := range v.router.specs {
+		for _, o := range s.ops {
+			out = append(out, s.vendor+"."+o.id)
+		}
+	}
+	return out
+}
+
+// HasOperation reports whether operationID is in the specs.
+func (v *Validator) HasOperation(operationID string) bool {
+	_, ok := v.router.byID[operationID]
+	return ok
+}
+
+// Validate checks both sides of an exchange: the request (unless ex.NoRequest) and the response (when
+// ex.Status is set).
+func (v *Validator) Validate(ctx context.Context, ex *Exchange) Result {
+	return v.check(ctx, ex, !ex.NoRequest, ex.Status != 0)
+}
+
+// ValidateRequest checks the request side only, as a transport does before the request leaves.
+func (v *Validator) ValidateRequest(ctx context.Context, ex *Exchange) Result {
+	return v.check(ctx, ex, !ex.NoRequest, false)
+}
+
+// ValidateResponse checks the response side only (the request was checked before it was sent).
+func (v *Validator) ValidateResponse(ctx context.Context, ex *Exchange) Result {
+	return v.check(ctx, ex, false, ex.Status != 0)
+}
+
+func (v *Validator) check(ctx context.Context, ex *Exchange, request, response bool) Result {
+	res := Result{Source: ex.Source, Index: ex.Index, Method: ex.Method, Status: ex.Status, Violations: []Violation{}}
+	if ex.URL != nil {
+		res.URL = redactedURL(ex.URL)
+	}
+	var (
+		op     *operation
+		params map[string]string
+	)
+	if ex.OperationID != "" {
+		op = v.router.byID[ex.OperationID]
+		if op == nil {
+			res.Violations = append(res.Violations, Violation{Source: ex.Source, Index: ex.Index, In: InRequestPath,
+				Rule: "operation", Message: fmt.Sprintf("operation %q is not in the specs", ex.OperationID), Severity: SeverityError})
+			return res
+		}
+		if res.Method == "" {
+			res.Method = op.method
+		}
+	} else {
+		var err error
+		op, params, err = v.router.find(ex.Method, ex.URL)
+		if err != nil {
+			reason := strings.TrimPrefix(err.Error(), errNoRoute.Error()+": ")
+			if !v.strict {
+				res.Skipped, res.SkipReason, res.Valid = true, reason, true
+				return res
+			}
+			res.Violations = append(res.Violations, Violation{Source: ex.Source, Index: ex.Index, Method: ex.Method,
+				In: InRequestPath, Rule: "route", Message: reason + " (strict mode)", Severity: SeverityError})
+			return res
+		}
+	}
+	res.Vendor, res.OperationID, res.Path = op.spec.vendor, op.id, op.template
+	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.id,
+		Method: op.method, Path: op.template, Severity: SeverityError}
+
+	if ex.Method == http.MethodHead {
+		res.Skipped, res.SkipReason, res.Valid = true, "HEAD responses carry no body to validate", true
+		return res
+	}
+
+	req := v.request(ctx, ex, op)
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: op.route, Options: v.opts}
+	if request {
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			res.Violations = append(res.Violations, v.violations(err, base, requestSide)...)
+		}
+	}
+	if response {
+		base.Status = ex.Status
+		switch ex.Status {
+		case http.StatusMovedPermanently, http.StatusNotModified, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+			if len(res.Violations) == 0 {
+				res.Skipped, res.SkipReason = true, fmt.Sprintf("status %d responses are not validated (redirect or not modified)", ex.Status)
+			}
+		default:
+			rin := &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: in,
+				Status:                 ex.Status,
+				Header:                 headerOrEmpty(ex.ResponseHeader),
+				Body:                   io.NopCloser(bytes.NewReader(ex.ResponseBody)),
+				Options:                v.opts,
+			}
+			if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
+				res.Violations = append(res.Violations, v.violations(err, base, responseSide)...)
+			}
+			res.Warnings = v.undeclared(op, ex, base)
+			if v.strict {
+				for _, w := range res.Warnings {
+					w.Severity = SeverityError
+					res.Violations = append(res.Violations, w)
+				}
+				res.Warnings = nil
+			}
+		}
+	}
+	sortViolations(res.Violations)
+	sortViolations(res.Warnings)
+	res.Valid = len(res.Violations) == 0
+	return res
+}
+
+// request builds the *http.Request kin-openapi validates. A bare response body gets a stand-in GET.
+func (v *Validator) request(ctx context.Context, ex *Exchange, op *operation) *http.Request {
+	u := ex.URL
+	if u == nil {
+		u = &url.URL{Path: op.template}
+	}
+	method := ex.Method
+	if method == "" {
+		method = op.method
+	}
+	req := (&http.Request{Method: method, URL: u, Header: headerOrEmpty(ex.RequestHeader), Host: u.Host}).WithContext(ctx)
+	if ex.RequestBody != nil {
+		req.Body = io.NopCloser(bytes.NewReader(ex.RequestBody))
+		req.ContentLength = int64(len(ex.RequestBody))
+	} else {
+		req.Body = http.NoBody
+	}
+	return req
+}
+
+func headerOrEmpty(h http.Header) http.Header {
+	if h == nil {
+		return http.Header{}
+	}
+	return h
+}
+
+// credentialPresent is the AuthenticationFunc: it checks that the credential an operation needs was sent, and
+// never looks at its value (a redacted "Bearer REDACTED" counts). kin-openapi's NoopAuthenticationFunc would
+// pass a request without any credential.
+func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	scheme := in.SecurityScheme
+	if scheme == nil {
+		return nil
+	}
+	h := in.RequestValidationInput.Request.Header
+	switch {
+	case scheme.Type == "oauth2" || scheme.Type == "openIdConnect" || (scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "bearer")):
+		auth := h.Get("Authorization")
+		if len(auth) < len("Bearer x") || !strings.EqualFold(auth[:len("Bearer ")], "Bearer ") {
+			return errMissingBearer
+		}
+	case scheme.Type == "http":
+		if h.Get("Authorization") == "" {
+			return errMissingAuthorization
+		}
+	case scheme.Type == "apiKey":
+		if scheme.In == "header" && h.Get(scheme.Name) == "" {
+			return fmt.Errorf("no %s header", scheme.Name)
+		}
+	}
+	return nil
+}
+
+var (
+	errMissingBearer        = errors.New("no bearer token in the Authorization header")
+	errMissingAuthorization = errors.New("no Authorization header")
+)

@@ -1,0 +1,145 @@
+package contract
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Where a violation sits in an exchange: the values of [Violation.In].
+const (
+	InRequestPath    = "request.path"
+	InRequestQuery   = "request.query"
+	InRequestHeader  = "request.header"
+	InRequestBody    = "request.body"
+	InResponseStatus = "response.status"
+	InResponseHeader = "response.header"
+	InResponseBody   = "response.body"
+)
+
+// Severity says whether a finding fails validation.
+type Severity string
+
+const (
+	// SeverityError fails the exchange.
+	SeverityError Severity = "error"
+	// SeverityWarning is reported but does not fail the exchange (undeclared properties outside strict mode).
+	SeverityWarning Severity = "warning"
+)
+
+// Violation is one way an exchange breaks its OpenAPI contract. Every check returns this type.
+type Violation struct {
+	Source      string   `json:"file,omitempty"`      // where the exchange came from
+	Index       int      `json:"index"`               // entry index in Source; -1 for a single exchange
+	Spec        string   `json:"spec,omitempty"`      // "openapi/doorflow.yaml"
+	Line        int      `json:"line,omitempty"`      // spec line of the failing schema or operation
+	OperationID string   `json:"operation,omitempty"` // "listGroups"
+	Method      string   `json:"method,omitempty"`
+	Path        string   `json:"path,omitempty"`   // path template: "/api/3/group_reservations/{id}"
+	Status      int      `json:"status,omitempty"` // response status; 0 for request-side problems
+	In          string   `json:"in"`               // one of the In* constants
+	Pointer     string   `json:"pointer"`          // RFC 6901 pointer into the body, or the parameter/header name
+	Rule        string   `json:"rule"`             // schema keyword (required, type, enum, format, ...) or check name
+	Message     string   `json:"message"`          // one sentence; never holds the offending value
+	Value       string   `json:"value,omitempty"`  // the offending value, JSON-encoded and truncated; never a secret
+	Severity    Severity `json:"severity"`
+}
+
+// Error formats the violation as the text output prints it:
+// "file#entry operation in pointer: message (got VALUE)".
+func (v *Violation) Error() string {
+	var b strings.Builder
+	b.WriteString(where(v.Source, v.Index))
+	if v.OperationID != "" {
+		b.WriteString(" " + v.OperationID)
+	}
+	b.WriteString(" " + v.In)
+	if v.Pointer != "" {
+		b.WriteString(" " + v.Pointer)
+	}
+	b.WriteString(": " + v.Message)
+	if v.Value != "" {
+		fmt.Fprintf(&b, " (got %s)", v.Value)
+	}
+	return b.String()
+}
+
+// Result is the verdict on one exchange.
+type Result struct {
+	Source      string `json:"file"`
+	Index       int    `json:"index"`
+	Method      string `json:"method"`
+	URL         string `json:"url"` // redacted of credentials in the query
+	Vendor      string `json:"vendor,omitempty"`
+	OperationID string `json:"operation,omitempty"`
+	Path        string `json:"path,omitempty"`
+	Status      int    `json:"status"`
+	Valid       bool   `json:"valid"`
+	Skipped     bool   `json:"skipped"`
+	SkipReason  string `json:"skipReason,omitempty"`
+	// Violations fail the exchange (Severity error); Warnings do not.
+	Violations []Violation `json:"violations"`
+	Warnings   []Violation `json:"warnings,omitempty"`
+}
+
+// Where returns "source#index" for messages.
+func (r *Result) Where() string { return where(r.Source, r.Index) }
+
+// Report is the verdict on many exchanges, in the order they were read.
+type Report struct {
+	Results []Result `json:"exchanges"`
+}
+
+// Summary counts a report's exchanges.
+type Summary struct {
+	Exchanges int `json:"exchanges"`
+	Valid     int `json:"valid"`
+	Invalid   int `json:"invalid"`
+	Skipped   int `json:"skipped"`
+	Warnings  int `json:"warnings"`
+}
+
+// Add appends a result.
+func (r *Report) Add(res Result) { r.Results = append(r.Results, res) }
+
+// Summary counts the results: an exchange is valid, invalid or skipped.
+func (r *Report) Summary() Summary {
+	s := Summary{Exchanges: len(r.Results)}
+	for i := range r.Results {
+		res := &r.Results[i]
+		s.Warnings += len(res.Warnings)
+		switch {
+		case res.Skipped:
+			s.Skipped++
+		case res.Valid:
+			s.Valid++
+		default:
+			s.Invalid++
+		}
+	}
+	return s
+}
+
+// OK reports whether no exchange has a violation.
+func (r *Report) OK() bool { return r.Summary().Invalid == 0 }
+
+// Unwrap returns every violation of the report as errors, so errors.As finds a *Violation.
+func (r *Report) Unwrap() []error {
+	var errs []error
+	for i := range r.Results {
+		for j := range r.Results[i].Violations {
+			errs = append(errs, &r.Results[i].Violations[j])
+		}
+	}
+	return errs
+}
+
+// Error summarises the report; it is meant for a failing test or a log line.
+func (r *Report) Error() string {
+	s := r.Summary()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d exchanges violate the contract", s.Invalid, s.Exchanges)
+	for _, err := range r.Unwrap() {
+		b.WriteString("\n" + err.Error())
+	}
+	return b.String()
+}
