@@ -27,7 +27,9 @@ func mustURL(t testing.TB, s string) *url.URL {
 
 const reservation = `{"id":456,"person_id":12345,"start_time":"2024-01-15T09:00:00.000Z","end_time":"2024-01-15T17:00:00.000Z","state":"active","group_ids":[1,3,5],"created_at":"2024-01-10T12:00:00.000Z","updated_at":"2024-01-10T12:00:00.000Z"}`
 
-func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json; charset=utf-8"}} }
+func jsonHeader() http.Header {
+	return http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+}
 
 func bearer() http.Header { return http.Header{"Authorization": {"Bearer REDACTED"}} }
 
