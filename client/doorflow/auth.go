@@ -70,28 +70,35 @@ func bearer(ts oauth2.TokenSource) func(context.Context) (string, error) {
 }
 
 // tokenError is a failure to get an access token. Its text never holds the token endpoint's body, which
-// oauth2.RetrieveError prints; errors.As still reaches the *oauth2.RetrieveError. A refused refresh (400 or
-// 401 from the token endpoint, such as invalid_grant) matches [ErrUnauthorized]: the user must authorize again.
+// oauth2.RetrieveError prints (it may quote the request); errors.As still reaches the *oauth2.RetrieveError.
+// A refused refresh (400 or 401 from the token endpoint, or invalid_grant with any status) matches
+// [ErrUnauthorized]: the user must authorize again.
 type tokenError struct{ err error }
 
 func (e *tokenError) Error() string {
 	var re *oauth2.RetrieveError
-	if errors.As(e.err, &re) && re.Response != nil {
-		s := fmt.Sprintf("the token endpoint answered %d", re.Response.StatusCode)
-		if re.ErrorCode != "" {
-			s += " " + re.ErrorCode
-		}
-		return s
+	if !errors.As(e.err, &re) {
+		return e.err.Error() // oauth2's own messages and transport errors: no body, no token
 	}
-	return e.err.Error()
+	s := "the token endpoint refused"
+	if re.Response != nil {
+		s = fmt.Sprintf("the token endpoint answered %d", re.Response.StatusCode)
+	}
+	if re.ErrorCode != "" {
+		s += " " + re.ErrorCode
+	}
+	return s
 }
 
 func (e *tokenError) Unwrap() error { return e.err }
 
 func (e *tokenError) Is(target error) bool {
 	var re *oauth2.RetrieveError
-	if target != ErrUnauthorized || !errors.As(e.err, &re) || re.Response == nil {
+	if target != ErrUnauthorized || !errors.As(e.err, &re) {
 		return false
 	}
-	return re.Response.StatusCode == http.StatusBadRequest || re.Response.StatusCode == http.StatusUnauthorized
+	if re.ErrorCode == "invalid_grant" {
+		return true
+	}
+	return re.Response != nil && (re.Response.StatusCode == http.StatusBadRequest || re.Response.StatusCode == http.StatusUnauthorized)
 }
