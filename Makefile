@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 FUZZTIME    ?= 20s
 
-.PHONY: help generate check-generated lint lint-spec test bench fuzz tidy-check
+.PHONY: help generate check-generated check-breaking lint lint-spec test bench fuzz tidy-check
 
 help: ## list targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "%-16s %s\n",$$1,$$2}' $(MAKEFILE_LIST)
@@ -14,6 +14,9 @@ generate: ## regenerate gen/ from openapi/
 
 check-generated: ## fail, naming each file, if gen/ is stale or hand-edited
 	./scripts/check-generated.sh
+
+check-breaking: ## fail on a breaking spec change that CHANGELOG.md does not name (base: BASE_REF, else merge base with origin/main, last tag, HEAD~1)
+	BASE_REF="$(BASE_REF)" ./scripts/check-breaking.sh
 
 tidy-check: ## go.mod and go.sum are tidy
 	go mod tidy -diff
