@@ -6,6 +6,8 @@ require (
 	github.com/getkin/kin-openapi v0.152.0
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2
 	github.com/oapi-codegen/runtime v1.8.0
+	go.yaml.in/yaml/v4 v4.0.0-rc.6
+	gopkg.in/dnaeon/go-vcr.v4 v4.0.7
 )
 
 require (

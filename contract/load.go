@@ -82,6 +82,9 @@ func entryError(file string, index int, err error) *LoadError {
 	return &LoadError{File: file, Index: index, Offset: -1, Err: err}
 }
 
+// sniffLimit is how much of a file is read to tell whether it is a recording.
+const sniffLimit = 64 << 10
+
 const utf8BOM = "\xEF\xBB\xBF"
 
 // openError turns an error from os.Open or os.Stat into a short message (the LoadError already names the
