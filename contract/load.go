@@ -1,9 +1,16 @@
 package contract
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"iter"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -147,4 +154,166 @@ func (e *limitError) Is(target error) bool { return target == ErrBodyTooLarge }
 // bodyTooLarge is the error for a body over the limit; what is "request body" or "response body".
 func bodyTooLarge(what string, size, limit int64) error {
 	return &limitError{fmt.Sprintf("%s is %s, over the %s limit (--max-body)", what, formatSize(size), formatSize(limit))}
+}
+
+// Load reads every recording named by paths and yields its exchanges in order, one at a time.
+//
+// A file is read according to its extension: *.har and *.json as HAR ([ReadHAR]), *.yaml and *.yml as go-vcr
+// cassettes ([ReadCassette]); another extension is an error. A directory is walked in lexical order (skipping
+// directories whose names start with a dot) and its recordings are read the same way, except that files which are
+// not recordings are skipped silently: a *.json file whose first key is not "log" is not a HAR, and a *.yaml
+// file without a top-level "interactions" key is not a cassette. A directory that holds no recordings yields
+// nothing and no error.
+//
+// Every error is a [*LoadError] naming the file. An error in one file does not stop the others: Load yields it
+// and goes on with the next file. Load stops when ctx is done (yielding ctx's error once) or when the consumer
+// stops the iteration.
+func Load(ctx context.Context, paths []string, opts ...LoadOption) iter.Seq2[*Exchange, error] {
+	cfg := newLoadConfig(opts)
+	return func(yield func(*Exchange, error) bool) {
+		for _, p := range paths {
+			if err := ctx.Err(); err != nil {
+				yield(nil, fileError(p, fmt.Errorf("loading stopped: %w", err)))
+				return
+			}
+			st, err := os.Stat(p)
+			if err != nil {
+				if !yield(nil, fileError(p, openError(err))) {
+					return
+				}
+				continue
+			}
+			if !st.IsDir() {
+				if !loadFile(ctx, p, false, cfg, yield) {
+					return
+				}
+				continue
+			}
+			files, errs := recordingsIn(p)
+			for _, le := range errs {
+				if !yield(nil, le) {
+					return
+				}
+			}
+			for _, f := range files {
+				if err := ctx.Err(); err != nil {
+					yield(nil, fileError(f, fmt.Errorf("loading stopped: %w", err)))
+					return
+				}
+				if !loadFile(ctx, f, true, cfg, yield) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// recordingsIn lists the files under dir with a recording's extension, in the lexical order filepath.WalkDir
+// visits them.
+func recordingsIn(dir string) ([]string, []*LoadError) {
+	var files []string
+	var errs []*LoadError
+	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			errs = append(errs, fileError(p, fmt.Errorf("cannot list: %w", pathCause(err))))
+			if d != nil && d.IsDir() && p != dir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
+			switch kindOf(p) {
+			case kindHAR, kindJSON, kindCassette:
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	if walkErr != nil {
+		errs = append(errs, fileError(dir, fmt.Errorf("cannot list: %w", pathCause(walkErr))))
+	}
+	return files, errs
+}
+
+type fileKind int
+
+const (
+	kindOther fileKind = iota
+	kindHAR
+	kindJSON
+	kindCassette
+)
+
+func kindOf(p string) fileKind {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".har":
+		return kindHAR
+	case ".json":
+		return kindJSON
+	case ".yaml", ".yml":
+		return kindCassette
+	}
+	return kindOther
+}
+
+// loadFile reads one file; sniff says it was found by walking a directory, so a file that is not a recording is
+// skipped instead of reported. It returns false when the consumer stopped.
+func loadFile(ctx context.Context, p string, sniff bool, cfg *loadConfig, yield func(*Exchange, error) bool) bool {
+	var seq iter.Seq2[*Exchange, error]
+	switch kindOf(p) {
+	case kindHAR:
+		seq = readHAR(ctx, p, cfg)
+	case kindJSON:
+		if sniff {
+			ok, err := sniffHAR(p)
+			if err != nil {
+				return yield(nil, fileError(p, err))
+			}
+			if !ok {
+				return true
+			}
+		}
+		seq = readHAR(ctx, p, cfg)
+	case kindCassette:
+		seq = readCassette(ctx, p, cfg, sniff)
+	default:
+		return yield(nil, fileError(p, errors.New("not a recording: want a .har, .json, .yaml or .yml file")))
+	}
+	stopped := false
+	for ex, err := range seq {
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			stopped = true // the reader reported the cancellation; Load reports it once
+		}
+		if !yield(ex, err) {
+			return false
+		}
+	}
+	return !stopped
+}
+
+// sniffHAR reports whether a JSON file looks like a HAR: a top-level object whose first key is "log".
+func sniffHAR(p string) (bool, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return false, openError(err)
+	}
+	defer f.Close()
+	head := make([]byte, sniffLimit)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("reading: %w", err)
+	}
+	head = bytes.TrimPrefix(head[:n], []byte(utf8BOM))
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false, nil
+	}
+	tok, err := dec.Token()
+	return err == nil && tok == "log", nil
 }

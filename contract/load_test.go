@@ -1,12 +1,14 @@
 package contract
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,6 +48,15 @@ func writeFile(t testing.TB, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// where lists exchanges as "base#index" for comparisons.
+func whereList(exs []*Exchange) []string {
+	var out []string
+	for _, ex := range exs {
+		out = append(out, filepath.ToSlash(filepath.Base(ex.Source))+"#"+fmt.Sprint(ex.Index))
+	}
+	return out
 }
 
 func errorList(errs []*LoadError) []string {
@@ -106,4 +117,136 @@ func TestFormatSize(t *testing.T) {
 			}
 		})
 	}
+}
+
+const (
+	miniEntry    = `{"request":{"method":"GET","url":"https://api.doorflow.com/api/3/group_reservations/456"},"response":{"status":200,"content":{"mimeType":"application/json","text":"{}"}}}`
+	miniHAR      = `{"log":{"version":"1.2","entries":[` + miniEntry + `,` + miniEntry + `]}}`
+	miniCassette = "version: 2\ninteractions:\n  - request:\n      url: https://api.doorflow.com/api/3/group_reservations/456\n      method: GET\n    response:\n      body: '{}'\n      code: 200\n"
+)
+
+func TestLoadDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "a.har", miniHAR)
+	writeFile(t, dir, "b/c.json", miniHAR)
+	writeFile(t, dir, "b/d.json", `{"openapi":"3.0.3","info":{"log":"not a HAR"}}`) // JSON, not a HAR: skipped
+	writeFile(t, dir, "b/empty.json", ``)                                           // skipped
+	writeFile(t, dir, "b/list.json", `[1,2]`)                                       // skipped
+	writeFile(t, dir, "e.yaml", miniCassette)
+	writeFile(t, dir, "f.yaml", "openapi: 3.0.3\ninfo:\n  title: not a cassette\n") // skipped
+	writeFile(t, dir, "g.yml", miniCassette)
+	writeFile(t, dir, "h.yaml", "# mentions interactions in a comment only\nkey: value\n") // skipped
+	writeFile(t, dir, "notes.txt", "not a recording")                                      // skipped
+	writeFile(t, dir, ".hidden/x.har", miniHAR)                                            // skipped
+	writeFile(t, dir, "broken.har", `{"log":{"entries":[`+miniEntry+`,{`)                  // error, then go on
+	writeFile(t, dir, "bom.json", "\xEF\xBB\xBF"+miniHAR)
+
+	exs, errs := collect(t, Load(t.Context(), []string{dir}))
+	want := []string{"a.har#0", "a.har#1", "c.json#0", "c.json#1", "bom.json#0", "bom.json#1", "broken.har#0", "e.yaml#0", "g.yml#0"}
+	if got := whereList(exs); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got exchanges %v, want %v", got, want)
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "broken.har: entry 1: byte ") || !strings.Contains(errs[0].Error(), "truncated") {
+		t.Errorf("got errors %q, want one truncation error for broken.har entry 1", errorList(errs))
+	}
+}
+
+func TestLoadPaths(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	har := writeFile(t, dir, "one.har", miniHAR)
+	yml := writeFile(t, dir, "one.yml", miniCassette)
+	notHAR := writeFile(t, dir, "spec.json", `{"openapi":"3.0.3"}`)
+	notCassette := writeFile(t, dir, "spec.yaml", "openapi: 3.0.3\n")
+	txt := writeFile(t, dir, "notes.txt", "hello")
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.har")
+
+	cases := []struct {
+		name     string
+		paths    []string
+		want     []string
+		wantErrs []string
+	}{
+		{name: "files by extension", paths: []string{har, yml}, want: []string{"one.har#0", "one.har#1", "one.yml#0"}},
+		{name: "empty directory yields nothing", paths: []string{empty}},
+		{name: "no paths", paths: nil},
+		{name: "errors do not stop the next path", paths: []string{missing, txt, notHAR, notCassette, har},
+			want: []string{"one.har#0", "one.har#1"},
+			wantErrs: []string{
+				"missing.har: cannot open: no such file or directory",
+				"notes.txt: not a recording: want a .har, .json, .yaml or .yml file",
+				`spec.json: not a HAR file: no "log" object at the top level`,
+				`spec.yaml: not a go-vcr cassette: no top-level "interactions" key`,
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			exs, errs := collect(t, Load(t.Context(), tc.paths))
+			if got := whereList(exs); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got exchanges %v, want %v", got, tc.want)
+			}
+			var got []string
+			for _, e := range errs {
+				got = append(got, strings.TrimPrefix(e.Error(), dir+string(filepath.Separator)))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.wantErrs) {
+				t.Errorf("got errors\n%q\nwant\n%q", got, tc.wantErrs)
+			}
+		})
+	}
+	_, errs := collect(t, Load(t.Context(), []string{missing}))
+	if len(errs) != 1 || !errors.Is(errs[0], fs.ErrNotExist) {
+		t.Errorf("got %v, want an error matching fs.ErrNotExist", errs)
+	}
+}
+
+func TestLoadEarlyBreakAndCancel(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "a.har", miniHAR)
+	writeFile(t, dir, "b.har", miniHAR)
+	writeFile(t, dir, "c.yaml", miniCassette)
+
+	t.Run("break", func(t *testing.T) {
+		t.Parallel()
+		for _, stopAt := range []int{1, 2, 3} {
+			n := 0
+			for _, err := range Load(t.Context(), []string{dir}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+				if n == stopAt {
+					break // the iterator must not call yield again (the runtime panics if it does)
+				}
+			}
+			if n != stopAt {
+				t.Errorf("got %d exchanges, want %d", n, stopAt)
+			}
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var n int
+		var errs []error
+		for _, err := range Load(ctx, []string{dir}) {
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			n++
+			cancel()
+		}
+		if n != 1 || len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
+			t.Errorf("got %d exchanges and errors %v, want 1 exchange and one context.Canceled", n, errs)
+		}
+	})
 }
