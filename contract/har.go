@@ -1,0 +1,769 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// ReadHAR reads a HAR 1.2 file (as browser devtools, mitmproxy, Charles and Proxyman export it) and yields one
+// [Exchange] per entry of log.entries, in file order, with Source set to path and Index to the entry's
+// position (0-based).
+//
+// The file is streamed: entries are decoded one at a time and each is yielded as soon as it is decoded, so
+// memory stays a small multiple of the largest entry however many entries the file holds. The request URL is
+// taken from request.url (queryString is ignored); request.postData.text and response.content.text become the
+// bodies, base64-decoded when their encoding is "base64". An entry without a response, or with status 0 (no
+// response was received), yields an exchange with Status 0. A missing Content-Type header is taken from the
+// body's mimeType. HTTP/2 pseudo-headers (":status") and custom "_" fields are ignored.
+//
+// Every error is a [*LoadError]. A problem confined to one entry (no request, a bad URL, invalid base64, a body
+// over the [WithMaxBody] limit) is yielded with the entry's index and reading goes on with the next entry; a
+// syntax error, a truncated file or an unreadable file is yielded once and ends the file. ReadHAR stops when
+// ctx is done or the consumer stops the iteration.
+func ReadHAR(ctx context.Context, path string, opts ...LoadOption) iter.Seq2[*Exchange, error] {
+	return readHAR(ctx, path, newLoadConfig(opts))
+}
+
+func readHAR(ctx context.Context, path string, cfg *loadConfig) iter.Seq2[*Exchange, error] {
+	return func(yield func(*Exchange, error) bool) {
+		f, err := os.Open(path)
+		if err != nil {
+			yield(nil, fileError(path, openError(err)))
+			return
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			yield(nil, fileError(path, errors.New("is a directory, not a HAR file")))
+			return
+		}
+		newHARStream(path, f, cfg).run(ctx, yield)
+	}
+}
+
+// readChunk bounds each read from the file, so the decoder never reads far past the value it is decoding and
+// the size guard can attribute the bytes read to the current value.
+const readChunk = 64 << 10
+
+// guardReader counts the bytes read and refuses to read more once the value being decoded spans more than max
+// bytes. It bounds the memory the JSON decoder's buffer can take on a hostile or oversized file.
+type guardReader struct {
+	r     io.Reader
+	n     int64 // bytes read so far (after the BOM, if any)
+	start int64 // decoder offset where the current value starts
+	max   int64 // most bytes one value may span
+}
+
+var errValueTooLarge = errors.New("value too large")
+
+func (g *guardReader) Read(p []byte) (int, error) {
+	if g.n-g.start > g.max {
+		return 0, errValueTooLarge
+	}
+	if len(p) > readChunk {
+		p = p[:readChunk]
+	}
+	n, err := g.r.Read(p)
+	g.n += int64(n)
+	return n, err
+}
+
+// harStream walks one HAR file with encoding/json's tokenizer down to log.entries and decodes the entries one
+// at a time.
+type harStream struct {
+	file string
+	cfg  *loadConfig
+	in   *guardReader
+	dec  *json.Decoder
+	base int64 // bytes before the decoder's input (a UTF-8 byte order mark)
+}
+
+func newHARStream(file string, r io.Reader, cfg *loadConfig) *harStream {
+	// An entry holds up to two bodies, escaped or base64-encoded (4/3 of the body). Twice the limit plus slack
+	// takes one body at the limit in any common encoding; an entry larger than that is refused, with a message
+	// that says so, rather than buffered whole.
+	maxRaw := int64(math.MaxInt64)
+	if cfg.maxBody < (math.MaxInt64-(1<<20))/2 {
+		maxRaw = 2*cfg.maxBody + 1<<20
+	}
+	var base int64
+	head := make([]byte, len(utf8BOM))
+	n, _ := io.ReadFull(r, head)
+	if string(head[:n]) == utf8BOM {
+		base = int64(n)
+	} else {
+		r = io.MultiReader(bytes.NewReader(head[:n]), r)
+	}
+	g := &guardReader{r: r, max: maxRaw}
+	return &harStream{file: file, cfg: cfg, in: g, dec: json.NewDecoder(g), base: base}
+}
+
+// mark records where the next value starts, for the size guard.
+func (s *harStream) mark() { s.in.start = s.dec.InputOffset() }
+
+func (s *harStream) token() (json.Token, error) {
+	s.mark()
+	return s.dec.Token()
+}
+
+// more reports whether the current array or object has another element.
+func (s *harStream) more() bool {
+	s.mark()
+	return s.dec.More()
+}
+
+// skip reads and discards one JSON value without copying it.
+func (s *harStream) skip() error {
+	s.mark()
+	return s.dec.Decode(&skipValue{})
+}
+
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
+
+// streamError turns a decoder error into a LoadError; index is the entry being read, or -1.
+func (s *harStream) streamError(err error, index int) *LoadError {
+	le := &LoadError{File: s.file, Index: index, Offset: -1}
+	var syn *json.SyntaxError
+	switch {
+	case errors.Is(err, errValueTooLarge):
+		le.Offset = s.valueOffset()
+		what := "a JSON value"
+		if index >= 0 {
+			what = "the entry"
+		}
+		le.Err = &limitError{fmt.Sprintf("%s is over %s of JSON, more than two bodies within the %s limit (--max-body) can take",
+			what, formatSize(s.in.max), formatSize(s.cfg.maxBody))}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF): // EOF where more JSON must follow
+		le.Offset = s.base + s.in.n
+		le.Err = &causeError{"unexpected end of JSON (truncated file?)", io.ErrUnexpectedEOF}
+	case errors.As(err, &syn):
+		le.Offset = s.syntaxOffset(syn)
+		le.Err = fmt.Errorf("invalid JSON: %w", err)
+	default:
+		le.Err = fmt.Errorf("reading: %w", err)
+	}
+	return le
+}
+
+// valueOffset is the file offset of the next value or token: past the whitespace, commas and colons that
+// follow the decoder's position, as far as its buffer shows them.
+func (s *harStream) valueOffset() int64 {
+	off := s.base + s.dec.InputOffset()
+	r, ok := s.dec.Buffered().(io.ByteReader)
+	if !ok {
+		return off
+	}
+	for {
+		c, err := r.ReadByte()
+		if err != nil {
+			return off
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r', ',', ':':
+			off++
+		default:
+			return off
+		}
+	}
+}
+
+// syntaxOffset finds the byte offset of a syntax error in the file. encoding/json's Decoder reports offsets
+// that leave out the bytes its tokenizer consumed, so the unread part of its buffer (which begins where the
+// failing value begins) is scanned again on its own.
+func (s *harStream) syntaxOffset(syn *json.SyntaxError) int64 {
+	var again *json.SyntaxError
+	if err := json.NewDecoder(s.dec.Buffered()).Decode(&skipValue{}); errors.As(err, &again) {
+		return s.base + s.dec.InputOffset() + max(again.Offset-1, 0)
+	}
+	return s.base + syn.Offset
+}
+
+// run yields the file's exchanges; it returns when the file ends, on a stream-level error, or when the
+// consumer stops.
+func (s *harStream) run(ctx context.Context, yield func(*Exchange, error) bool) {
+	at := s.valueOffset()
+	tok, err := s.token()
+	switch {
+	case errors.Is(err, io.EOF):
+		yield(nil, fileError(s.file, errors.New("file is empty, not a HAR file")))
+		return
+	case err != nil:
+		le := s.streamError(err, -1)
+		le.Err = fmt.Errorf("not a HAR file: %w", le.Err)
+		yield(nil, le)
+		return
+	case tok != json.Delim('{'):
+		yield(nil, &LoadError{File: s.file, Index: -1, Offset: at,
+			Err: fmt.Errorf(`not a HAR file: the top-level JSON value is %s, want an object with a "log" key`, tokenKind(tok))})
+		return
+	}
+	var sawLog bool
+	for s.more() {
+		key, err := s.token()
+		if err != nil {
+			yield(nil, s.streamError(err, -1))
+			return
+		}
+		if key != "log" || sawLog {
+			if err := s.skip(); err != nil {
+				yield(nil, s.streamError(err, -1))
+				return
+			}
+			continue
+		}
+		sawLog = true
+		if !s.readLog(ctx, yield) {
+			return
+		}
+	}
+	if _, err := s.token(); err != nil { // the closing '}'
+		yield(nil, s.streamError(err, -1))
+		return
+	}
+	if !sawLog {
+		yield(nil, fileError(s.file, errors.New(`not a HAR file: no "log" object at the top level`)))
+		return
+	}
+	at = s.valueOffset()
+	if _, err := s.token(); !errors.Is(err, io.EOF) {
+		le := &LoadError{File: s.file, Index: -1, Offset: at, Err: errors.New("unexpected data after the HAR object")}
+		if err != nil {
+			le = s.streamError(err, -1)
+		}
+		yield(nil, le)
+	}
+}
+
+// readLog reads the "log" object; it returns false when reading the file must stop.
+func (s *harStream) readLog(ctx context.Context, yield func(*Exchange, error) bool) bool {
+	at := s.valueOffset()
+	tok, err := s.token()
+	if err != nil {
+		yield(nil, s.streamError(err, -1))
+		return false
+	}
+	if tok != json.Delim('{') {
+		yield(nil, &LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf(`not a HAR file: "log" is %s, want an object`, tokenKind(tok))})
+		return false
+	}
+	var sawEntries bool
+	for s.more() {
+		key, err := s.token()
+		if err != nil {
+			yield(nil, s.streamError(err, -1))
+			return false
+		}
+		if key != "entries" || sawEntries {
+			if err := s.skip(); err != nil {
+				yield(nil, s.streamError(err, -1))
+				return false
+			}
+			continue
+		}
+		at := s.valueOffset()
+		tok, err := s.token()
+		if err != nil {
+			yield(nil, s.streamError(err, -1))
+			return false
+		}
+		if tok == nil { // "entries": null is no entries array
+			continue
+		}
+		if tok != json.Delim('[') {
+			yield(nil, &LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf("log.entries is %s, want an array", tokenKind(tok))})
+			return false
+		}
+		sawEntries = true
+		if !s.readEntries(ctx, yield) {
+			return false
+		}
+	}
+	if _, err := s.token(); err != nil { // the closing '}' of log
+		yield(nil, s.streamError(err, -1))
+		return false
+	}
+	if !sawEntries {
+		yield(nil, fileError(s.file, errors.New("not a HAR file: log has no entries array")))
+		return false
+	}
+	return true
+}
+
+// readEntries decodes the entries array one entry at a time; it returns false when reading must stop.
+func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error) bool) bool {
+	for i := 0; s.more(); i++ {
+		if err := ctx.Err(); err != nil {
+			yield(nil, entryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
+			return false
+		}
+		// More left the decoder at the next value or at the comma before it.
+		start := s.dec.InputOffset()
+		var next [1]byte
+		if n, _ := s.dec.Buffered().Read(next[:]); n == 1 && next[0] == ',' {
+			start++
+		}
+		e := harEntry{
+			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.maxBody}},
+			Response: &harResponse{Content: harContent{limit: s.cfg.maxBody}},
+		}
+		s.mark()
+		err := s.dec.Decode(&e)
+		if err != nil {
+			var typ *json.UnmarshalTypeError
+			var bodyErr *harBodyError
+			switch {
+			case errors.As(err, &bodyErr):
+				if !yield(nil, entryError(s.file, i, bodyErr.err)) {
+					return false
+				}
+				continue
+			case errors.As(err, &typ):
+				le := entryError(s.file, i, typeError(typ))
+				le.Offset = s.base + start + typ.Offset
+				if !yield(nil, le) {
+					return false
+				}
+				continue
+			}
+			yield(nil, s.streamError(err, i))
+			return false
+		}
+		ex, err := e.exchange(s.file, i)
+		if err != nil {
+			if !yield(nil, entryError(s.file, i, err)) {
+				return false
+			}
+			continue
+		}
+		if !yield(ex, nil) {
+			return false
+		}
+	}
+	if _, err := s.token(); err != nil { // the closing ']'
+		yield(nil, s.streamError(err, -1))
+		return false
+	}
+	return true
+}
+
+// typeError explains a JSON value of the wrong type without Go type names.
+func typeError(e *json.UnmarshalTypeError) error {
+	field := e.Field
+	if field == "" {
+		field = "entry"
+	}
+	return fmt.Errorf("%s is a JSON %s, want %s", field, e.Value, jsonKindOf(e.Type.Kind().String()))
+}
+
+func jsonKindOf(goKind string) string {
+	switch goKind {
+	case "int", "int64", "int32", "uint", "uint64", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "bool":
+		return "a boolean"
+	}
+	return "another type"
+}
+
+func tokenKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		if tok == json.Delim('[') {
+			return "an array"
+		}
+		return "an object"
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%v", tok)
+}
+
+// HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), the parts an exchange needs. Fields the loader does
+// not use (timings, cache, cookies, custom "_" fields) are skipped by the decoder without being stored.
+type harEntry struct {
+	Request  *harRequest  `json:"request"`
+	Response *harResponse `json:"response"`
+}
+
+type harRequest struct {
+	Method   string         `json:"method"`
+	URL      string         `json:"url"`
+	Headers  []harNameValue `json:"headers"`
+	PostData *harPostData   `json:"postData"`
+}
+
+type harNameValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type harResponse struct {
+	Status  int            `json:"status"`
+	Headers []harNameValue `json:"headers"`
+	Content harContent     `json:"content"`
+}
+
+// harContent is response.content. Its text is decoded in UnmarshalJSON, where the encoding and the limit are
+// both known, straight from the decoder's buffer into a body of the exact size: no intermediate string.
+type harContent struct {
+	limit    int64
+	mimeType string
+	body     []byte
+}
+
+// harPostData is request.postData, decoded like harContent.
+type harPostData struct {
+	limit    int64
+	mimeType string
+	body     []byte
+}
+
+// harBodyError is a problem with one body (too large, bad base64): the entry is skipped, the stream goes on.
+type harBodyError struct{ err error }
+
+func (e *harBodyError) Error() string { return e.err.Error() }
+
+// rawValue keeps the raw bytes of a JSON value without copying them; they are valid only while the
+// surrounding UnmarshalJSON call runs.
+type rawValue []byte
+
+func (r *rawValue) UnmarshalJSON(b []byte) error {
+	*r = b
+	return nil
+}
+
+func (c *harContent) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	var aux struct {
+		MimeType string   `json:"mimeType"`
+		Text     rawValue `json:"text"`
+		Encoding string   `json:"encoding"`
+	}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return &harBodyError{innerError(err, "response.content")}
+	}
+	c.mimeType = aux.MimeType
+	body, err := decodeHARText(aux.Text, aux.Encoding, c.limit, "response.content", "response body")
+	if err != nil {
+		return &harBodyError{err}
+	}
+	c.body = body
+	return nil
+}
+
+func (p *harPostData) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	var aux struct {
+		MimeType string         `json:"mimeType"`
+		Text     rawValue       `json:"text"`
+		Encoding string         `json:"encoding"` // not in HAR 1.2, but some exporters write it for binary bodies
+		Params   []harNameValue `json:"params"`
+	}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return &harBodyError{innerError(err, "request.postData")}
+	}
+	p.mimeType = aux.MimeType
+	body, err := decodeHARText(aux.Text, aux.Encoding, p.limit, "request.postData", "request body")
+	if err != nil {
+		return &harBodyError{err}
+	}
+	if body == nil && len(aux.Params) > 0 && strings.HasPrefix(strings.ToLower(aux.MimeType), "application/x-www-form-urlencoded") {
+		body = formBody(aux.Params)
+		if int64(len(body)) > p.limit {
+			return &harBodyError{bodyTooLarge("request body", int64(len(body)), p.limit)}
+		}
+	}
+	p.body = body
+	return nil
+}
+
+// innerError explains an error found while decoding a body object (content or postData), naming its full path.
+func innerError(err error, prefix string) error {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		c := *typ
+		c.Field = prefix + "." + typ.Field
+		if typ.Field == "" {
+			c.Field = prefix
+		}
+		return typeError(&c)
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
+}
+
+// formBody rebuilds an application/x-www-form-urlencoded body from postData.params, in their order.
+func formBody(params []harNameValue) []byte {
+	var b strings.Builder
+	for i, p := range params {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(p.Name) + "=" + url.QueryEscape(p.Value))
+	}
+	return []byte(b.String())
+}
+
+// decodeHARText turns the raw JSON of a text field into body bytes, checking the size against limit before it
+// allocates the body. raw is nil when the field is absent; an empty text is no body (nil).
+func decodeHARText(raw []byte, encoding string, limit int64, field, what string) ([]byte, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] != '"' {
+		return nil, fmt.Errorf("%s.text is a JSON %s, want a string", field, jsonValueKind(raw))
+	}
+	inner := raw[1 : len(raw)-1]
+	escaped := bytes.IndexByte(inner, '\\') >= 0
+	switch strings.ToLower(encoding) {
+	case "":
+		n := int64(len(inner))
+		if escaped {
+			n = unquotedLen(inner)
+		}
+		if n > limit {
+			return nil, bodyTooLarge(what, n, limit)
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		out := make([]byte, n)
+		if escaped {
+			unquoteInto(out, inner)
+		} else {
+			copy(out, inner)
+		}
+		return out, nil
+	case "base64":
+		src := inner
+		if escaped { // base64 has nothing to escape, but "\/" and "\n" happen
+			if n := unquotedLen(inner); n/4*3 > limit {
+				return nil, bodyTooLarge(what, n/4*3, limit)
+			}
+			src = make([]byte, unquotedLen(inner))
+			unquoteInto(src, inner)
+		}
+		if n := base64Len(src); n > limit {
+			return nil, bodyTooLarge(what, n, limit)
+		}
+		out := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+		n, err := base64.StdEncoding.Decode(out, src)
+		if err != nil {
+			return nil, fmt.Errorf("%s.text is not valid base64 (%s.encoding is %q): %w", field, field, encoding, err)
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		return out[:n], nil
+	}
+	return nil, fmt.Errorf(`%s.encoding %q is not supported (want "base64" or no encoding)`, field, encoding)
+}
+
+// base64Len is the decoded length of standard base64 text, ignoring line breaks and padding.
+func base64Len(src []byte) int64 {
+	n := int64(len(src)) - int64(bytes.Count(src, []byte{'\n'})) - int64(bytes.Count(src, []byte{'\r'}))
+	for i := len(src) - 1; i >= 0 && (src[i] == '=' || src[i] == '\n' || src[i] == '\r'); i-- {
+		if src[i] == '=' {
+			n--
+		}
+	}
+	return n * 6 / 8
+}
+
+func jsonValueKind(raw []byte) string {
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	}
+	return "number"
+}
+
+// unquotedLen is the length of the body a JSON string's contents (without quotes, already validated by the
+// decoder) decode to. Invalid UTF-8 is kept as is and a lone surrogate becomes U+FFFD, as encoding/json does.
+func unquotedLen(s []byte) int64 {
+	var n int64
+	for i := 0; i < len(s); {
+		if s[i] != '\\' || i+1 >= len(s) {
+			n++
+			i++
+			continue
+		}
+		if s[i+1] != 'u' {
+			n++
+			i += 2
+			continue
+		}
+		r, size := unquoteRune(s[i:])
+		n += int64(utf8.RuneLen(r))
+		i += size
+	}
+	return n
+}
+
+// unquoteInto decodes a JSON string's contents into dst, which has exactly unquotedLen(s) bytes.
+func unquoteInto(dst, s []byte) {
+	w := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			dst[w] = c
+			w++
+			i++
+			continue
+		}
+		switch s[i+1] {
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		case 'u':
+			r, size := unquoteRune(s[i:])
+			w += utf8.EncodeRune(dst[w:], r)
+			i += size
+			continue
+		default: // '"', '\\', '/' and anything else stand for themselves
+			c = s[i+1]
+		}
+		dst[w] = c
+		w++
+		i += 2
+	}
+}
+
+// unquoteRune decodes a \uXXXX escape (and its low surrogate, if it starts a pair) at the start of s.
+func unquoteRune(s []byte) (rune, int) {
+	r, ok := hex4(s)
+	if !ok {
+		return utf8.RuneError, 2
+	}
+	if utf16.IsSurrogate(r) {
+		if r2, ok := hex4(s[6:]); ok && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+			if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+				return dec, 12
+			}
+		}
+		return utf8.RuneError, 6
+	}
+	return r, 6
+}
+
+// hex4 reads "\uXXXX" at the start of s.
+func hex4(s []byte) (rune, bool) {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r*16 + rune(c)
+	}
+	return r, true
+}
+
+// exchange converts a decoded entry.
+func (e *harEntry) exchange(file string, index int) (*Exchange, error) {
+	req := e.Request
+	if req == nil || (req.Method == "" && req.URL == "") {
+		return nil, errors.New("entry has no request")
+	}
+	if req.Method == "" {
+		return nil, errors.New("request.method is missing")
+	}
+	if req.URL == "" {
+		return nil, errors.New("request.url is missing")
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("request.url is not a URL: %w", err)
+	}
+	ex := &Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers)}
+	if req.PostData != nil && req.PostData.body != nil {
+		ex.RequestBody = req.PostData.body
+		defaultContentType(ex.RequestHeader, req.PostData.mimeType)
+	}
+	res := e.Response
+	if res == nil || res.Status == 0 {
+		return ex, nil
+	}
+	if res.Status < 100 || res.Status > 999 {
+		return nil, fmt.Errorf("response.status %d is not an HTTP status code", res.Status)
+	}
+	ex.Status = res.Status
+	ex.ResponseHeader = harHeader(res.Headers)
+	if res.Content.body != nil {
+		ex.ResponseBody = res.Content.body
+		defaultContentType(ex.ResponseHeader, res.Content.mimeType)
+	}
+	return ex, nil
+}
+
+// harHeader builds an http.Header from a HAR header list, in canonical form, without HTTP/2 pseudo-headers.
+func harHeader(list []harNameValue) http.Header {
+	h := make(http.Header, len(list))
+	for _, nv := range list {
+		name := strings.TrimSpace(nv.Name)
+		if name == "" || strings.HasPrefix(name, ":") {
+			continue
+		}
+		h.Add(name, nv.Value)
+	}
+	return h
+}
+
+func defaultContentType(h http.Header, mimeType string) {
+	if h.Get("Content-Type") == "" && mimeType != "" {
+		h.Set("Content-Type", mimeType)
+	}
+}

@@ -1,0 +1,606 @@
+package contract
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// harOf wraps entries (JSON objects) in a HAR 1.2 document.
+func harOf(entries ...string) string {
+	return `{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":[` + strings.Join(entries, ",") + `]}}`
+}
+
+const getURL = "https://api.doorflow.com/api/3/group_reservations/456"
+
+// entryWith builds an entry for GET getURL whose response content is the given JSON object body.
+func entryWith(content string) string {
+	return `{"request":{"method":"GET","url":"` + getURL + `","headers":[]},"response":{"status":200,"headers":[],"content":` + content + `}}`
+}
+
+func TestReadHAR(t *testing.T) {
+	t.Parallel()
+	body := `{"id":456,"state":"active"}`
+	b64 := base64.StdEncoding.EncodeToString([]byte(body))
+	type want struct {
+		method, url  string
+		status       int
+		reqHeader    http.Header
+		reqBody      string
+		resHeader    http.Header
+		resBody      string
+		nilResBody   bool
+		nilResHeader bool
+	}
+	cases := []struct {
+		name string
+		har  string
+		want []want
+	}{
+		{
+			name: "base64 body",
+			har:  harOf(entryWith(`{"size":27,"mimeType":"application/json","text":"` + b64 + `","encoding":"base64"}`)),
+			want: []want{{method: "GET", url: getURL, status: 200, resBody: body, resHeader: http.Header{"Content-Type": {"application/json"}}}},
+		},
+		{
+			name: "base64 body with escaped slashes and line breaks",
+			har:  harOf(entryWith(`{"mimeType":"application/octet-stream","text":"` + strings.ReplaceAll(base64.StdEncoding.EncodeToString([]byte("\xff\xfe\xfd?>?")), "/", `\/`) + `\n","encoding":"BASE64"}`)),
+			want: []want{{method: "GET", url: getURL, status: 200, resBody: "\xff\xfe\xfd?>?", resHeader: http.Header{"Content-Type": {"application/octet-stream"}}}},
+		},
+		{
+			name: "charset mimeType fills a missing Content-Type",
+			har:  harOf(entryWith(`{"mimeType":"application/json; charset=utf-8","text":"{\"name\":\"Zoë\"}"}`)),
+			want: []want{{method: "GET", url: getURL, status: 200, resBody: `{"name":"Zoë"}`, resHeader: http.Header{"Content-Type": {"application/json; charset=utf-8"}}}},
+		},
+		{
+			name: "Content-Type header wins over mimeType",
+			har: harOf(`{"request":{"method":"GET","url":"` + getURL + `"},"response":{"status":200,"headers":[{"name":"content-type","value":"application/json; charset=ISO-8859-1"}],` +
+				`"content":{"mimeType":"application/json","text":"{}"}}}`),
+			want: []want{{method: "GET", url: getURL, status: 200, resBody: `{}`, resHeader: http.Header{"Content-Type": {"application/json; charset=ISO-8859-1"}}}},
+		},
+		{
+			name: "escapes in text",
+			har:  harOf(entryWith(`{"mimeType":"application/json","text":"{\"a\":\"line\\nbreak \\u00e9 \\ud83d\\ude00 \\t \\\\ \\/ \\ud800 \\\"q\\\"\"}\n"}`)),
+			want: []want{{method: "GET", url: getURL, status: 200, resBody: "{\"a\":\"line\\nbreak \\u00e9 \\ud83d\\ude00 \\t \\\\ \\/ \\ud800 \\\"q\\\"\"}\n",
+				resHeader: http.Header{"Content-Type": {"application/json"}}}},
+		},
+		{
+			name: "missing optional fields",
+			har:  harOf(`{"request":{"method":"GET","url":"` + getURL + `"},"response":{"status":204,"content":{"size":0,"mimeType":"x-unknown"}}}`),
+			want: []want{{method: "GET", url: getURL, status: 204, reqHeader: http.Header{}, resHeader: http.Header{}, nilResBody: true}},
+		},
+		{
+			name: "no response",
+			har:  harOf(`{"request":{"method":"GET","url":"` + getURL + `","headers":[{"name":"Authorization","value":"Bearer REDACTED"}]}}`),
+			want: []want{{method: "GET", url: getURL, reqHeader: http.Header{"Authorization": {"Bearer REDACTED"}}, nilResBody: true, nilResHeader: true}},
+		},
+		{
+			name: "null response",
+			har:  harOf(`{"request":{"method":"GET","url":"` + getURL + `"},"response":null}`),
+			want: []want{{method: "GET", url: getURL, nilResBody: true, nilResHeader: true}},
+		},
+		{
+			name: "status 0 is no response",
+			har: harOf(`{"request":{"method":"GET","url":"` + getURL + `"},"response":{"status":0,"statusText":"","headers":[],` +
+				`"content":{"size":0,"mimeType":"x-unknown"},"_error":"net::ERR_CONNECTION_REFUSED"}}`),
+			want: []want{{method: "GET", url: getURL, nilResBody: true, nilResHeader: true}},
+		},
+		{
+			name: "custom fields, pseudo-headers and lower-case names",
+			har: `{"_meta":{"x":[1,2,{"y":null}]},"log":{"_exporter":"Proxyman","pages":[{"id":"p"}],"entries":[` +
+				`{"_resourceType":"fetch","_initiator":{"type":"script","stack":{"callFrames":[]}},"request":{"method":"GET","url":"` + getURL + `",` +
+				`"headers":[{"name":":authority","value":"api.doorflow.com"},{"name":"authorization","value":"Bearer REDACTED"},{"name":"x-multi","value":"a"},{"name":"X-Multi","value":"b"}],"_custom":true},` +
+				`"response":{"status":200,"_transferSize":100,"headers":[{"name":":status","value":"200"},{"name":"content-type","value":"application/json"}],"content":{"text":"[]","_x":1}},"timings":{"wait":1}}` +
+				`],"comment":"after entries","version":"1.2"},"_after":[]}`,
+			want: []want{{method: "GET", url: getURL, status: 200,
+				reqHeader: http.Header{"Authorization": {"Bearer REDACTED"}, "X-Multi": {"a", "b"}},
+				resHeader: http.Header{"Content-Type": {"application/json"}}, resBody: `[]`}},
+		},
+		{
+			name: "URL is authoritative over queryString",
+			har:  harOf(`{"request":{"method":"GET","url":"https://api.sonderplan.com/v2/group?fields=id,name&page=2","queryString":[{"name":"fields","value":"other"}]},"response":{"status":200,"content":{"text":"{}"}}}`),
+			want: []want{{method: "GET", url: "https://api.sonderplan.com/v2/group?fields=id,name&page=2", status: 200, resBody: `{}`}},
+		},
+		{
+			name: "request body from postData",
+			har: harOf(`{"request":{"method":"POST","url":"https://api.doorflow.com/api/3/group_reservations","postData":{"mimeType":"application/json","text":"{\"person_id\":1}"}},` +
+				`"response":{"status":201,"content":{"mimeType":"application/json","text":"{}"}}}`),
+			want: []want{{method: "POST", url: "https://api.doorflow.com/api/3/group_reservations", status: 201,
+				reqHeader: http.Header{"Content-Type": {"application/json"}}, reqBody: `{"person_id":1}`,
+				resHeader: http.Header{"Content-Type": {"application/json"}}, resBody: `{}`}},
+		},
+		{
+			name: "form body rebuilt from postData.params",
+			har: harOf(`{"request":{"method":"POST","url":"https://api.doorflow.com/oauth/token","postData":{"mimeType":"application/x-www-form-urlencoded",` +
+				`"params":[{"name":"grant_type","value":"client_credentials"},{"name":"scope","value":"a b"}]}},"response":{"status":0}}`),
+			want: []want{{method: "POST", url: "https://api.doorflow.com/oauth/token",
+				reqHeader: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, reqBody: "grant_type=client_credentials&scope=a+b", nilResBody: true, nilResHeader: true}},
+		},
+		{
+			name: "empty text is no body",
+			har:  harOf(entryWith(`{"mimeType":"application/json","text":""}`)),
+			want: []want{{method: "GET", url: getURL, status: 200, resHeader: http.Header{}, nilResBody: true}},
+		},
+		{
+			name: "empty entries",
+			har:  harOf(),
+		},
+		{
+			name: "byte order mark",
+			har:  "\xEF\xBB\xBF" + harOf(entryWith(`{"text":"{}"}`)),
+			want: []want{{method: "GET", url: getURL, status: 200, resBody: `{}`}},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := writeFile(t, t.TempDir(), "case.har", tc.har)
+			exs, errs := collect(t, ReadHAR(t.Context(), p))
+			if len(errs) > 0 {
+				t.Fatalf("got errors %q, want none", errorList(errs))
+			}
+			if len(exs) != len(tc.want) {
+				t.Fatalf("got %d exchanges, want %d", len(exs), len(tc.want))
+			}
+			for i, w := range tc.want {
+				ex := exs[i]
+				if ex.Source != p || ex.Index != i {
+					t.Errorf("got Source %q Index %d, want %q %d", ex.Source, ex.Index, p, i)
+				}
+				if ex.Method != w.method || ex.URL.String() != w.url || ex.Status != w.status {
+					t.Errorf("got %s %s %d, want %s %s %d", ex.Method, ex.URL, ex.Status, w.method, w.url, w.status)
+				}
+				if string(ex.RequestBody) != w.reqBody || (w.reqBody == "" && ex.RequestBody != nil) {
+					t.Errorf("got request body %q, want %q", ex.RequestBody, w.reqBody)
+				}
+				if string(ex.ResponseBody) != w.resBody || (w.nilResBody && ex.ResponseBody != nil) {
+					t.Errorf("got response body %q, want %q", ex.ResponseBody, w.resBody)
+				}
+				if w.reqHeader != nil && fmt.Sprint(ex.RequestHeader) != fmt.Sprint(w.reqHeader) {
+					t.Errorf("got request header %v, want %v", ex.RequestHeader, w.reqHeader)
+				}
+				if w.resHeader != nil && fmt.Sprint(ex.ResponseHeader) != fmt.Sprint(w.resHeader) {
+					t.Errorf("got response header %v, want %v", ex.ResponseHeader, w.resHeader)
+				}
+				if w.nilResHeader && ex.ResponseHeader != nil {
+					t.Errorf("got response header %v, want none (no response)", ex.ResponseHeader)
+				}
+				if ex.NoRequest || ex.OperationID != "" {
+					t.Errorf("got NoRequest=%v OperationID=%q, want false and empty", ex.NoRequest, ex.OperationID)
+				}
+			}
+		})
+	}
+}
+
+// TestReadHARTextMatchesEncodingJSON pins the hand-written unquoting to encoding/json's, on valid UTF-8.
+func TestReadHARTextMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	texts := []string{"", "plain", "\"quotes\" and \\backslashes\\", "tab\tnew\nline\r\x01\x1f", "é ñ 中文 😀", "</script>&<>",
+		"\u2028\u2029", strings.Repeat("\\u", 10)}
+	for _, text := range texts {
+		raw, err := json.Marshal(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want string
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatal(err)
+		}
+		inner := raw[1 : len(raw)-1]
+		got := make([]byte, unquotedLen(inner))
+		unquoteInto(got, inner)
+		if string(got) != want {
+			t.Errorf("unquote(%s): got %q, want %q", raw, got, want)
+		}
+	}
+	// Escapes json.Marshal never writes.
+	for raw, want := range map[string]string{`\/\b\f`: "/\b\f", `\uD83D\uDE00`: "😀", `\ud800x`: "\uFFFDx", `\udc00\ud800`: "\uFFFD\uFFFD", `\u00E9`: "é"} {
+		got := make([]byte, unquotedLen([]byte(raw)))
+		unquoteInto(got, []byte(raw))
+		if string(got) != want {
+			t.Errorf("unquote(%s): got %q, want %q", raw, got, want)
+		}
+	}
+}
+
+func TestReadHARErrors(t *testing.T) {
+	t.Parallel()
+	good := entryWith(`{"mimeType":"application/json","text":"{}"}`)
+	big := strings.Repeat("x", 2000)
+	cases := []struct {
+		name     string
+		content  string
+		opts     []LoadOption
+		wantN    int      // exchanges yielded
+		wantErrs []string // substrings, in order, of each error's text after the file name
+		wantIs   error
+	}{
+		{name: "empty file", content: "", wantErrs: []string{"file is empty, not a HAR file"}},
+		{name: "only spaces", content: " \n\t ", wantErrs: []string{"file is empty"}},
+		{name: "binary garbage", content: "\x00\x9f\x92\x96garbage\xff", wantErrs: []string{"byte 0: not a HAR file: invalid JSON: invalid character '\\x00'"}},
+		{name: "top-level array", content: `[{"log":{}}]`, wantErrs: []string{"byte 0: not a HAR file: the top-level JSON value is an array"}},
+		{name: "top-level string", content: `"log"`, wantErrs: []string{"the top-level JSON value is a string"}},
+		{name: "no log", content: `{"version":"1.2","entries":[]}`, wantErrs: []string{`not a HAR file: no "log" object at the top level`}},
+		{name: "log not an object", content: `{"log":[]}`, wantErrs: []string{`byte 7: not a HAR file: "log" is an array, want an object`}},
+		{name: "log without entries", content: `{"log":{"version":"1.2","pages":[]}}`, wantErrs: []string{"not a HAR file: log has no entries array"}},
+		{name: "entries null", content: `{"log":{"entries":null}}`, wantErrs: []string{"log has no entries array"}},
+		{name: "entries not an array", content: `{"log":{"entries":{}}}`, wantErrs: []string{"byte 18: log.entries is an object, want an array"}},
+		// Offsets: byte 299 is the '"' of "url" in entry 1; 300 is the end of the cut file; a value of the wrong
+		// type is located by where it ends (76 just past the 7, 147 just past "200"); 272 is where entry 1 starts.
+		{name: "malformed JSON in an entry", content: harOf(good, `{"request":{"method":"GET" "url":"x"}}`, good), wantN: 1,
+			wantErrs: []string{"entry 1: byte 299: invalid JSON: invalid character '\"' after object key:value pair"}},
+		{name: "malformed JSON between entries", content: harOf(good) + `]`, wantN: 1, wantErrs: []string{"invalid JSON"}},
+		{name: "truncated in an entry", content: harOf(good, good)[:300], wantN: 1,
+			wantErrs: []string{"entry 1: byte 300: unexpected end of JSON (truncated file?)"}, wantIs: io.ErrUnexpectedEOF},
+		{name: "truncated after entries", content: strings.TrimSuffix(harOf(good), "}"), wantN: 1, wantErrs: []string{"unexpected end of JSON (truncated file?)"}},
+		{name: "truncated in a key", content: `{"log":{"entr`, wantErrs: []string{"byte 13: unexpected end of JSON"}},
+		{name: "data after the HAR", content: harOf(good) + ` {"log":{}}`, wantN: 1, wantErrs: []string{"unexpected data after the HAR object"}},
+		{name: "entry without request", content: harOf(`{"response":{"status":200}}`, good), wantN: 1, wantErrs: []string{"entry 0: entry has no request"}},
+		{name: "entry with null request", content: harOf(`{"request":null}`, good), wantN: 1, wantErrs: []string{"entry 0: entry has no request"}},
+		{name: "entry is not an object", content: harOf(`7`, good), wantN: 1, wantErrs: []string{"entry 0: byte 76: entry is a JSON number, want an object"}},
+		{name: "entry is null", content: harOf(`null`, good), wantN: 1, wantErrs: []string{"entry 0: entry has no request"}},
+		{name: "request without url", content: harOf(`{"request":{"method":"GET"}}`, good), wantN: 1, wantErrs: []string{"entry 0: request.url is missing"}},
+		{name: "request without method", content: harOf(`{"request":{"url":"https://x"}}`, good), wantN: 1, wantErrs: []string{"entry 0: request.method is missing"}},
+		{name: "bad URL", content: harOf(`{"request":{"method":"GET","url":"http://[::1"}}`, good), wantN: 1,
+			wantErrs: []string{"entry 0: request.url is not a URL: missing ']' in host"}},
+		{name: "status of the wrong type", content: harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":"200"}}`, good), wantN: 1,
+			wantErrs: []string{"entry 0: byte 147: response.status is a JSON string, want a number"}},
+		{name: "status out of range", content: harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":1000}}`, good), wantN: 1,
+			wantErrs: []string{"entry 0: response.status 1000 is not an HTTP status code"}},
+		{name: "invalid base64", content: harOf(entryWith(`{"text":"eyJpZCI6!!!","encoding":"base64"}`), good), wantN: 1,
+			wantErrs: []string{`entry 0: response.content.text is not valid base64 (response.content.encoding is "base64"): illegal base64 data at input byte 8`}},
+		{name: "unknown encoding", content: harOf(entryWith(`{"text":"x","encoding":"gzip"}`), good), wantN: 1,
+			wantErrs: []string{`entry 0: response.content.encoding "gzip" is not supported`}},
+		{name: "text not a string", content: harOf(entryWith(`{"text":{"id":1}}`), good), wantN: 1,
+			wantErrs: []string{"entry 0: response.content.text is a JSON object, want a string"}},
+		{name: "content not an object", content: harOf(entryWith(`"text"`), good), wantN: 1,
+			wantErrs: []string{"entry 0: response.content is a JSON string, want an object"}},
+		{name: "mimeType not a string", content: harOf(entryWith(`{"mimeType":5,"text":"{}"}`), good), wantN: 1,
+			wantErrs: []string{"entry 0: response.content.mimeType is a JSON number, want a string"}},
+		{name: "postData text not a string", content: harOf(`{"request":{"method":"POST","url":"https://x","postData":{"text":5}}}`, good), wantN: 1,
+			wantErrs: []string{"entry 0: request.postData.text is a JSON number, want a string"}},
+		{name: "response body over the limit", content: harOf(entryWith(`{"text":"`+big+`"}`), good), opts: []LoadOption{WithMaxBody(1024)}, wantN: 1,
+			wantErrs: []string{"entry 0: response body is 2.0 KiB, over the 1 KiB limit (--max-body)"}, wantIs: ErrBodyTooLarge},
+		{name: "escaped body over the limit", content: harOf(entryWith(`{"text":"`+strings.Repeat(`\"`, 1025)+`"}`), good), opts: []LoadOption{WithMaxBody(1024)}, wantN: 1,
+			wantErrs: []string{"entry 0: response body is 1.0 KiB, over the 1 KiB limit"}, wantIs: ErrBodyTooLarge},
+		{name: "request body over the limit", content: harOf(`{"request":{"method":"POST","url":"https://x","postData":{"text":"`+big+`"}}}`, good),
+			opts: []LoadOption{WithMaxBody(1024)}, wantN: 1, wantErrs: []string{"entry 0: request body is 2.0 KiB, over the 1 KiB limit"}, wantIs: ErrBodyTooLarge},
+		{name: "form body over the limit", content: harOf(`{"request":{"method":"POST","url":"https://x","postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"a","value":"`+big+`"}]}}}`, good),
+			opts: []LoadOption{WithMaxBody(1024)}, wantN: 1, wantErrs: []string{"entry 0: request body is 2.0 KiB, over the 1 KiB limit"}, wantIs: ErrBodyTooLarge},
+		{name: "base64 body counted after decoding: under", content: harOf(entryWith(`{"text":"` + base64.StdEncoding.EncodeToString([]byte(big[:1024])) + `","encoding":"base64"}`)),
+			opts: []LoadOption{WithMaxBody(1024)}, wantN: 1},
+		{name: "base64 body counted after decoding: over", content: harOf(entryWith(`{"text":"`+base64.StdEncoding.EncodeToString([]byte(big[:1025]))+`","encoding":"base64"}`), good),
+			opts: []LoadOption{WithMaxBody(1024)}, wantN: 1, wantErrs: []string{"entry 0: response body is 1.0 KiB, over the 1 KiB limit"}, wantIs: ErrBodyTooLarge},
+		{name: "escaped base64 body over the limit", content: harOf(entryWith(`{"text":"`+strings.Repeat(`\/`, 1400)+`==","encoding":"base64"}`), good),
+			opts: []LoadOption{WithMaxBody(1024)}, wantN: 1, wantErrs: []string{"entry 0: response body is 1.0 KiB, over the 1 KiB limit"}, wantIs: ErrBodyTooLarge},
+		{name: "entry far over the limit stops the file", content: harOf(good, entryWith(`{"text":"`+strings.Repeat("y", 3<<20)+`"}`), good),
+			opts: []LoadOption{WithMaxBody(1024)}, wantN: 1,
+			wantErrs: []string{"entry 1: byte 272: the entry is over 1.0 MiB of JSON, more than two bodies within the 1 KiB limit (--max-body) can take"}, wantIs: ErrBodyTooLarge},
+		{name: "big value outside the entries", content: `{"log":{"pages":["` + strings.Repeat("y", 3<<20) + `"],"entries":[]}}`,
+			opts: []LoadOption{WithMaxBody(1024)}, wantErrs: []string{"byte 16: a JSON value is over 1.0 MiB of JSON"}, wantIs: ErrBodyTooLarge},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := writeFile(t, t.TempDir(), "capture.har", tc.content)
+			exs, errs := collect(t, ReadHAR(t.Context(), p, tc.opts...))
+			if len(exs) != tc.wantN {
+				t.Errorf("got %d exchanges, want %d", len(exs), tc.wantN)
+			}
+			if len(errs) != len(tc.wantErrs) {
+				t.Fatalf("got errors %q, want %d matching %q", errorList(errs), len(tc.wantErrs), tc.wantErrs)
+			}
+			for i, e := range errs {
+				got := e.Error()
+				if !strings.HasPrefix(got, p+": ") || !strings.Contains(got, tc.wantErrs[i]) {
+					t.Errorf("got error %q, want %q after the file name", got, tc.wantErrs[i])
+				}
+				if e.File != p {
+					t.Errorf("got File %q, want %q", e.File, p)
+				}
+				if tc.wantIs != nil && !errors.Is(e, tc.wantIs) {
+					t.Errorf("errors.Is(%q, %v) = false, want true", got, tc.wantIs)
+				}
+			}
+		})
+	}
+}
+
+func TestReadHARFileErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cases := []struct {
+		name, path, want string
+		is               error
+	}{
+		{"missing", filepath.Join(dir, "missing.har"), "cannot open: no such file or directory", fs.ErrNotExist},
+		{"directory", dir, "is a directory, not a HAR file", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, errs := collect(t, ReadHAR(t.Context(), tc.path))
+			if len(errs) != 1 || errs[0].Error() != tc.path+": "+tc.want || errs[0].Index != -1 || errs[0].Offset != -1 {
+				t.Fatalf("got %q, want one error %q", errorList(errs), tc.path+": "+tc.want)
+			}
+			if tc.is != nil && !errors.Is(errs[0], tc.is) {
+				t.Errorf("errors.Is(%v, %v) = false, want true", errs[0], tc.is)
+			}
+		})
+	}
+}
+
+// writeManyEntries writes a HAR of n small entries, each a valid listGroupReservations exchange.
+func writeManyEntries(t testing.TB, p string, n int) {
+	t.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString(`{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":[`)
+	for i := range n {
+		if i > 0 {
+			w.WriteString(",\n")
+		}
+		body, _ := json.Marshal(fmt.Sprintf(`[{"id":%d,"person_id":12345,"start_time":"2024-01-15T09:00:00.000Z","end_time":"2024-01-15T17:00:00.000Z",`+
+			`"state":"active","group_ids":[1],"created_at":"2024-01-10T12:00:00.000Z","updated_at":"2024-01-10T12:00:00.000Z"}]`, i))
+		fmt.Fprintf(w, `{"startedDateTime":"2024-01-15T10:30:00.000Z","time":12,"request":{"method":"GET","url":"https://api.doorflow.com/api/3/group_reservations?page=%d",`+
+			`"httpVersion":"HTTP/1.1","headers":[{"name":"Authorization","value":"Bearer REDACTED"}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},`+
+			`"response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[{"name":"Content-Type","value":"application/json; charset=utf-8"}],`+
+			`"cookies":[],"content":{"size":200,"mimeType":"application/json","text":%s},"redirectURL":"","headersSize":-1,"bodySize":200},"cache":{},"timings":{"send":0,"wait":10,"receive":2}}`,
+			i+1, body)
+	}
+	w.WriteString("]}}\n")
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReadHARManyEntries(t *testing.T) {
+	t.Parallel()
+	const n = 10000
+	p := filepath.Join(t.TempDir(), "many.har")
+	writeManyEntries(t, p, n)
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newValidator(t)
+	count := 0
+	for ex, err := range ReadHAR(t.Context(), p) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex.Index != count {
+			t.Fatalf("got index %d, want %d", ex.Index, count)
+		}
+		if want := "page=" + strconv.Itoa(count+1); ex.URL.RawQuery != want {
+			t.Fatalf("entry %d: got query %q, want %q", count, ex.URL.RawQuery, want)
+		}
+		if count%1000 == 0 {
+			if res := v.Validate(t.Context(), ex); !res.Valid {
+				t.Fatalf("entry %d: %v", count, res.Violations)
+			}
+		}
+		count++
+	}
+	if count != n {
+		t.Fatalf("got %d exchanges, want %d", count, n)
+	}
+
+	// Streaming: the first exchange is yielded after reading one chunk, not the whole file.
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := newHARStream(p, f, newLoadConfig(nil))
+	var readAtFirst int64 = -1
+	s.run(t.Context(), func(ex *Exchange, err error) bool {
+		readAtFirst = s.in.n
+		return false
+	})
+	if readAtFirst <= 0 || readAtFirst > 2*readChunk {
+		t.Errorf("read %d of %d bytes before the first exchange, want at most %d", readAtFirst, st.Size(), 2*readChunk)
+	}
+}
+
+func TestReadHAREarlyBreakAndCancel(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "many.har")
+	writeManyEntries(t, p, 50)
+	for _, stop := range []int{1, 2, 49, 50} {
+		t.Run(fmt.Sprint("break after ", stop), func(t *testing.T) {
+			t.Parallel()
+			n := 0
+			for _, err := range ReadHAR(t.Context(), p) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+				if n == stop {
+					break
+				}
+			}
+			if n != stop {
+				t.Errorf("got %d, want %d", n, stop)
+			}
+		})
+	}
+	t.Run("break on an error", func(t *testing.T) {
+		t.Parallel()
+		bad := writeFile(t, t.TempDir(), "bad.har", harOf(`{}`, `{}`, `{}`))
+		n := 0
+		for _, err := range ReadHAR(t.Context(), bad) {
+			n++
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			break
+		}
+		if n != 1 {
+			t.Errorf("got %d yields, want 1", n)
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var n int
+		var last error
+		for ex, err := range ReadHAR(ctx, p) {
+			if err != nil {
+				last = err
+				continue
+			}
+			n++
+			if ex.Index == 4 {
+				cancel()
+			}
+		}
+		var le *LoadError
+		if n != 5 || !errors.Is(last, context.Canceled) || !errors.As(last, &le) || le.Index != 5 {
+			t.Errorf("got %d exchanges and last error %v, want 5 and context.Canceled at entry 5", n, last)
+		}
+	})
+}
+
+// largeBodyHAR writes a HAR with one entry whose response body is size bytes of JSON (an array of objects),
+// escaped into content.text as exporters write it, and returns the body.
+func largeBodyHAR(t testing.TB, p string, size int) []byte {
+	t.Helper()
+	item := []byte(`{"id":1234567,"state":"active"},`)
+	body := bytes.Repeat(item, size/len(item))
+	body[0] = '['
+	body[len(body)-1] = ']'
+	text, err := json.Marshal(string(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, part := range [][]byte{
+		[]byte(`{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"https://api.doorflow.com/api/3/group_reservations"},` +
+			`"response":{"status":200,"headers":[],"content":{"mimeType":"application/json","text":`), text, []byte(`}}}]}}`),
+	} {
+		if _, err := f.Write(part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return body
+}
+
+func TestReadHARLargeBody(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "large.har")
+	body := largeBodyHAR(t, p, 20<<20)
+	exs, errs := collect(t, ReadHAR(t.Context(), p))
+	if len(errs) > 0 || len(exs) != 1 {
+		t.Fatalf("got %d exchanges and errors %q, want 1 and none", len(exs), errorList(errs))
+	}
+	if !bytes.Equal(exs[0].ResponseBody, body) {
+		t.Errorf("got a %d-byte body that differs from the %d bytes written", len(exs[0].ResponseBody), len(body))
+	}
+	if cap(exs[0].ResponseBody) != len(body) {
+		t.Errorf("got body capacity %d, want exactly %d (one allocation of the exact size)", cap(exs[0].ResponseBody), len(body))
+	}
+	_, errs = collect(t, ReadHAR(t.Context(), p, WithMaxBody(int64(len(body)-1))))
+	if len(errs) != 1 || !errors.Is(errs[0], ErrBodyTooLarge) || errs[0].Index != 0 {
+		t.Errorf("with a limit one byte short: got %q, want one body-too-large error for entry 0", errorList(errs))
+	}
+}
+
+// TestReadHARLargeBodyMemory measures the bytes allocated to read one large body. It does not run in parallel:
+// it reads process-wide allocation counters.
+func TestReadHARLargeBodyMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates tens of megabytes")
+	}
+	p := filepath.Join(t.TempDir(), "large.har")
+	size := len(largeBodyHAR(t, p, 20<<20))
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n := 0
+	for ex, err := range ReadHAR(t.Context(), p) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(ex.ResponseBody)
+	}
+	runtime.ReadMemStats(&after)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	// The decoder's buffer grows by doubling to hold the entry's JSON (at most twice its size, allocated as
+	// about 2x over the doublings), then the body is allocated once at its exact size.
+	limit := 4*uint64(st.Size()) + uint64(size)
+	t.Logf("body %s, file %s: allocated %s (%.2fx the body)", formatSize(int64(size)), formatSize(st.Size()), formatSize(int64(alloc)), float64(alloc)/float64(size))
+	if n != size || alloc > limit {
+		t.Errorf("allocated %d bytes for a %d-byte body, want at most %d", alloc, size, limit)
+	}
+}
+
+// BenchmarkReadHARLargeBody reads a HAR with one 20 MiB body; run it with -benchmem and compare B/op with the
+// body size it reports (body-B/op).
+func BenchmarkReadHARLargeBody(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "large.har")
+	size := len(largeBodyHAR(b, p, 20<<20))
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	ctx := b.Context()
+	for b.Loop() {
+		for ex, err := range ReadHAR(ctx, p) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(ex.ResponseBody) != size {
+				b.Fatalf("got %d bytes, want %d", len(ex.ResponseBody), size)
+			}
+		}
+	}
+	b.ReportMetric(float64(size), "body-B/op")
+}
+
+// BenchmarkReadHARManyEntries reads 10,000 small entries.
+func BenchmarkReadHARManyEntries(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "many.har")
+	writeManyEntries(b, p, 10000)
+	b.ReportAllocs()
+	ctx := b.Context()
+	for b.Loop() {
+		n := 0
+		for _, err := range ReadHAR(ctx, p) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != 10000 {
+			b.Fatalf("got %d", n)
+		}
+	}
+}
