@@ -2,18 +2,22 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
+	"strings"
 )
 
 // ReadBody reads a bare response body (a JSON file saved from a vendor's answer, with no request around it) as
 // an exchange to validate against operationID's response for status.
 //
 // The exchange has Source path, Index -1, NoRequest set (only the response is checked), the given status (0
-// means 200) and a Content-Type header of contentType ("" means application/json). The body is not parsed
-// here: a body that is not valid JSON is the validator's finding, not a load error. Every error is a
-// [*LoadError]: a missing or empty file, a file over the [WithMaxBody] limit, an empty operationID.
+// means 200) and a Content-Type header of contentType ("" means application/json). A JSON body is checked for
+// syntax here, because the file is the input: malformed or truncated JSON is a load error with the byte offset,
+// not a finding about a vendor. Every error is a [*LoadError]: a missing or empty file, a file over the
+// [WithMaxBody] limit, an empty operationID, a JSON body that does not parse.
 func ReadBody(ctx context.Context, path, operationID string, status int, contentType string, opts ...LoadOption) (*Exchange, error) {
 	cfg := newLoadConfig(opts)
 	if err := ctx.Err(); err != nil {
@@ -35,6 +39,11 @@ func ReadBody(ctx context.Context, path, operationID string, status int, content
 	if err != nil {
 		return nil, fileError(path, err)
 	}
+	if isJSONMediaType(contentType) {
+		if err := jsonSyntax(body); err != nil {
+			return nil, err.withFile(path)
+		}
+	}
 	return &Exchange{
 		Source:         path,
 		Index:          -1,
@@ -44,4 +53,36 @@ func ReadBody(ctx context.Context, path, operationID string, status int, content
 		ResponseHeader: http.Header{"Content-Type": {contentType}},
 		ResponseBody:   body,
 	}, nil
+}
+
+// isJSONMediaType reports whether a Content-Type is JSON (application/json, or a +json suffix), ignoring parameters.
+func isJSONMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// jsonSyntax checks that body is one JSON value and returns where it breaks.
+func jsonSyntax(body []byte) *LoadError {
+	var v json.RawMessage
+	err := json.Unmarshal(body, &v)
+	if err == nil {
+		return nil
+	}
+	le := &LoadError{Index: -1, Offset: int64(len(body)), Err: errors.New("the body is not valid JSON: it ends early (truncated?)")}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		if syn.Error() != "unexpected end of JSON input" {
+			le.Offset = syn.Offset
+			le.Err = fmt.Errorf("the body is not valid JSON: %w", err)
+		}
+	}
+	return le
+}
+
+func (e *LoadError) withFile(file string) *LoadError {
+	e.File = file
+	return e
 }

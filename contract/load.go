@@ -160,7 +160,7 @@ func bodyTooLarge(what string, size, limit int64) error {
 //
 // A file is read according to its extension: *.har and *.json as HAR ([ReadHAR]), *.yaml and *.yml as go-vcr
 // cassettes ([ReadCassette]); another extension is an error. A directory is walked in lexical order (skipping
-// directories whose names start with a dot) and its recordings are read the same way, except that files which are
+// directories whose names start with a dot, and the names a folder's [IgnoreFile] lists) and its recordings are read the same way, except that files which are
 // not recordings are skipped silently: a *.json file whose first key is not "log" is not a HAR, and a *.yaml
 // file without a top-level "interactions" key is not a cassette. A directory that holds no recordings yields
 // nothing and no error.
@@ -213,6 +213,8 @@ func Load(ctx context.Context, paths []string, opts ...LoadOption) iter.Seq2[*Ex
 func recordingsIn(dir string) ([]string, []*LoadError) {
 	var files []string
 	var errs []*LoadError
+	ignored := map[string][]string{} // folder -> names its .apikitignore skips
+	dir = filepath.Clean(dir)
 	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			errs = append(errs, fileError(p, fmt.Errorf("cannot list: %w", pathCause(err))))
@@ -221,10 +223,21 @@ func recordingsIn(dir string) ([]string, []*LoadError) {
 			}
 			return nil
 		}
+		if p != dir && ignored[filepath.Dir(p)] != nil && matchesAny(ignored[filepath.Dir(p)], d.Name()) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
 		if d.IsDir() {
 			if p != dir && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir
 			}
+			patterns, err := readIgnoreFile(filepath.Join(p, IgnoreFile))
+			if err != nil {
+				errs = append(errs, fileError(filepath.Join(p, IgnoreFile), err))
+			}
+			ignored[p] = patterns
 			return nil
 		}
 		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
@@ -239,6 +252,43 @@ func recordingsIn(dir string) ([]string, []*LoadError) {
 		errs = append(errs, fileError(dir, fmt.Errorf("cannot list: %w", pathCause(walkErr))))
 	}
 	return files, errs
+}
+
+// IgnoreFile names the file that lists, one glob per line (filepath.Match syntax, matched against names in
+// its own folder; blank lines and # comments ignored), what a directory walk skips. A path named explicitly is
+// read whatever the ignore files say.
+const IgnoreFile = ".apikitignore"
+
+func readIgnoreFile(p string) ([]string, error) {
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", pathCause(err))
+	}
+	var patterns []string
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimSuffix(line, "/")
+		if _, err := filepath.Match(line, ""); err != nil {
+			return nil, fmt.Errorf("line %d: bad pattern %q: %w", i+1, line, err)
+		}
+		patterns = append(patterns, line)
+	}
+	return patterns, nil
+}
+
+func matchesAny(patterns []string, name string) bool {
+	for _, pat := range patterns {
+		if ok, _ := filepath.Match(pat, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 type fileKind int

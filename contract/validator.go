@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -146,6 +147,28 @@ func (v *Validator) Operations() []string {
 func (v *Validator) HasOperation(operationID string) bool {
 	_, ok := v.router.byID[operationID]
 	return ok
+}
+
+// ResponseContentTypes returns the content types operationID documents for status (or its default response),
+// and false when the operation or the status is not documented.
+func (v *Validator) ResponseContentTypes(operationID string, status int) ([]string, bool) {
+	op := v.router.byID[operationID]
+	if op == nil {
+		return nil, false
+	}
+	r := op.route.Operation.Responses.Status(status)
+	if r == nil {
+		r = op.route.Operation.Responses.Default()
+	}
+	if r == nil || r.Value == nil {
+		return nil, false
+	}
+	var cts []string
+	for ct := range r.Value.Content {
+		cts = append(cts, ct)
+	}
+	slices.Sort(cts)
+	return cts, true
 }
 
 // Validate checks both sides of an exchange: the request (unless ex.NoRequest) and the response (when

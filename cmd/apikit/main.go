@@ -1,0 +1,75 @@
+// Command apikit validates recorded HTTP exchanges against the DoorFlow and Sonderplan contracts.
+//
+// Usage:
+//
+//	apikit validate [flags] PATH...
+//	apikit diff [flags] OLD NEW
+//
+// Run `apikit help` for the subcommands and `apikit validate -h` for the flags.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK        = 0 // every matched exchange conforms
+	exitViolation = 1 // at least one violation
+	exitUsage     = 2 // usage or input error
+)
+
+// env is what a subcommand may use of the process: its streams and environment, so tests can run it in-process.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	isTerminal     bool // stdout is a terminal
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout)}
+	os.Exit(run(ctx, os.Args[1:], e))
+}
+
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "validate":
+		return cmdValidate(ctx, args[1:], e)
+	case "diff":
+		return cmdDiff(ctx, args[1:], e)
+	case "help", "-h", "-help", "--help":
+		usage(e.stdout)
+		return exitOK
+	default:
+		fmt.Fprintf(e.stderr, "apikit: unknown command %q\n", args[0])
+		usage(e.stderr)
+		return exitUsage
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `apikit: contract tools for the DoorFlow and Sonderplan APIs
+
+Usage:
+  apikit validate [flags] PATH...   validate HAR files, go-vcr cassettes, directories, or one bare body
+  apikit diff [flags] OLD NEW       list the changes between two spec versions, breaking ones first
+
+Run 'apikit COMMAND -h' for a command's flags.
+`)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

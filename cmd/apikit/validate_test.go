@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// apikit runs the CLI in-process and returns its exit code, stdout and stderr.
+func apikit(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	env := env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	code := run(context.WithoutCancel(t.Context()), args, env)
+	return code, stdout.String(), stderr.String()
+}
+
+const examples = "../../examples"
+
+func TestValidateExamplesPass(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := apikit(t, "validate", examples)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "0 invalid") {
+		t.Errorf("summary missing: %s", out)
+	}
+	// All three operations are exercised by the shipped examples.
+	_, js, _ := apikit(t, "validate", "--format", "json", examples)
+	var o struct {
+		Exchanges []struct {
+			Operation string `json:"operation"`
+			Valid     bool   `json:"valid"`
+			Skipped   bool   `json:"skipped"`
+		} `json:"exchanges"`
+	}
+	if err := json.Unmarshal([]byte(js), &o); err != nil {
+		t.Fatalf("--format json: %v\n%s", err, js)
+	}
+	ops := map[string]int{}
+	for _, e := range o.Exchanges {
+		ops[e.Operation]++
+	}
+	for _, op := range []string{"listGroupReservations", "getGroupReservation", "listGroups"} {
+		if ops[op] == 0 {
+			t.Errorf("examples/ has no exchange for %s", op)
+		}
+	}
+}
+
+func TestValidateBrokenExamples(t *testing.T) {
+	t.Parallel()
+	code, out, _ := apikit(t, "validate", filepath.Join(examples, "broken"))
+	if code != exitViolation {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{
+		"mixed-violations.har#0 listGroupReservations response.body /0/state: must be one of \"pending\", \"active\", \"deactivated\" (got \"cancelled\")",
+		"mixed-violations.har#0 listGroupReservations response.body /1/person_id: required property \"person_id\" is missing",
+		"mixed-violations.har#0 listGroupReservations response.body /2/created_at: must be an RFC 3339 date-time",
+		"mixed-violations.har#0 listGroupReservations response.body /2/group_ids/1: must be an integer, not a string (got \"4\")",
+		"mixed-violations.har#1 getGroupReservation request.header Authorization:",
+		"mixed-violations.har#2 listGroupReservations request.query page:",
+		"mixed-violations.har#2 listGroupReservations response.status: status 418 is not documented",
+		"mixed-violations.har#3 listGroups request.query acl_schedule:",
+		"mixed-violations.har#3 listGroups response.body /data/0/acl_task: must be one of \"--\", \"R-\", \"RW\" (got \"Rw\")",
+		"mixed-violations.har#3 listGroups response.body /data/0/members/0/primary_email: must be an email address",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "[email protected]") {
+		t.Errorf("the value of a secret field (primary_email) was printed:\n%s", out)
+	}
+}
+
+func TestValidateFormats(t *testing.T) {
+	t.Parallel()
+	broken := filepath.Join(examples, "broken")
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		code, out, _ := apikit(t, "validate", broken, "--format", "json")
+		if code != exitViolation {
+			t.Fatalf("exit %d, want 1", code)
+		}
+		var o struct {
+			Exchanges []struct {
+				File       string `json:"file"`
+				Index      *int   `json:"index"`
+				Method     string `json:"method"`
+				URL        string `json:"url"`
+				Operation  string `json:"operation"`
+				Status     *int   `json:"status"`
+				Valid      *bool  `json:"valid"`
+				Skipped    *bool  `json:"skipped"`
+				Violations []struct {
+					In      *string `json:"in"`
+					Pointer *string `json:"pointer"`
+					Message string  `json:"message"`
+				} `json:"violations"`
+			} `json:"exchanges"`
+			Summary struct {
+				Exchanges, Valid, Invalid, Skipped *int
+			} `json:"summary"`
+		}
+		if err := json.Unmarshal([]byte(out), &o); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		if len(o.Exchanges) != 4 || o.Summary.Exchanges == nil || *o.Summary.Exchanges != 4 || *o.Summary.Invalid != 4 {
+			t.Fatalf("got %d exchanges, summary %+v; want 4, all invalid", len(o.Exchanges), o.Summary)
+		}
+		for _, e := range o.Exchanges {
+			if e.File == "" || e.Index == nil || e.Method == "" || e.URL == "" || e.Status == nil || e.Valid == nil || e.Skipped == nil {
+				t.Errorf("exchange lacks a field the interface fixes: %+v", e)
+			}
+			for _, v := range e.Violations {
+				if v.In == nil || v.Pointer == nil || v.Message == "" {
+					t.Errorf("violation lacks in/pointer/message: %+v", v)
+				}
+			}
+		}
+	})
+	t.Run("junit", func(t *testing.T) {
+		t.Parallel()
+		code, out, _ := apikit(t, "validate", "--format=junit", broken)
+		if code != exitViolation {
+			t.Fatalf("exit %d, want 1", code)
+		}
+		var suites struct {
+			Tests    int `xml:"tests,attr"`
+			Failures int `xml:"failures,attr"`
+			Suites   []struct {
+				Cases []struct {
+					Name    string `xml:"name,attr"`
+					Failure *struct {
+						Text string `xml:",chardata"`
+					} `xml:"failure"`
+				} `xml:"testcase"`
+			} `xml:"testsuite"`
+		}
+		if err := xml.Unmarshal([]byte(out), &suites); err != nil {
+			t.Fatalf("not XML: %v\n%s", err, out)
+		}
+		if suites.Tests != 4 || suites.Failures != 4 || len(suites.Suites) != 1 || len(suites.Suites[0].Cases) != 4 {
+			t.Errorf("got tests=%d failures=%d, want one testcase per exchange (4), all failed", suites.Tests, suites.Failures)
+		}
+	})
+	t.Run("text without colour off a terminal", func(t *testing.T) {
+		t.Parallel()
+		_, out, _ := apikit(t, "validate", broken)
+		if strings.Contains(out, "\x1b[") {
+			t.Errorf("ANSI colour written to a non-terminal")
+		}
+	})
+}
+
+func TestValidateBareBody(t *testing.T) {
+	t.Parallel()
+	body := filepath.Join(examples, "bodies", "group-reservation-458.json")
+	if code, out, errOut := apikit(t, "validate", "--op", "getGroupReservation", "--status", "200", body); code != exitOK {
+		t.Errorf("valid bare body: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := apikit(t, "validate", "--op", "listGroupReservations", "--status", "200", body); code != exitViolation || !strings.Contains(out, "must be an array") {
+		t.Errorf("an object where the list is an array: exit %d, want 1 with a type violation\n%s", code, out)
+	}
+}
+
+// TestValidateBadInput: each bad input exits 2 with one line naming the file; the other files are still
+// validated and reported; nothing panics.
+func TestValidateBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := filepath.Join(examples, "sonderplan-groups.har")
+	body := filepath.Join(examples, "bodies", "group-reservation-458.json")
+	cases := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"missing path", []string{"validate", filepath.Join(dir, "nope.har"), good}, "nope.har"},
+		{"empty file", []string{"validate", write("empty.har", ""), good}, "empty.har"},
+		{"truncated HAR", []string{"validate", write("trunc.har", `{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"https://api.sonderplan.com/v2/group"`), good}, "trunc.har"},
+		{"malformed JSON", []string{"validate", write("bad.har", `{"log": {"entries": [}`), good}, "bad.har"},
+		{"binary garbage", []string{"validate", write("garbage.har", "\x00\x01\x02\xff\xfe binary"), good}, "garbage.har"},
+		{"malformed YAML", []string{"validate", write("bad.yaml", "version: 2\ninteractions: [\n  - id: 0\n   bad"), good}, "bad.yaml"},
+		{"entry without response", []string{"validate", write("noresp.har", `{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"https://api.sonderplan.com/v2/group","headers":[]}}]}}`), good}, "noresp.har"},
+		{"body over the limit", []string{"validate", "--max-body", "100B", good}, "sonderplan-groups.har"},
+		{"unknown --op", []string{"validate", "--op", "listDoors", "--status", "200", body}, "listDoors"},
+		{"bare body wrong content type", []string{"validate", "--op", "getGroupReservation", "--status", "200", "--content-type", "text/html", body}, "text/html"},
+		{"truncated bare body", []string{"validate", "--op", "getGroupReservation", "--status", "200", write("trunc.json", `{"id": 4`)}, "trunc.json"},
+		{"unknown format", []string{"validate", "--format", "xml", good}, "--format"},
+		{"no path", []string{"validate"}, "no PATH"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := apikit(t, tc.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+			if !strings.Contains(errOut, tc.want) {
+				t.Errorf("stderr does not name %q:\n%s", tc.want, errOut)
+			}
+			if strings.Contains(errOut, "panic") || strings.Contains(errOut, "goroutine ") {
+				t.Errorf("panic:\n%s", errOut)
+			}
+			if slices.Contains(tc.args, good) && !strings.Contains(tc.name, "limit") && !strings.Contains(tc.name, "format") && !strings.Contains(out, "sonderplan-groups.har") && !strings.Contains(out, "5 exchanges") {
+				t.Errorf("the good file was not validated beside the bad one:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestREADMEShowsRealOutput keeps the output the README quotes for its two validate runs true.
+func TestREADMEShowsRealOutput(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := apikit(t, "validate", examples)
+	_, broken, _ := apikit(t, "validate", filepath.Join(examples, "broken"))
+	lastLine := func(s string) string {
+		lines := strings.Split(strings.TrimSpace(s), "\n")
+		return lines[len(lines)-1]
+	}
+	quoted := []string{lastLine(out), lastLine(broken)}
+	for _, l := range strings.Split(broken, "\n")[:2] {
+		quoted = append(quoted, strings.ReplaceAll(l, "../../examples/", "examples/"))
+	}
+	for _, q := range quoted {
+		if !strings.Contains(string(readme), q) {
+			t.Errorf("README.md does not quote the real output line:\n%s", q)
+		}
+	}
+}
