@@ -296,3 +296,39 @@ func TestTestdataRecordingsValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadIgnoreFile: a walk skips what a folder's .apikitignore lists; naming the path validates it anyway.
+func TestLoadIgnoreFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	har := `{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"https://api.doorflow.com/api/3/group_reservations"},"response":{"status":200,"content":{"mimeType":"application/json","text":"[]"}}}]}}`
+	for _, p := range []string{"keep.har", "skipped.har", "broken/bad.har", "nested/keep.har"} {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(har), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, IgnoreFile), []byte("# comment\nbroken/\nskip*.har\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sources := func(paths ...string) []string {
+		var got []string
+		for ex, err := range Load(t.Context(), paths) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, _ := filepath.Rel(dir, ex.Source)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return got
+	}
+	if got, want := strings.Join(sources(dir), ","), "keep.har,nested/keep.har"; got != want {
+		t.Errorf("walk read %s, want %s", got, want)
+	}
+	if got, want := strings.Join(sources(filepath.Join(dir, "broken")), ","), "broken/bad.har"; got != want {
+		t.Errorf("naming an ignored folder read %s, want %s", got, want)
+	}
+}
