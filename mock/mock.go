@@ -272,11 +272,12 @@ func (s *Server) serveOp(rt route, w http.ResponseWriter, r *http.Request) {
 	scopes, known := s.tokens[token]
 	switch {
 	case !ok || !known:
-		desc := "The access token is invalid"
+		// RFC 6750: a request without a credential gets no error code, one with an unknown token invalid_token.
+		desc, challenge := "The access token is invalid", `Bearer realm="`+rt.vendor+`", error="invalid_token"`
 		if !ok {
-			desc = "The access token is missing: send Authorization: Bearer TOKEN"
+			desc, challenge = "The access token is missing: send Authorization: Bearer TOKEN", `Bearer realm="`+rt.vendor+`"`
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="`+rt.vendor+`", error="invalid_token"`)
+		w.Header().Set("WWW-Authenticate", challenge)
 		writeError(w, rt.vendor, http.StatusUnauthorized, "unauthorized", desc)
 		return
 	case rt.scope != "" && !scopes[rt.scope]:
