@@ -355,8 +355,11 @@ func (g *generator) group(i int, id int64, people []sonderplan.Member, names map
 		nm = 1 + g.r.IntN(3)
 	}
 	var members []sonderplan.Member
-	for _, k := range g.r.Perm(len(people))[:min(nm, len(people))] {
-		members = append(members, people[k])
+	for picked := map[int]bool{}; len(members) < min(nm, len(people)); {
+		if k := g.r.IntN(len(people)); !picked[k] {
+			picked[k] = true
+			members = append(members, people[k])
+		}
 	}
 	slices.SortFunc(members, func(a, b sonderplan.Member) int { return cmp.Compare(*a.ID, *b.ID) })
 
