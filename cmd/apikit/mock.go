@@ -33,12 +33,12 @@ holding items as the vendors' APIs send them; --print-data writes a generated on
 flags:
 `
 
-// tokenFlag collects repeated --token TOKEN[=scope,scope] values.
-type tokenFlag []mock.Option
+// mockTokenFlag collects repeated --token TOKEN[=scope,scope] values.
+type mockTokenFlag []mock.Option
 
-func (f *tokenFlag) String() string { return "" }
+func (f *mockTokenFlag) String() string { return "" }
 
-func (f *tokenFlag) Set(v string) error {
+func (f *mockTokenFlag) Set(v string) error {
 	token, list, hasScopes := strings.Cut(v, "=")
 	scopes := mock.Scopes()
 	if hasScopes {
@@ -67,7 +67,7 @@ func cmdMock(ctx context.Context, args []string, e env) int {
 	dataFile := fs.String("data", "", "serve the data set in `FILE` instead of generating one")
 	nowFlag := fs.String("now", "", "the instant taken as now, RFC 3339 (default: the data file's, else "+mock.DefaultNow+")")
 	tz := fs.String("tz", "UTC", "IANA time `zone` of DoorFlow's since parameter, which is local time (since_utc is UTC)")
-	var tokens tokenFlag
+	var tokens mockTokenFlag
 	fs.Var(&tokens, "token", "accept bearer `TOKEN[=scope,...]`; repeatable; without = every scope, with an empty list none "+
 		"(scopes: "+strings.Join(mock.Scopes(), ", ")+"; default: "+mock.DefaultToken+" with every scope)")
 	printData := fs.Bool("print-data", false, "write the data set as a JSON data file to stdout and exit")

@@ -15,7 +15,7 @@ import (
 	"github.com/apikit/apikit/mock"
 )
 
-func testEnv(stdout, stderr io.Writer) env {
+func mockTestEnv(stdout, stderr io.Writer) env {
 	return env{stdout: stdout, stderr: stderr, getenv: func(string) string { return "" }}
 }
 
@@ -46,7 +46,7 @@ func TestMockUsageErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			if code := cmdMock(t.Context(), tc.args, testEnv(&stdout, &stderr)); code != exitUsage {
+			if code := cmdMock(t.Context(), tc.args, mockTestEnv(&stdout, &stderr)); code != exitUsage {
 				t.Errorf("got exit %d, want %d", code, exitUsage)
 			}
 			if !strings.Contains(stderr.String(), tc.want) {
@@ -59,7 +59,7 @@ func TestMockUsageErrors(t *testing.T) {
 func TestMockHelp(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
-	if code := cmdMock(t.Context(), []string{"-h"}, testEnv(io.Discard, &stderr)); code != exitOK {
+	if code := cmdMock(t.Context(), []string{"-h"}, mockTestEnv(io.Discard, &stderr)); code != exitOK {
 		t.Errorf("got exit %d, want %d", code, exitOK)
 	}
 	for _, w := range []string{"--addr", "--seed", "--count", "--data", "--token", mock.DefaultToken} {
@@ -72,14 +72,14 @@ func TestMockHelp(t *testing.T) {
 // TestMockPrintData: --print-data writes a data file that --data reads back, the same for the same seed.
 func TestMockPrintData(t *testing.T) {
 	t.Parallel()
-	print := func(args ...string) []byte {
+	printData := func(args ...string) []byte {
 		var stdout, stderr bytes.Buffer
-		if code := cmdMock(t.Context(), append([]string{"--print-data"}, args...), testEnv(&stdout, &stderr)); code != exitOK {
+		if code := cmdMock(t.Context(), append([]string{"--print-data"}, args...), mockTestEnv(&stdout, &stderr)); code != exitOK {
 			t.Fatalf("got exit %d: %s", code, stderr.String())
 		}
 		return stdout.Bytes()
 	}
-	a, b := print("--seed", "3", "--count", "12"), print("--seed", "3", "--count", "12")
+	a, b := printData("--seed", "3", "--count", "12"), printData("--seed", "3", "--count", "12")
 	if !bytes.Equal(a, b) {
 		t.Error("the same seed printed different data sets")
 	}
@@ -87,7 +87,7 @@ func TestMockPrintData(t *testing.T) {
 	if err := os.WriteFile(file, a, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if c := print("--data", file); !bytes.Equal(a, c) {
+	if c := printData("--data", file); !bytes.Equal(a, c) {
 		t.Error("a printed data set does not read back the same")
 	}
 }
@@ -101,7 +101,7 @@ func TestMockServes(t *testing.T) {
 	defer cancel()
 	exit := make(chan int, 1)
 	go func() {
-		exit <- cmdMock(ctx, []string{"--addr", "127.0.0.1:0", "--count", "15"}, testEnv(io.Discard, pw))
+		exit <- cmdMock(ctx, []string{"--addr", "127.0.0.1:0", "--count", "15"}, mockTestEnv(io.Discard, pw))
 		_ = pw.Close()
 	}()
 	// Read the log as it comes: the mock writes a request's line before the response is flushed.
