@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -117,14 +118,10 @@ func validateItems(ctx context.Context, v *contract.Validator, reservations, gro
 	var problems []error
 	check := func(op, prefix, strip string, body []byte) {
 		ex := &contract.Exchange{Source: "data set", Index: -1, OperationID: op, NoRequest: true, Status: 200,
-			ResponseHeader: jsonHeader(), ResponseBody: body}
+			ResponseHeader: http.Header{"Content-Type": {contentTypeJSON}}, ResponseBody: body}
 		res := v.Validate(ctx, ex)
 		for _, vio := range slices.Concat(res.Violations, res.Warnings) {
-			msg := fmt.Sprintf("data set %s%s: %s", prefix, strings.TrimPrefix(vio.Pointer, strip), vio.Message)
-			if vio.Value != "" {
-				msg += " (got " + vio.Value + ")"
-			}
-			problems = append(problems, errors.New(msg))
+			problems = append(problems, fmt.Errorf("data set %s%s: %s", prefix, strings.TrimPrefix(vio.Pointer, strip), describe(vio)))
 		}
 	}
 	if !isAbsent(reservations) {

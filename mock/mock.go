@@ -298,13 +298,17 @@ func (s *Server) serveOp(rt route, w http.ResponseWriter, r *http.Request) {
 func violationText(vs []contract.Violation) string {
 	msgs := make([]string, 0, len(vs))
 	for _, v := range vs {
-		m := v.Message
-		if v.Value != "" {
-			m += " (got " + v.Value + ")"
-		}
-		msgs = append(msgs, m)
+		msgs = append(msgs, describe(v))
 	}
 	return strings.Join(msgs, "; ")
+}
+
+// describe is a violation's message with the offending value, as a client or a data file's author reads it.
+func describe(v contract.Violation) string {
+	if v.Value == "" {
+		return v.Message
+	}
+	return v.Message + " (got " + v.Value + ")"
 }
 
 // bearerToken returns the token of an "Authorization: Bearer TOKEN" header (the scheme is case-insensitive).
@@ -383,13 +387,11 @@ func badRequest(w http.ResponseWriter, vendor, msg string) {
 	writeError(w, vendor, http.StatusBadRequest, "invalid_request", msg)
 }
 
-func jsonHeader() http.Header {
-	return http.Header{"Content-Type": {"application/json; charset=utf-8"}}
-}
+const contentTypeJSON = "application/json; charset=utf-8"
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Type", contentTypeJSON)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body) // the client went away: nothing to do
