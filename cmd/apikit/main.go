@@ -4,6 +4,7 @@
 //
 //	apikit validate [flags] PATH...
 //	apikit diff [flags] OLD NEW
+//	apikit mock [flags]
 //
 // Run `apikit help` for the subcommands and `apikit validate -h` for the flags.
 package main
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdValidate(ctx, args[1:], e)
 	case "diff":
 		return cmdDiff(ctx, args[1:], e)
+	case "mock":
+		return cmdMock(ctx, args[1:], e)
 	case "help", "-h", "-help", "--help":
 		usage(e.stdout)
 		return exitOK
@@ -64,6 +67,7 @@ func usage(w io.Writer) {
 Usage:
   apikit validate [flags] PATH...   validate HAR files, go-vcr cassettes, directories, or one bare body
   apikit diff [flags] OLD NEW       list the changes between two spec versions, breaking ones first
+  apikit mock [flags]               serve both APIs from a seeded data set on 127.0.0.1:8080
 
 Run 'apikit COMMAND -h' for a command's flags.
 `)
