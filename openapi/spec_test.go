@@ -140,7 +140,7 @@ var docs = []op{
 			{name: "page", in: "query", typ: "integer", def: 1.0},
 			{name: "skip_pagination", in: "query", typ: "boolean"},
 		},
-		statuses:     []string{"200", "401", "403", "500"},
+		statuses:     []string{"200", "400", "401", "403", "500"}, // 400: not on the page, see its x-apikit-note
 		bodyRequired: []string{"created_at", "end_time", "group_ids", "id", "person_id", "start_time", "state", "updated_at"},
 	},
 	{
@@ -149,7 +149,7 @@ var docs = []op{
 		params: []param{
 			{name: "id", in: "path", typ: "integer", format: "int64", required: true},
 		},
-		statuses:     []string{"200", "401", "403", "404", "500"},
+		statuses:     []string{"200", "400", "401", "403", "404", "500"},
 		bodyRequired: []string{"created_at", "end_time", "group_ids", "id", "person_id", "start_time", "state", "updated_at"},
 	},
 	{
@@ -174,7 +174,7 @@ var docs = []op{
 			{name: "order_desc", in: "query", typ: "string"},
 			{name: "filter_operator", in: "query", typ: "string", def: "OR", enum: []string{"OR", "AND"}},
 		},
-		statuses:     []string{"200", "401"},
+		statuses:     []string{"200", "400", "401"},
 		bodyRequired: []string{"data", "meta"},
 	},
 }

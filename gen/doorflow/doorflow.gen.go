@@ -103,6 +103,9 @@ type GroupReservation struct {
 // Example: active
 type GroupReservationState string
 
+// BadRequest The error body DoorFlow sends with 4xx and 5xx answers.
+type BadRequest = Error
+
 // Forbidden The error body DoorFlow sends with 4xx and 5xx answers.
 type Forbidden = Error
 
@@ -463,6 +466,8 @@ type ListGroupReservationsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]GroupReservation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -474,6 +479,11 @@ type ListGroupReservationsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListGroupReservationsResponse) GetJSON200() *[]GroupReservation {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListGroupReservationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -525,6 +535,8 @@ type GetGroupReservationResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *GroupReservation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -538,6 +550,11 @@ type GetGroupReservationResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetGroupReservationResponse) GetJSON200() *GroupReservation {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetGroupReservationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -641,6 +658,13 @@ func ParseListGroupReservationsResponse(rsp *http.Response) (*ListGroupReservati
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -688,6 +712,13 @@ func ParseGetGroupReservationResponse(rsp *http.Response) (*GetGroupReservationR
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -726,50 +757,52 @@ func ParseGetGroupReservationResponse(rsp *http.Response) (*GetGroupReservationR
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Flrb9y60f4rA70vEBvYm28pzgbng2sngdsDJ/AF6Gkc7OGKsyseS6RCUl5vD/a/FzPUbS35ktQtUKCf",
-	"EmtFzszDZ2aeof6IYpPlRqP2Lpr+EVl0udEO+Y8Pxs6VlKjpj9hoj9rTf0WepyoWXhk9/t0Z/hnvRZan",
-	"yP+11thoGi3q5YPwbCbRxVbltDCaRr+aAoRF0MaDKHxirPoHSvAGRByjc+AT5cCiM4WNMdoMIhcnmAmy",
-	"8f8WF9E0+r9x4/44/OrG79n+ZrMZRNsG63hgCNcOLUiDjs0n4g4hR5sp5+jdzSA60x6tFukl2ju0Yc8f",
-	"gkGVG80c7zQLz/shOdZQaLzPMfYogd8AE8eFtShfAYAqJghBQfniIDo3/oMptPyxCLXxswUv74/qKkGw",
-	"+K1AR1FVBworEcAPS//16M6NB44ChnBRGamPGO+V82TlWjdk+7F4i/YOj4dcsdjcogblQOk7karXiLQd",
-	"AgzhLGwMxgITWC85n1D7MphoU9vkxK7Z3HU6cG5u5BpOjbEfUrMCh1o6WCmfwOH9PQgt4Yj/dSu0bhQN",
-	"otyaHK1XoW5g//bH4BJjPWQiTpTGoUUhxTytbMZGIu1VA/4QZ7/O6anzVuklodgDfNdmUmRCt2zd56nQ",
-	"jMq2sadOrGN7Uz8x898x9tEguh+KXN0qP9TG0w/nqHyCFhYKU0mbZcLeMv2/FcqiBKPBJwi5WKJ7B3Pj",
-	"E66Ghl0XKSRocURhfrSmyC+Qyod4LMocraMNMcuNFValaxDOqaUOBXVJWzhYGAsCvMoQVkpLs+qeXWxR",
-	"eJQz4Xv4oTJ0XmQ5mAXwi/S8DeL+ZP9wONkb7k2u9vank8l0MhlNJpO/RwPqBhltGknhcUg+dGDtgnhV",
-	"AvTGQWmEOLRycFOuuYkGICBPRYyJSSVack15B9LERYbas4+wRI1WeGNhhzB3IsMHGzJCMyUdCAdfJl93",
-	"3/HptAAAJ9ZkuEbhJuJUcF5YP6OAxqgl/4f35PWh5r9h6DPhYadG6Ohq8lMLod1R9UqND5EG9cLYGOUA",
-	"5hiLwiEoHVvkyFJwax0DFQ5h0UGRy/LoQq46pWOcFT5mNzUiBQe5sA45FZR2XmjPHKs87x76ey0DY8yC",
-	"I2KgqIjXdOwlwNHV3p9ekQAV+FnhPMwRxMKjDdAH7yhEFTJqUfjC4k00gqtEeEJRgC1SZPqvrPLopiAg",
-	"VVU7qiIBT+8ngmCXKGHHeeGJAyL26o6w3YVYWKswAOk8VLgNwBnQBlwRJxAnGN+GlJfY5HFNsZ4Etlas",
-	"CeGA7tmpC7UhZDVF0EpmWRBYtTrqO4cve4ODwdHXQaQ8ZmyvRl9p//awQZ7UyRJZBJRPBPnCR7E0Qy2I",
-	"E6EEnZ06ek3Jrv/XWn0rEJSknrNQVPaMfZ4uh0dvBy/xLOAw67N8dloRswSrjVTtgGtb3ds/ODx63u42",
-	"Ap9597NT7t51xnf9uWwo+b0Js1UPXpYwwRmPzymJhy3kkhdtBlFTM54p9ymxPbz9v4r/31/xN4OoEiLR",
-	"9EvEGqfJsi2Kt5pDxbZ2LRu0JcMWob4+FEk9WuayYu829U5o4tEeQgEuE6ldqXdy1JKq4M8s7tldwowr",
-	"NcLP1Atya5YWnRu0Kzj8DLHQMaYpsmAmLFOk0s6BFhnBUW4eDaKwX0QCvN6CAmsSoH6jy2zabngnLJUQ",
-	"R/tytJ/rzfnP42o9/3XaNsOqHePCKr++pEwOEs2QKt7vgvbpuPAJ7I8mD3Rs6IrHpZQO+CUoJNop/Lb1",
-	"eAp/RmHRwq+fri9mxycn7y8vZ1ef/vr+/LfRDdWtRWpW7INoLzsxEjsPr20aTaPE+9xNx2ORq5E0xtIG",
-	"o9hkYw5iXOv7iPi4sOiSF63jyIiOsckDKCKOTaH9KBCzRZURSX+j03U0jS5QyG49drBDJyRhvmakSBhw",
-	"DdodMQPCxiE7OrvlaKikbO+wxLABd0FaQUw1eovCu6wJOJDvCLk9eQQaPF5CHZBToSgxTjAvPCwpP7SB",
-	"wBbUMjdKe0diCWHrBLmIBA5dX/ziYI40DNKMIpwrsrzEjvaPjb6j1s+DC82Nt4g5WsiFT1w16Rx/PoPE",
-	"OL/7DuJUUX+iVARzh9YqyY5mozDuKr0wXYJ/7J5cd+CpTuTh1ONyjEmalGo2R6uMHN3oK5JRVe+AmLwJ",
-	"4suvDJ8d0HhUmgtAA0+FwpMM1BJWVuQu5IdXnotCPTpTzDtdxlGxIUMhroPRpOcYL/kCY8q+3KGWhppK",
-	"XsxT5RKU5QnvlPUW9if7b4eTt8O9w90RfNLpul97dCOyVcubo3wHhmfW2v2aHmE0LTzVYiYTR04PLeaG",
-	"ai910UJnwsfknTUFwVPmQyKsRueY8SZHLXIVwh4dUN8hktBpE/XHB+NOCvOPS+yRKBfoC6tDk1sqzUhw",
-	"+poF5LSD9uxoGAl6Un90oy+LnCJw3T57p0RoqdQomt6aCysy9GjLQ6/RPJPRNCLzD7uc4yirVdH0S38c",
-	"QIWlrz5VhxycYeHva3G2k5pYpPxg9zlpGVFqRdPoW4GWNH4pbnnfqH0t1ZGZD9l5WmZMOHgWZEpDeL9q",
-	"OWXpfOOgcZEHJeXrOUobMIuFw3BOsdDUzmnA03Dx4QQODg5+avTRCM5NJZpaUol49aqIXl+d7L5UpT+K",
-	"J3Hl9TAdwUlZMx1q2WCjNFxfnTyhMoOqbUDju9ASOOCCwBezrpab1aVUc3WaW5MpEqLhkBqVC5lYs9jI",
-	"fVk5yA7fCLZnp0uC4/rqpOeYzotsHiS8RVek3kFoG0t8BNoc7az8uUFW4kIUqY+mR5NJd37sWv1M4elg",
-	"mrpDWTzCbNZr9VGLey+xd3mr8pYRRtEGgoo0rUJ/jEy3Kp9tedih1NyYFAWpg6+D7U84+5PJ99xxf9m+",
-	"AHxqumtujJ669GndeTR3ErKc/FtjfTmTtyfrp5KuHHob8d2eYx/3muBpwKvvRr5ncu5clPRcz/9SdqCe",
-	"umPRW4V3VHkKFumLIk3XT118UT9xD+efNw7MSoe7ZZ5fy9/54MvHXGnpOV/m8y3YnBr2Xy4/nQP7Djva",
-	"AOo7TE2OuyM4803OO7GGVYKc1Ey+JWTohRRegLfiDlNqmOUc4WDnF6VvB/C34ZXxIh2eUN3ffQeaRC/p",
-	"K4xTYXlAoypfVrKVSG9LHVNor1JSafyFwOhwY3Y42XvsfGqWj7e+5/Cig+cXNZ82N4PoKCTJ0yv6vge2",
-	"BzROnmo0+/KSeeQr07HIMmHXFWu6lCFVKZY8PvYII54RH9VN4z+U3LxAPDmll2mfWpyv4ex01NE4S+xI",
-	"nOcUTke7w9lp5yqQyx/Jwab68W1Ec1XhbYHtHH728vAHK+LLPtB1i0O3GHzskeC9NeA/x/fDyeHzK+pP",
-	"wv/mBHk4Vz/Iio/oe29Qn86JV8hLjqKPyZ+tkUXMS2pNtjXHKs9fDrhm0rzrBkENh9kxM/EtXywUT079",
-	"3KvKIDselBPuD3zsK7OqB7XN180/AwAA//8=",
+	"7Fr7b9vIEf5XBmyB2AAly68UpyA/+OwkcHtIAj+AXuNAt+KOxD2Tu8zu0rJ68P9ezCxfMulHUhdogf4U",
+	"i9Luznw78803w/wRJSYvjEbtXTT9I7LoCqMd8oefhTzDbyU6T58Soz1q/lMURaYS4ZXRO787o+kZ3oq8",
+	"yJD/tNbYaBopfSMyJWe22iQO38wkusSqgpZH0+hbiXYNhbAiR48WrqJCLPEqgrx0HuYIQoPSHpdoo7s4",
+	"ckmKuaBj/mxxEU2jP+20LuyEb93OOzbh7u4ujjZP+1lIqJyCEYjOucpBLrKFsTnKKI5uR6JQ18qPtPEY",
+	"TaOPxoPR4FOEG9TS2FcOyFA3hiOwKDJwaG/QgtBuhdaBaLfrnLJFa96KebINK+VTOJhMQGgJyjsoXSky",
+	"YIxgbuT6DUiTlDlqjxKcAZ8KD65MUoIkHBPzYjIqWAu5Sa5fuZi80caDxcJYWi4cLSp1d0cvfOnGcJFi",
+	"dWhiJNJK2t65MmfQxoT6e2PnSkrUPxYJi2b5cAz8akoQFtlkUfrUWPVPlOANiCRB58CnyoFFZ0qb4AuE",
+	"QeMPjODSoQVpMCCWihuEAm2unKPf3sXRqfZotcjO+YLDnj+YEGGjWQiVWXg+DMkR3RbeFpjQXYX7MUlS",
+	"WovyBQCofYLgFFQ/jCnO35tSyx/zUBs/W/DyYa8o1io6QNlcKKxEAD8s/fe9o2RlL2AEZ/UhzRXjrXKe",
+	"TrnUbbD9mL9ld4eHXa6j2FyjpgSrmPEFPO26ACM4DRuDscABrJecT6h95Ux015zJHN9Ec9/olojgxBj7",
+	"PjMrcKilq5jr9pbJ55D/Zc4bR3FUWFOg9SqUEBze/ghcaqyHXCSp0jiyKKSYZ10eor0awO/j7NcFPXXe",
+	"Kr0kFAeA75+ZlrnQnbNui0xoETiue9hjN9Y7+655Yua/Y+KHSgcqn6KFhcJMhjpjrzn8v5XKoqzrCpeT",
+	"NzA3PmU2NGy6yCBFi0zDH6wpizMk+hAPeVmgdbQh5oWxwqpsTWSuljoQ6pK2cLAwFgR4lSOslJZm1b+7",
+	"xKLwKGfCD8SHytF5kRdgFsA/pOddEPcmewejye5od3KxuzedTKaTyXgymfwjiqka5LRpJIXHEdnQg7UP",
+	"4kUF0CsH1SEUQysHV9Waqyimep6JBFOTSbRkGpXVuuSxjbBEjVZ4Y2GLMHcix3sbMkIzJR0VzS+Tr9tv",
+	"+HY6AIATazq4QeEq4lRwXlg/I4d2UEv+g/fk9YHzXzH0ufCw1SB0eDH5qYPQ9rj+SYMPBQ3qhbEJyhjm",
+	"mIjSISidWGTPMnBrnQARh7DooCxkdXUhV53SCc5Kn7CZGpGcI1XikFNBaeeF9hxjteX9S39HUoOsMQv2",
+	"iIEiEm/CcTAADi92//KCAVCD38jDBekqhj5Yx3IqZNSi9KXFq4hEjvAsbcCWGXL4r6zy6KYgIFN1Oao9",
+	"CVorFQS7RAlbJJYoBkTi1Q1huw2JsFZhANJ5qHGLSappE4RakmJyHVJeYpvHTYgNJLC1Yk0IB3RPT1zg",
+	"hpDV5EEnmWVJYDXqaOgevuzG+/Hh1zhSHnM+r0Ffaf/6oEW+I7KrJ4Js4atYmpEWFBOBgk5PHP1Myb79",
+	"l1p9KxGUpJqzUER7xj4dLgeHr+PnWBZwmA2dfHpSB2YFVhepxgDXPXV3b//g8OlzNxH4zLufnnD1bjK+",
+	"b895G5LfmzAbfPC8hAnGeHxKSdwvIee86C6OWs54gu4zivbw6/8z/v8+49/FUS1EoumXiDVOm2UbId4p",
+	"DnW0dbks7kqGjYD6el8kDWiZ8zp6N0PvmDoe7SEQcJVIXabeKlBLYsG3LO7ZXMKMmRrhLdWCwpqlRefi",
+	"LoPDW0iETjDLkAUzYZkhUTs7WuYER7V5FEdhv4gEeLMFOdYmQPOLfmTTdqMbYYlCHO3L3n5uNuePR/V6",
+	"/nTSPYZVOyalVX59TpkcJJohVbzXB+3TUelT2BtP7unYUBWPKikd8EtRSLRT+G3j8RR+RmHRwq+fLs9m",
+	"R8fH787PZxef/vbu42/jK+KtRWZWbIPoLjs2EnsPL20WTaPU+8JNd3ZEocbSGEsbjBOT77ATO42+jyge",
+	"FxZd+qx17BmFY2KKAIpIElNqPw6B2QmVMUl/o7N1NI3OUMg+HzvYohuSMF8zUiQMmIO2xxwBYeOQHb3d",
+	"CjREKZs7LDFswFWQVlCkGr0RwtusCdiR73C523mEMHiYQh2QUYGUGCeYlx6WlB/aQIgW1LIwSvtqIrRx",
+	"g2HKxDF0efaLgzlSM0g9SjsncoFeE6NvqPRz40J94zVigRYK4VNXdzpHn08hNc5vv4EkU1SfKBXB3KC1",
+	"SrKh+Ti0u0ovTD/AP/Rvrt/w1Ddyv+txBSYkTSo1W6BVRo6v9AXJqLp2QELWBPHlV4bvDqg9qo6r5m3c",
+	"FQpPMlBLWFlRuJAfXnkmhaZ1Jp+3+hFHZEMHBb/2x5OBazznAcb03vCxnGfKpTxdpBveqvgW9iZ7r0eT",
+	"16Pdg+0xfNLZelh79D2ydcmbo3wDhnvWxvwmPEJrWnriYg4m9pwedoeNpc6FT8g6a0qCp8qHVFiNznHE",
+	"mwK1KFRwe7xPdYeChG6bQn9nf6eXwvzlEgckyhn60upQ5JZKMxKcvmYBBe2gPRsaWoKB1B9f6fOyIA9c",
+	"v87eKBFKKhWKtrY2c93q0hs0T2U0jej4+1XOsZf1qmj6ZdgPIGIZ4qf6koMxLPx9I862MpOIjB9sPyUt",
+	"I0qtevwexVElbnnfqDuW6snM+9F50o6UhQuCTGkIv69LTkWdrxy0JnKjpHzTR2kDZrFwGO4pEZrKeZj/",
+	"n70/hv39/Z9afTSGj6YWTR2pRHH1ooheXhxvP1elP4gnxcrLYTqG44ozHWrZYqM0XF4cP6Iyg6ptQeNZ",
+	"aAUcMCHwYNY1crMeSrWj08KaXJEQ9c2Lh+q1Ry7WLDYKXzEHncMTwW7vdE5wXF4cD1zTxzKfBwlv0ZWZ",
+	"dxDKxhIfgLZAO6u+bpGVuBBl5qPp4WTS7x/7p34m93Q4mqpDRR6hNxs89cETd59z3vm1KjqHMIo2BKjI",
+	"str1h4LpWhWzDQt7ITU3JkNB6uBrvPk2b28y+Z4Z95fNAeBj3V07MXps6NOZebQzCVl1/p22vurJu531",
+	"Y0lXNb2t+O72sQ9bTfC04DWzke/pnHuDkoHx/C9VBRrgHYveKrwh5ilZpC/KLFs/NviieuLu9z+vHJiV",
+	"DrNl7l+r7/niq8dxeHuIYZjPU7A5Fey/nn/6CGw7bGkDqG8wMwVuj+HUtznvxBpWKXJSc/AtIUcvpPAC",
+	"vBU3mFHBrPoIB1u/KH0dw99HF8aLbHRMvL/9BjSJXtJXmGTCcoNGLF8x2Upk15WOKbVXGak0fkNgdJiY",
+	"HYToHbqfJsp3Oi+secnu00s2XgHxov2nF7VvQ+/i6PA5lg29Quz2dJxvdTf35TktzFeO4DLPhV3XgdaP",
+	"MhKiYskd54CW4rbyQam184eSd8/QW07pZTYkMOdrOD0Z92TREnuq6ClR1JP7cHrSmx4yY5KCbAmTBxjt",
+	"dMPbErtp/+S88QdJ9Hnv9Pp80uePDwOqfZA2/qtT5GBy8PSK5sXzfzin7nfv9xLpA/rBOe3jafQCqcxe",
+	"DAX/Z2tkmfCSRvltdMvK8/sJZmbqql18/3+E8PiifHS2wBWxcrJnQdVH/8ArxSoRB1C7+3r3rwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -658,6 +658,8 @@ type ListGroupsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *GroupList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 }
@@ -665,6 +667,11 @@ type ListGroupsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListGroupsResponse) GetJSON200() *GroupList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListGroupsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -737,6 +744,13 @@ func ParseListGroupsResponse(rsp *http.Response) (*ListGroupsResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -754,47 +768,50 @@ func ParseListGroupsResponse(rsp *http.Response) (*ListGroupsResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"vFlfUxs5Ev8qXbp7gKqxMYFs7ZKX80GSYysbKEguD4Gi5Jm2R2FGmpU0EO+Wv/tVt+afPQOYS4oXsGWp",
-	"1d36qf/89LeITV4Yjdo7cfS3cHGKueSP0+MP9C9BF1tVeGW0OBJTyE1SZggF2lw5p4wew5UYja4EaKMx",
-	"gitxQV8sygSMzpY88qUekTqBe6s8jkUkUJe5OPoqRiMRiQv+80VcRwK/y7zIUByFQb8s6LPzVumFiMT3",
-	"ES0c3UmrZY6OJEyPP3w0GkVEny5QJu2nL7SbuF5F4q21xvZN+pQiIP0EM5MswcxBwuFkH3akc2WOyRtw",
-	"iOBT5FGLrjDa4S4ZUFhToPUK2WE5OicXSB9bCz5rWfoUtVex9JiMe/asVs2ImX3D2ItVJN6pzKM9K9BK",
-	"X+s8l2XmxZE4uxDRhgn/MfeQl5lXRYYw57UOpEWITT5TOmxbe5vXTz+ekKe3cG2lihW1VlOdsDvfW1MW",
-	"QwhpoQELmjOGL8qn7MG5wixxUEgrc/RoedChvUMLFn1ptWPQ8Lh0t5iM5sZC6+cInGGggXJg8c9S2WDd",
-	"+lHIOLuRcWxK7enrPy3OxZH4x14L9r0K6XsE81UUViS50s+YHxvtZfycHeZKSx3jM1YU1jAotl9hsTD2",
-	"OQtoiO70M5Z46W63nB5bJOD3gXJMPxBIvMoxAqXhs1bfwWFsdOIYsfUt2j/49dfXr18dTiaRmBubS7oH",
-	"SvtfDtvrpLTHBdrOljdqYNfTE7rhBK/SoYX71EA1nQcDYLt7Hzy9Jd2bhRnRlantwuT0hFRZ27wbF96V",
-	"WQa150HGMToXQaZyRapUp16N92NGJIJtjbzXv/x2sJVvlLtpQklnvbclNtNnxmQoNU3PMZ+h5TulPObu",
-	"qUP/g+eLNqZJa+WSvgfvdF3wX5WggbeJ8sYO2lgWyTB0Pqkc62PMpPMQZv5UEFWbbwuijho/DUmfgzhC",
-	"0lCS4AD8QTnfV/BMIxRywU7aDMeuHy4T6WVfyKWXOpE2Ccso8WMGPpW+CdUyyzqxGWZLqLEVbQeXkEMG",
-	"0JJj0OhxrHnJnqnzAKUrNqVafz3gtAqgA2mrOcoZZkYvHHgDsj3GdY/NlXX+po/p3yVXIf28Kgt1q/zI",
-	"YWzRh/vWv8WHWyGToDaw9WWufPqMvQurcmmXN5hLla2L+iY1jh3J+1c1OI5NLjrahUWPbKaNx6q4ik2h",
-	"KKYRHl1q7h1cia8sgMDjMfaYXF+JCKQGM5uXLg55YRbKAKc8BtgV5SxTLsUElH/T1hNUCkgNQaJMEovO",
-	"caEZtK1+UA5Qz42NQ70w7JXeNRu2iE3Jpb11oA2EGFlfhGVTlrzpFSqQosVxgGHA9zqqCrlQWtbJ4jHs",
-	"n7czN29AR8jQBThf22N9/6ZgWr8bH0s20MyrAAKUtFPl2A/rMXYwHZfWovY3RVUc98tv9mcIKlWt+qjA",
-	"Au0Dws4ZY+ovpEyA8znl0B3OEpRY27ozgv1JJ1ztru85GdrUGy+zLXyTSx+nSi8qfHItHoGMrXFVwJQL",
-	"dE8ZuXGmYfOoOqCOBza82z/wVSQcxqVVfnlJ2AkHPUNp0U5Ln/Yt+jf/Bp22hS5jijIJdrJdxuZQTbwq",
-	"J5OD2Jtb1PwRI7gnnPd/oKuwNGWQDfwD+YExzXUHC2yjSup9IVZkgtJzM3Dam5ktNG+XRidoi0xqqHqA",
-	"CO6rDkTZ6rqGCNFrZh3sTI8/OAaEVz4E1lbe9PwUdnoJdVdE4g6tC1q9GggaZ9TTvH/7CfbuXu2FdKoc",
-	"BGtmFCmMT9F2NUedFEZpH/o4U3qyzcWmQFacBkOhjwlIB6Vm3GEC1pQ+5GI6qFRajc5xzDEFalkocSQO",
-	"xpPxAcFI+pTx0KhFXxY4EAOoznD9WqLy7LzMspHH756V68wib+6218AV0rq6DUTvIjA2QcodYSHFpgX5",
-	"3nDrq4w+TcSRyJTzXCo4Vrq6xNSeDhU+xkJuLMJObPJcgkNa4THZhdMT17mp3lDMsQrvsHsbBdfSr3/5",
-	"jbIv9YPizxLtUtQlLCXtCrQcwntl6+bhn5i4zFFXJyUhzITUZAn9Zy1HjZak5Bu4xcK3UzmE3SuLVUrb",
-	"jdhdNBpnCrWHb0ZpB6QKC6DzHrgtfG0lnxbwaTmUNk5JaluzAps5bHr104PG/8Cu3WXDm6/PeIYOgbdo",
-	"jp1KCb4tvHsHrKTQZd2S/cGh4QFV1trmri5PNsQ/pt151Rc+qVxNG7ygbp+ku31aMWYOXlCrd4FxeVqx",
-	"mpp5Qd0uOIA/rVrF6LygZseB2XpatZoCe0Hdpkmu9NOaBTLvJfUKtcYWmsV1GfdDuh2vZzegJEnZreJY",
-	"l6aEe+XSKs2VVq8lOZVEj8T5ION5ae5yI7cfgYT3odTRgc/V7h4t573tWN5qedNYrVG+fYdcFhireZBa",
-	"kx8WXZn5B7wxZHlVVbd2N2zZYCvyYHe4UHfI3WG1/g3sk/73DCH0cty2aeNuCV9VdTQTdRBF7e3MofZD",
-	"RtOGuulBanPrXoowGro0OAl6gJqDNh4cO4v6cuVgf/KAN7htesAdk6Gu5bEzCc36TijFlwWfT1XgGAuV",
-	"kN21o+LqEHaki1FTsbTLguo3GK4911D9CKRZ1I108fNqh59jAMnczoKaLn/MCJL2/1mh5v13IpeaMktg",
-	"1r4WhZr+7IKsmn48gcwsVPxgpCApN6Z+qto2qG28cK1W19TxBq9wS/JqMgmUhPYYSAlZFFnVju59cxuE",
-	"ek1ift14/AlPiJ3XnXageb5ph5r3mXaoeYBph+oXlnakfUJpx8IbSfjePIJ0SejuM8XB5pPeM98HSEZ4",
-	"A+gS/IHVbzj8r+u8ZU1W0trDNVqx4RI3OMKHiEE6vGrlJqnfcPhdy7vc+gEtrunedQKsOsL9TQppv0sB",
-	"7TfUzD5TBdvBr+XOedHGbSnZrfMyg7O6D6VgfzjZfx4kmxfh/jPw1pqGV+sBLYNIY9VfmMCIw0ogUAKz",
-	"QnGdy5M6Ot3JjDvXB1NWUvWpVXJ+NZmMYVrLnJ6fVgnc8Ts4hQhTUo/KcsOegZTlZ3RKWuH9nMLgDEHC",
-	"75dnHyHwUiHCSKgcBDva9PnTKLAizJqZe0x2x2t0FuO5S2R9vSYouTInyFaURZ+xEJHwcsFP24HxuF5t",
-	"I5XfqIcYh3NrkjLmPA7H3Iw7iKUGc4fWqgRBedhxnpkNSI3zLgp1Dx8C5Ca+ZbaptFlFebmjvT1ZqLFr",
-	"2KDmklWaP0mEjdsAHYxcXa/+FwAA//8=",
+	"vFpdUxy30v4rXXrfqsCp2WUxOJXgm0MgyXHKMRQ4xxc2RWlnendkZqSJpAGT1P73U93SfOzOAEvs8kXi",
+	"Xa3U6m496o9H/C1SU1ZGo/ZOHP0tXJpjKfnj8ckb+idDl1pVeWW0OBLHUJqsLhAqtKVyThk9hY9iMvko",
+	"QBuNCXwUF/TFoszA6OKeR943I1JncGeVx6lIBOq6FEcfxGQiEnHB/3svrhKBn2VZFSiOwqC/r+iz81bp",
+	"pUjE5wktnNxKq2WJjiQcn7x5azSKhD5doMy6T+9pN3G1SsTP1ho7NOldjoD0E8xNdg9mARIOZ/uwI52r",
+	"S8xegUMEnyOPWnSV0Q53yYDKmgqtV8gOK9E5uUT62Fnwh5a1z1F7lUqP2XRgz2rVjpj5J0y9WCXiF1V4",
+	"tGcVWukbnReyLrw4EmcXItkw4T/mDsq68KoqEBa81oG0CKkp50qHbRtv8/rjt6fk6S1cG1WxotHqWGfs",
+	"zl+tqasxhHTQgCXNmcJ75XP24EJhkTmopJUlerQ86NDeogWLvrbaMWh4XLobzCYLY6HzcwLOMNBAObD4",
+	"Z61ssG79KGRaXMs0NbX29PX/LS7Ekfi/vQ7sexHpewTzVRJWZKXSz5ifGu1l+pwdFkpLneIzVlTWMCi2",
+	"X2GxMvY5C2iI7vQzlnjpbracnlok4A+BckI/EEi8KjEBpeEPrT6Dw9TozDFim1u0f/DDDy9fvjiczRKx",
+	"MLaUdA+U9t8fdtdJaY9LtL0tr9XIrq9P6YYTvGqHFu5yA3E6DwbA9vc+eHpLujdLM6Er09iF2etTUmVt",
+	"835c+KUuCmg8DzJN0bkEClUqUiWeehwfxoxEBNtaeS+///FgK98od92Gkt56b2tsp8+NKVBqml5iOUfL",
+	"d0p5LN1Th/47zxddTJPWynv6HrzTd8F/VYYGfs6UN3bUxrrKxqHzTpXYHGMhnYcw86uCKG6+LYh6anw1",
+	"JP0RxBGSxpIEB+A3yvmhgmcaoZJLdtJmOHbDcJlJL4dCLr3UmbRZWEaJHwvwufRtqJZF0YvNML+HBlvJ",
+	"dnAJOWQELSUGjR7HmpfsmSYPULpiU+L6qxGnRYCOpK32KOdYGL104A3I7hjXPbZQ1vnrIaZ/k1yFDPOq",
+	"rNSN8hOHqUUf7tvwFh9uhUyC2sjWl6Xy+TP2rqwqpb2/xlKqYl3UJ6lx6kjev+PgNDWl6GkXFj2ymTYe",
+	"Y3GVmkpRTCM8utzcOfgoPrAAAo/H1GN29VEkIDWY+aJ2acgL81AGOOUxwK6q54VyOWag/KuunqBSQGoI",
+	"EmWWWXSOC82gbfxBOUC9MDYN9cK4VwbXbNwiNqWU9saBNhBiZHMR7tuy5NWgUIEcLU4DDAO+11FVyaXS",
+	"skkWj2H/vJu5eQN6QsYuwPnaHuv7twXT+t14W7OBZhEDCFDSzpVjP6zH2NF0XFuL2l9XsTgelt/szxBU",
+	"Yq36qMAK7QPCzhlj6i+kTICLBeXQHc4SlFi7ujOB/VkvXO2u7zkb29QbL4stfFNKn+ZKLyM+uRZPQKbW",
+	"uBgw5RLdU0ZunGnYPIkH1PPAhneHB75KhMO0tsrfXxJ2wkHPUVq0x7XPhxb9xL9Br22hy5ijzIKdbJex",
+	"JcSJH+vZ7CD15gY1f8QE7gjnwx/oKtybOsgG/oH8wJjmuoMFdlEl974SKzJB6YUZOe3NzBaat0ujM7RV",
+	"ITXEHiCBu9iBKBuva4gQg2bWwc7xyRvHgPDKh8DayTs+fw07g4S6KxJxi9YFrV6MBI0z6ml+/fkd7N2+",
+	"2AvpVDkI1swpUhifo+1rjjqrjNI+9HGm9mSbS02FrDgNhkIfM5AOas24wwysqX3IxXRQubQaneOYYyrU",
+	"slLiSBxMZ9MDgpH0OeOhVYu+LHEkBlCd4Ya1RPTsoi6KicfPnpXrzSJv7nbXwFXSuqYNRO8SMDZDyh1h",
+	"IcWmJfnecOurjH6diSNRKOe5VHCsdLzE1J6OFT7GQmkswk5qylKCQ1rhMduF16eud1O9oZhjFd5i/zYK",
+	"rqVffv8jZV/qB8WfNdp70ZSwlLQjaDmED8rWzcM/NWldoo4nJSHMhNwUGf3LWk5aLUnJV3CDle+mcgi7",
+	"UxZjSttN2F00mhYKtYdPRmkHpAoLoPMeuS18bSWfFvBpOZQ2zUlqV7MCmzluevzpQeO/YNf+svHN12c8",
+	"Q4fAW7THTqUE3xbevQdWUuiyacl+59DwgCprbXNflycb4i/T7jz2hU8q19AG31C3d9LdPK0YMwffUKtf",
+	"AuPytGINNfMNdbvgAP60apHR+YaanQRm62nVGgrsG+p2nJVKP61ZIPO+pV6h1thCs7Qp475It5P17AaU",
+	"JCm7RY713tRwp1we01xt9VqSU1nySJwPMp6X5i43cvsRSPg1lDo68Lna3aHlvLcdyxuXt43VGuU7dMhl",
+	"halaBKkN+WHR1YV/wBtjlsequrO7ZctGW5EHu8OlukXuDuP6V7BP+t8xhNDLademTfslfKzqaCbqIIra",
+	"27lD7ceMpg1124M05ja9FGE0dGlwGvQAtQBtPDh2FvXlysH+7AFvcNv0gDtmY13LY2cSmvWdUIrfV3w+",
+	"scAxFqKQ3bWj4uoQdqRLUVOxtMuCmjcYrj3XUP0IpFnUtXTp82qHr2MAydzOgoYuf8wIkvbPrFCL4TuR",
+	"y01dZDDvXotCTX92QVYdvz2FwixV+mCkICnXpnmq2jaobbxwrVZX1PEGr3BL8mI2C5SE9hhICVlVRWxH",
+	"9z65DUK9ITE/bDz+hCfE3utON9A+33RD7ftMN9Q+wHRDzQtLN9I9oXRj4Y0kfG8fQfokdP+Z4mDzSe+Z",
+	"7wMkI7wB9An+wOq3HP6Hdd6yIStp7eEardhyiRsc4UPEIB1eXLlJ6rccft/yPrd+QIsbunedAItHuL9J",
+	"Ie33KaD9lprZZ6pgO/h13Dkv2rgtNbt1URdw1vShFOwPnwvJ9kWYw3QfKFDWztOdM5rDyGSSwAX9955b",
+	"9e2MCA/aIwb8JDO4wD9rdB4mIHvvrcpBKQvqyDjGbKavt8YHcg/hFnVm7HeR5INjsCiL5q02pHJqZltp",
+	"vU12mHkprv8Ft7Komb1wKkNQ3gHqutwNAeZwNnsFWdccOxMqLFenOZAI3qRrdYOqUJr05juXkCmUyPos",
+	"iNRQ675EL33tpkDe58d9SqXhVZ+C8zw86ztZIvx2efYWAmkWtJMQT48Ex9f/7wKRcjjb/6c4GPw5wJcf",
+	"dhBprPoLM5iwqoFICwwbHzmVqU2WupWFyh4jthsHxiLtxWxGxx9lHp+/bk//cLbPvjK1BwksN+wZyPlx",
+	"j8vHXL2jzZBHTwI7xuypucNsd7pGa3Jc6xOaH64opLi6pNAVqashcyUS4eWS/8QhMF9Xq22kMv7HmKdz",
+	"a7I65XoOTpiUcZBKDeYWrQ3ohx3nmeGC3Djvkk1UM+tY2yJSn+5ob09WaupaVrANtlHzJwnRaZeog5Gr",
+	"q9X/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
