@@ -23,6 +23,10 @@ type Validator struct {
 	router *router
 	strict bool
 	opts   *openapi3filter.Options
+
+	// perf: the compiled response-body check (fastbody.go). bodies is only read after New.
+	bodies  map[*openapi3.MediaType]*bodyNode
+	walkers walkerPool
 }
 
 // Option configures a [Validator].
@@ -117,6 +121,7 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 	return &Validator{
 		router: r,
 		strict: c.strict,
+		bodies: compileBodies(specs), // perf: compiled response-body check (fastbody.go)
 		opts: &openapi3filter.Options{
 			MultiError:            true,
 			IncludeResponseStatus: true,
@@ -221,17 +226,13 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 				res.Skipped, res.SkipReason = true, fmt.Sprintf("status %d responses are not validated (redirect or not modified)", ex.Status)
 			}
 		default:
-			rin := &openapi3filter.ResponseValidationInput{
-				RequestValidationInput: in,
-				Status:                 ex.Status,
-				Header:                 headerOrEmpty(ex.ResponseHeader),
-				Body:                   io.NopCloser(bytes.NewReader(ex.ResponseBody)),
-				Options:                v.opts,
+			// perf: the compiled body check (fastbody.go) decides when it can decide exactly as kin-openapi.
+			errs, warns, ok := v.fastResponse(op, ex, base)
+			if !ok {
+				errs, warns = v.kinResponse(ctx, in, op, ex, base)
 			}
-			if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
-				res.Violations = append(res.Violations, v.violations(err, base, responseSide)...)
-			}
-			res.Warnings = v.undeclared(op, ex, base)
+			res.Violations = append(res.Violations, errs...)
+			res.Warnings = warns
 			if v.strict {
 				for _, w := range res.Warnings {
 					w.Severity = SeverityError
@@ -245,6 +246,22 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	sortViolations(res.Warnings)
 	res.Valid = len(res.Violations) == 0
 	return res
+}
+
+// kinResponse validates the response with kin-openapi and walks the body for undeclared properties: the reference
+// the compiled body check (fastbody.go) is held to.
+func (v *Validator) kinResponse(ctx context.Context, in *openapi3filter.RequestValidationInput, op *operation, ex *Exchange, base Violation) (errs, warns []Violation) {
+	rin := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 ex.Status,
+		Header:                 headerOrEmpty(ex.ResponseHeader),
+		Body:                   io.NopCloser(bytes.NewReader(ex.ResponseBody)),
+		Options:                v.opts,
+	}
+	if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
+		errs = v.violations(err, base, responseSide)
+	}
+	return errs, v.undeclared(op, ex, base)
 }
 
 // request builds the *http.Request kin-openapi validates. A bare response body gets a stand-in GET.
