@@ -372,11 +372,13 @@ func (w *bodyWalker) value(n *bodyNode, depth int) error {
 		if err != nil {
 			return err
 		}
-		switch {
-		case n.enum != nil:
+		if n.enum != nil {
 			if _, ok := n.enum[string(s)]; !ok {
 				w.fail("enum", n, string(s))
+				return nil // kin checks enum first and stops there
 			}
+		}
+		switch {
 		case n.kind != kindString:
 			w.fail("type", n, string(s))
 		case n.dateTime:

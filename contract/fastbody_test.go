@@ -34,7 +34,7 @@ var fuzzTargets = []target{
 // kinOnly returns a validator whose compiled body check is off: every body goes through kin-openapi.
 func kinOnly(t testing.TB, opts ...Option) *Validator {
 	v := newValidator(t, opts...)
-	v.bodies = nil
+	v.bodies, v.requests = nil, nil
 	return v
 }
 
