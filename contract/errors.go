@@ -422,4 +422,9 @@ func sortViolations(vs []Violation) {
 }
 
 // redactedURL prints an exchange's URL without credentials.
-func redactedURL(u *url.URL) string { return redact.URL(u).String() }
+func redactedURL(u *url.URL) string {
+	if u.User == nil && u.RawQuery == "" {
+		return u.String() // perf: nothing to redact, so no copy (redact.URL changes only these two)
+	}
+	return redact.URL(u).String()
+}
