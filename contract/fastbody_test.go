@@ -3,6 +3,7 @@ package contract
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -15,27 +16,48 @@ import (
 // The compiled body check (fastbody.go) must give exactly kin-openapi's verdicts: these tests run every body
 // through both engines and compare every field of every violation and warning.
 
-// target is an operation and status a body is checked against.
+// target is an operation and status a body is checked against; features selects the test spec
+// testdata/fastpath/features.yaml (schema features our vendor specs do not use) instead of the vendor specs.
 type target struct {
-	op     string
-	status int
-	ct     string
+	op       string
+	status   int
+	ct       string
+	features bool
 }
 
 var fuzzTargets = []target{
-	{"getGroupReservation", 200, "application/json; charset=utf-8"},
-	{"listGroupReservations", 200, "application/json"},
-	{"listGroups", 200, "application/json"},
-	{"getGroupReservation", 404, "application/json"},
-	{"listGroups", 401, "application/json; charset=utf-8"},
-	{"listGroupReservations", 500, "Application/JSON"},
+	{"getGroupReservation", 200, "application/json; charset=utf-8", false},
+	{"listGroupReservations", 200, "application/json", false},
+	{"listGroups", 200, "application/json", false},
+	{"getGroupReservation", 404, "application/json", false},
+	{"listGroups", 401, "application/json; charset=utf-8", false},
+	{"listGroupReservations", 500, "Application/JSON", false},
+	{"getThing", 200, "application/json", true},
+	{"getThing", 503, "application/json", true}, // the default response
+	{"getMixed", 200, "application/json", true}, // an unsupported schema: always kin
 }
 
-// kinOnly returns a validator whose compiled body check is off: every body goes through kin-openapi.
+// kinOnly returns a validator whose compiled checks are off: everything goes through kin-openapi.
 func kinOnly(t testing.TB, opts ...Option) *Validator {
 	v := newValidator(t, opts...)
 	v.bodies, v.requests = nil, nil
 	return v
+}
+
+// engines is a validator with the compiled checks and one without, on the same specs.
+type engines struct{ fast, ref *Validator }
+
+// enginePairs returns the engines on the vendor specs and on the features test spec.
+func enginePairs(t testing.TB) (vendor, features engines) {
+	fs := WithSpecFS(os.DirFS("testdata/fastpath"), "testdata/fastpath")
+	return engines{newValidator(t), kinOnly(t)}, engines{newValidator(t, fs), kinOnly(t, fs)}
+}
+
+func (tg target) engines(vendor, features engines) engines {
+	if tg.features {
+		return features
+	}
+	return vendor
 }
 
 // normalized sorts findings on every field, so that two engines' results compare whatever order ties took.
@@ -188,15 +210,30 @@ var fastCases = []struct {
 	{"unauthorized", 4, `{"message":"Unauthenticated."}`, true},
 	{"unauthorized wrong type", 4, `{"message":["x"]}`, true},
 	{"server error upper-case content type", 5, `{"error":"internal_server_error"}`, true},
+	{"thing valid", 6, `{"id":1,"ghost":null,"tags":["a"]}`, true},
+	{"thing every feature valid", 6, `{"id":-2147483648,"ghost":1,"tags":[],"ratio":1.5,"ratio32":1e39,"label":null,` +
+		`"kind":"2024-01-15T09:00:00Z","day":"2024-01-15","blob":"QUJD","mail":"a@b","uuid":"x","anything":[{}],` +
+		`"nested":[[{"id":1,"ghost":2,"tags":[]}]],"flag":null,"obj":{},"a/b~c":3}`, true},
+	{"thing every feature broken", 6, `{"id":2147483648,"tags":[1,null],"ratio":"1","ratio32":true,"label":"z",` +
+		`"kind":"2024-01-15T09:00:00","day":"2024-13-01","blob":"!!","mail":"a@b@c","uuid":7,"anything":[{"x":1},2],` +
+		`"nested":[[{"id":"s","deep":1}],{}],"flag":"no","obj":{"k":1},"a/b~c":"x"}`, true},
+	{"thing enum before format", 6, `{"id":1,"ghost":1,"tags":[],"kind":"x"}`, true},
+	{"thing nullable enum", 6, `{"id":1,"ghost":1,"tags":[],"label":"x","flag":true}`, true},
+	{"thing top-level array", 6, `[{"id":1}]`, true},
+	{"default response", 7, `{"code":1.5,"x":1}`, true},
+	{"default response valid", 7, `{"code":503}`, true},
+	{"unsupported schema goes to kin", 8, `{"a":"y","n":1,"z":1}`, false},
 }
 
 func TestFastPathMatchesKin(t *testing.T) {
 	t.Parallel()
-	fast, ref := newValidator(t), kinOnly(t)
+	vendor, features := enginePairs(t)
 	for _, tc := range fastCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			decided := compareEngines(t, fast, ref, bodyExchange(fuzzTargets[tc.tg], []byte(tc.body)))
+			tg := fuzzTargets[tc.tg]
+			e := tg.engines(vendor, features)
+			decided := compareEngines(t, e.fast, e.ref, bodyExchange(tg, []byte(tc.body)))
 			if decided != tc.fast {
 				t.Errorf("compiled path decided=%v, want %v", decided, tc.fast)
 			}
@@ -305,8 +342,10 @@ func FuzzFastPathMatchesKin(f *testing.F) {
 	for _, tc := range fastCases {
 		f.Add(uint8(tc.tg), []byte(tc.body))
 	}
-	fast, ref := newValidator(f), kinOnly(f)
+	vendor, features := enginePairs(f)
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		compareEngines(t, fast, ref, bodyExchange(fuzzTargets[int(which)%len(fuzzTargets)], body))
+		tg := fuzzTargets[int(which)%len(fuzzTargets)]
+		e := tg.engines(vendor, features)
+		compareEngines(t, e.fast, e.ref, bodyExchange(tg, body))
 	})
 }

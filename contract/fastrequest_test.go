@@ -4,30 +4,40 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 // The compiled request check (fastrequest.go) must give exactly kin-openapi's verdicts on parameters and
 // security: these tests run every request through both engines and compare every field of every violation.
 
+// requestBases are the URLs requests are built on; those of features.example go to the features test spec.
 var requestBases = []string{
 	"https://api.doorflow.com/api/3/group_reservations/",
 	"https://api.doorflow.com/api/3/group_reservations",
 	"https://api.sonderplan.com/v2/group",
+	"https://features.example/things/",
+	"https://features.example/mixed",
 }
 
-// requestExchange builds a GET of base+rest with the Authorization header auth ("" for none); nil when the URL
-// does not parse.
-func requestExchange(which int, rest, auth string) *Exchange {
-	u, err := url.Parse(requestBases[which%len(requestBases)] + rest)
+// requestExchange builds a GET of base+rest with the credential auth ("" for none: Authorization, or X-Api-Key
+// on the features spec); nil when the URL does not parse. features says which specs it is for.
+func requestExchange(which int, rest, auth string) (ex *Exchange, features bool) {
+	base := requestBases[which%len(requestBases)]
+	u, err := url.Parse(base + rest)
 	if err != nil {
-		return nil
+		return nil, false
 	}
+	features = strings.Contains(base, "features.example")
 	h := http.Header{}
 	if auth != "" {
-		h.Set("Authorization", auth)
+		if features {
+			h.Set("X-Api-Key", auth)
+		} else {
+			h.Set("Authorization", auth)
+		}
 	}
-	return &Exchange{Source: "fuzz", Index: -1, Method: "GET", URL: u, RequestHeader: h}
+	return &Exchange{Source: "fuzz", Index: -1, Method: "GET", URL: u, RequestHeader: h}, features
 }
 
 var requestCases = []struct {
@@ -60,19 +70,29 @@ var requestCases = []struct {
 	{"groups acl filters", 2, "?acl_schedule=RW&acl_task=rw&acl_admin=&filter_operator=XOR&limit=-1", "Bearer x", true},
 	{"groups acl escaped", 2, "?acl_task=R%2D&acl_finance=--&filter_operator=AND", "", true},
 	{"groups strings", 2, "?id=1,2&name=%C3%A9&description=&order_asc=name&fields=id,name", "Bearer x", true},
+	{"thing valid", 3, "7?mail=a@b&on=true", "k", true},
+	{"thing without key", 3, "7?mail=&on=1&n=&pick=", "", true},
+	{"thing every parameter broken", 3, "2147483648?when=x&mail=a@b@c&day=2024-13-01&n=x&pick=c&on=maybe", "k", true},
+	{"thing formats valid", 3, "-1?when=2024-01-15T09:00:00Z&day=2024-01-15&mail=%20@b&on=F", "k", true},
+	{"thing missing required", 3, "1", "k", true},
+	{"header parameter goes to kin", 4, "?x=1", "", false},
 }
 
 func TestFastRequestMatchesKin(t *testing.T) {
 	t.Parallel()
-	fast, ref := newValidator(t), kinOnly(t)
+	vendor, features := enginePairs(t)
 	for _, tc := range requestCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ex := requestExchange(tc.which, tc.rest, tc.auth)
+			ex, feat := requestExchange(tc.which, tc.rest, tc.auth)
 			if ex == nil {
 				t.Fatalf("bad URL %q", tc.rest)
 			}
-			if decided := compareRequests(t, fast, ref, ex); decided != tc.fast {
+			e := vendor
+			if feat {
+				e = features
+			}
+			if decided := compareRequests(t, e.fast, e.ref, ex); decided != tc.fast {
 				t.Errorf("compiled request check decided=%v, want %v", decided, tc.fast)
 			}
 		})
@@ -102,12 +122,16 @@ func FuzzFastRequestMatchesKin(f *testing.F) {
 	for _, tc := range requestCases {
 		f.Add(uint8(tc.which), tc.rest, tc.auth)
 	}
-	fast, ref := newValidator(f), kinOnly(f)
+	vendor, features := enginePairs(f)
 	f.Fuzz(func(t *testing.T, which uint8, rest, auth string) {
-		ex := requestExchange(int(which), rest, auth)
+		ex, feat := requestExchange(int(which), rest, auth)
 		if ex == nil {
 			return
 		}
-		compareRequests(t, fast, ref, ex)
+		e := vendor
+		if feat {
+			e = features
+		}
+		compareRequests(t, e.fast, e.ref, ex)
 	})
 }
