@@ -490,11 +490,20 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 	return nil
 }
 
-// skip reads the next value without checking it.
+// skip reads the next value without checking it. A number beyond float64 still sends the body to kin: the
+// undeclared walk's json.Unmarshal fails on it, so kin's path reports no undeclared property at all.
 func (w *bodyWalker) skip(depth int) error {
 	switch w.dec.PeekKind() {
 	case '{', '[':
 		_, err := w.skipMembers(depth)
+		return err
+	case '0':
+		raw, err := w.dec.ReadValue()
+		if err == nil {
+			if _, ok := parseNumber(raw); !ok {
+				err = errFallback
+			}
+		}
 		return err
 	default:
 		_, err := w.dec.ReadValue()

@@ -140,6 +140,8 @@ var fastCases = []struct {
 	{"id -1e19", 0, res(`"id":456`, `"id":-1e19`), true},
 	{"id 1e308", 0, res(`"id":456`, `"id":1e308`), true},
 	{"id 1e400 beyond float64", 0, res(`"id":456`, `"id":1e400`), false},
+	{"undeclared 1e700 beyond float64 (found by fuzzing)", 0, `{"":1e700}`, false},
+	{"1e700 in a mismatched object", 0, res(`"active"`, `{"a":[-1e700]}`), false},
 	{"id 1e-400 underflows to 0", 0, res(`"id":456`, `"id":1e-400`), true},
 	{"id -0", 0, res(`"id":456`, `"id":-0`), true},
 	{"id -0.0", 0, res(`"id":456`, `"id":-0.0`), true},
