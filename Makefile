@@ -34,8 +34,16 @@ lint-spec: ## optional: Redocly lint of the specs (needs npx; skips when absent)
 test: lint check-generated ## everything CI runs: lint, generated code, unit, contract and fuzz-seed tests
 	go test -race ./...
 
-bench: ## benchmarks with allocations
-	go test -run '^$$' -bench . -benchmem ./...
+BENCHFLAGS  ?= -count 6
+BENCHOUT    ?= bench-latest.txt
+
+bench: ## benchmarks with allocations, then apikit against plain kin-openapi (benchstat, pinned); BENCHFLAGS='-cpu 1 -count 6'
+	go test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./... > $(BENCHOUT) || { cat $(BENCHOUT); exit 1; }
+	cat $(BENCHOUT)
+	@# Sub-benchmarks kin and apikit become engine=kin and engine=apikit, so benchstat puts them side by side
+	@# and prints apikit's change against kin ("vs base"; -90% is 10x faster).
+	sed -E 's#^(Benchmark[A-Za-z]+)/(kin|apikit)([^A-Za-z.=])#\1/engine=\2\3#' $(BENCHOUT) > bench-engines.txt
+	go run $(BENCHSTAT) -filter '/engine:(kin OR apikit)' -col '/engine@(kin apikit)' bench-engines.txt
 
 fuzz: ## bounded fuzzing of every fuzz target (FUZZTIME each, default 20s)
 	@for pkg in $$(go list ./...); do \

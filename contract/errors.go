@@ -85,12 +85,7 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 		case errors.As(err, &schErr):
 			out = append(out, schemaViolation(schErr, cur))
 		case errors.As(err, &parErr):
-			cur.Rule = "type"
-			cur.Message = joinMessage(cur.Message, "cannot be parsed: "+parErr.Reason)
-			if parErr.Value != nil && !redact.IsSecretKey(cur.Pointer) {
-				cur.Value = excerpt(parErr.Value)
-			}
-			out = append(out, cur)
+			out = append(out, parseErrorViolation(parErr, cur))
 		default:
 			if cur.In == "" {
 				cur.In = InResponseBody
@@ -105,6 +100,17 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 	}
 	walk(err, base)
 	return out
+}
+
+// parseErrorViolation converts a parameter value kin-openapi could not parse; cur has the parameter's subject as
+// its Message. The compiled request check (fastrequest.go) shares it.
+func parseErrorViolation(parErr *openapi3filter.ParseError, cur Violation) Violation {
+	cur.Rule = "type"
+	cur.Message = joinMessage(cur.Message, "cannot be parsed: "+parErr.Reason)
+	if parErr.Value != nil && !redact.IsSecretKey(cur.Pointer) {
+		cur.Value = excerpt(parErr.Value)
+	}
+	return cur
 }
 
 // isTop reports whether multi is err itself rather than something wrapped deeper.
@@ -184,49 +190,57 @@ func decodeReason(err error) string {
 
 // schemaViolation converts one schema failure. The pointer goes into the body (or into a parameter's value).
 func schemaViolation(e *openapi3.SchemaError, cur Violation) Violation {
-	ptr := pointer(e.JSONPointer())
+	return schemaFailure(e.JSONPointer(), e.SchemaField, e.Schema, e.Value, e.Reason, cur)
+}
+
+// schemaFailure builds the violation for one failing schema keyword from the parts of a kin-openapi SchemaError:
+// the unescaped path segments (JSONPointer()), the keyword (SchemaField), the schema, the offending value as kin
+// holds it (json.Number, float64, string, bool, nil, []any, map[string]any, or a [shape] standing in for a
+// composite) and kin's reason. The compiled body check (fastbody.go) calls it with the same parts kin would have
+// put in its error, so both engines produce identical violations.
+func schemaFailure(segs []string, field string, schema *openapi3.Schema, value any, reason string, cur Violation) Violation {
+	ptr := pointer(segs)
 	if cur.In == InResponseBody || cur.In == InRequestBody {
 		cur.Pointer = ptr
 	} else if ptr != "" {
 		cur.Pointer += ptr
 	}
-	cur.Rule = e.SchemaField
-	if e.Schema != nil && e.Schema.Origin != nil && e.Schema.Origin.Key != nil {
-		cur.Line = e.Schema.Origin.Key.Line
+	cur.Rule = field
+	if schema != nil && schema.Origin != nil && schema.Origin.Key != nil {
+		cur.Line = schema.Origin.Key.Line
 	}
 	subject := cur.Message // "query parameter \"page\"" for parameters, empty for bodies
 	var msg string
-	switch e.SchemaField {
+	switch field {
 	case "required":
-		segs := e.JSONPointer()
 		name := ""
 		if len(segs) > 0 {
 			name = segs[len(segs)-1]
 		}
 		msg = fmt.Sprintf("required property %q is missing", name)
 	case "type":
-		msg = fmt.Sprintf("must be %s, not %s", typeName(e.Schema), jsonType(e.Value))
-		cur.Value = excerpt(e.Value)
+		msg = fmt.Sprintf("must be %s, not %s", typeName(schema), jsonType(value))
+		cur.Value = excerpt(value)
 	case "enum":
-		msg = "must be one of " + enumList(e.Schema)
-		cur.Value = excerpt(e.Value)
+		msg = "must be one of " + enumList(schema)
+		cur.Value = excerpt(value)
 	case "format":
-		msg = formatMessage(e.Schema.Format)
-		cur.Value = excerpt(e.Value)
+		msg = formatMessage(schema.Format)
+		cur.Value = excerpt(value)
 	case "nullable":
 		msg = "must not be null"
 		cur.Value = "null"
 	default:
-		msg = e.Reason
-		if e.Value != nil && !isComposite(e.Value) {
-			cur.Value = excerpt(e.Value)
+		msg = reason
+		if value != nil && !isComposite(value) {
+			cur.Value = excerpt(value)
 		}
 	}
 	if subject != "" {
 		msg = subject + " " + msg
 	}
 	cur.Message = msg
-	if isSecret(e.Schema) || (cur.In == InRequestHeader && redact.IsSecretHeader(cur.Pointer)) || redact.IsSecretKey(lastSegment(cur.Pointer)) {
+	if isSecret(schema) || (cur.In == InRequestHeader && redact.IsSecretHeader(cur.Pointer)) || redact.IsSecretKey(lastSegment(cur.Pointer)) {
 		cur.Value = ""
 	}
 	return cur
@@ -304,6 +318,11 @@ func jsonType(v any) string {
 		return "an array"
 	case map[string]any:
 		return "an object"
+	case shape:
+		if x.object {
+			return "an object"
+		}
+		return "an array"
 	}
 	return fmt.Sprintf("%T", v)
 }
@@ -335,10 +354,17 @@ func formatMessage(format string) string {
 
 func isComposite(v any) bool {
 	switch v.(type) {
-	case []any, map[string]any:
+	case []any, map[string]any, shape:
 		return true
 	}
 	return false
+}
+
+// shape stands in for a JSON object or array the compiled body check did not decode: excerpt and jsonType need
+// only its kind and its number of members (distinct names for an object).
+type shape struct {
+	object bool
+	n      int
 }
 
 // excerpt renders an offending value as JSON, truncated to maxValue bytes.
@@ -349,6 +375,11 @@ func excerpt(v any) string {
 		s = fmt.Sprintf("[... %d items]", len(x))
 	case map[string]any:
 		s = fmt.Sprintf("{... %d properties}", len(x))
+	case shape:
+		s = fmt.Sprintf("[... %d items]", x.n)
+		if x.object {
+			s = fmt.Sprintf("{... %d properties}", x.n)
+		}
 	default:
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -391,4 +422,9 @@ func sortViolations(vs []Violation) {
 }
 
 // redactedURL prints an exchange's URL without credentials.
-func redactedURL(u *url.URL) string { return redact.URL(u).String() }
+func redactedURL(u *url.URL) string {
+	if u.User == nil && u.RawQuery == "" {
+		return u.String() // perf: nothing to redact, so no copy (redact.URL changes only these two)
+	}
+	return redact.URL(u).String()
+}

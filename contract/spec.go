@@ -176,16 +176,17 @@ func (r *router) find(method string, u *url.URL) (*operation, map[string]string,
 	escaped := u.EscapedPath()
 	candidates := r.specs
 	if u.Host != "" {
-		for _, s := range r.specs {
+		for i, s := range r.specs {
 			for _, b := range s.bases {
 				if strings.EqualFold(b.Host, u.Host) && hasPathPrefix(escaped, b.EscapedPath()) {
-					candidates = []*spec{s}
+					candidates = r.specs[i : i+1]
 					escaped = strings.TrimPrefix(escaped, strings.TrimSuffix(b.EscapedPath(), "/"))
 				}
 			}
 		}
 	}
-	segs := strings.Split(escaped, "/")
+	var buf [16]string // perf: no allocation for paths of up to 16 segments
+	segs := splitPath(buf[:0], escaped)
 	pathMatched := false
 	for _, s := range candidates {
 		for _, o := range s.ops {
@@ -206,4 +207,16 @@ func (r *router) find(method string, u *url.URL) (*operation, map[string]string,
 func hasPathPrefix(p, prefix string) bool {
 	prefix = strings.TrimSuffix(prefix, "/")
 	return prefix == "" || p == prefix || strings.HasPrefix(p, prefix+"/")
+}
+
+// splitPath appends the "/"-separated segments of p to segs, as strings.Split(p, "/") returns them.
+func splitPath(segs []string, p string) []string {
+	for {
+		i := strings.IndexByte(p, '/')
+		if i < 0 {
+			return append(segs, p)
+		}
+		segs = append(segs, p[:i])
+		p = p[i+1:]
+	}
 }

@@ -24,6 +24,11 @@ type Validator struct {
 	router *router
 	strict bool
 	opts   *openapi3filter.Options
+
+	// perf: the compiled checks (fastbody.go, fastrequest.go), only read after New.
+	bodies   map[*openapi3.MediaType]*bodyNode
+	requests map[*operation]*requestPlan
+	walkers  walkerPool
 }
 
 // Option configures a [Validator].
@@ -118,6 +123,9 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 	return &Validator{
 		router: r,
 		strict: c.strict,
+		// perf: compiled checks (fastbody.go, fastrequest.go)
+		bodies:   compileBodies(specs),
+		requests: compileRequests(specs),
 		opts: &openapi3filter.Options{
 			MultiError:            true,
 			IncludeResponseStatus: true,
@@ -229,10 +237,18 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		return res
 	}
 
-	req := v.request(ctx, ex, op)
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: op.route, Options: v.opts}
+	// perf: kin-openapi's input is built only when kin validates a side the compiled checks leave to it.
+	var in *openapi3filter.RequestValidationInput
+	kinInput := func() *openapi3filter.RequestValidationInput {
+		if in == nil {
+			in = &openapi3filter.RequestValidationInput{Request: v.request(ctx, ex, op), PathParams: params, Route: op.route, Options: v.opts}
+		}
+		return in
+	}
 	if request {
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		if errs, ok := v.fastRequest(op, ex, params, base); ok { // perf: fastrequest.go
+			res.Violations = append(res.Violations, errs...)
+		} else if err := openapi3filter.ValidateRequest(ctx, kinInput()); err != nil {
 			res.Violations = append(res.Violations, v.violations(err, base, requestSide)...)
 		}
 	}
@@ -244,17 +260,13 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 				res.Skipped, res.SkipReason = true, fmt.Sprintf("status %d responses are not validated (redirect or not modified)", ex.Status)
 			}
 		default:
-			rin := &openapi3filter.ResponseValidationInput{
-				RequestValidationInput: in,
-				Status:                 ex.Status,
-				Header:                 headerOrEmpty(ex.ResponseHeader),
-				Body:                   io.NopCloser(bytes.NewReader(ex.ResponseBody)),
-				Options:                v.opts,
+			// perf: the compiled body check (fastbody.go) decides when it can decide exactly as kin-openapi.
+			errs, warns, ok := v.fastResponse(op, ex, base)
+			if !ok {
+				errs, warns = v.kinResponse(ctx, kinInput(), op, ex, base)
 			}
-			if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
-				res.Violations = append(res.Violations, v.violations(err, base, responseSide)...)
-			}
-			res.Warnings = v.undeclared(op, ex, base)
+			res.Violations = append(res.Violations, errs...)
+			res.Warnings = warns
 			if v.strict {
 				for _, w := range res.Warnings {
 					w.Severity = SeverityError
@@ -268,6 +280,22 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	sortViolations(res.Warnings)
 	res.Valid = len(res.Violations) == 0
 	return res
+}
+
+// kinResponse validates the response with kin-openapi and walks the body for undeclared properties: the reference
+// the compiled body check (fastbody.go) is held to.
+func (v *Validator) kinResponse(ctx context.Context, in *openapi3filter.RequestValidationInput, op *operation, ex *Exchange, base Violation) (errs, warns []Violation) {
+	rin := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 ex.Status,
+		Header:                 headerOrEmpty(ex.ResponseHeader),
+		Body:                   io.NopCloser(bytes.NewReader(ex.ResponseBody)),
+		Options:                v.opts,
+	}
+	if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
+		errs = v.violations(err, base, responseSide)
+	}
+	return errs, v.undeclared(op, ex, base)
 }
 
 // request builds the *http.Request kin-openapi validates. A bare response body gets a stand-in GET.
@@ -301,11 +329,14 @@ func headerOrEmpty(h http.Header) http.Header {
 // never looks at its value (a redacted "Bearer REDACTED" counts). kin-openapi's NoopAuthenticationFunc would
 // pass a request without any credential.
 func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	scheme := in.SecurityScheme
+	return credentialMissing(in.SecurityScheme, in.RequestValidationInput.Request.Header)
+}
+
+// credentialMissing is credentialPresent on a header; the compiled request check (fastrequest.go) shares it.
+func credentialMissing(scheme *openapi3.SecurityScheme, h http.Header) error {
 	if scheme == nil {
 		return nil
 	}
-	h := in.RequestValidationInput.Request.Header
 	switch {
 	case scheme.Type == "oauth2" || scheme.Type == "openIdConnect" || (scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "bearer")):
 		auth := h.Get("Authorization")

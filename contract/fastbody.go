@@ -1,0 +1,796 @@
+package contract
+
+// The compiled response-body check ("fast path").
+//
+// kin-openapi decodes a body into a map[string]any tree and then walks it (about 10x the body in allocations).
+// At New, each JSON response schema whose every keyword the compiled path covers (see supported) is compiled into
+// a tree of bodyNodes; at check time the body is tokenized once with jsontext and checked while it is read, with
+// the undeclared-property walk (undeclared.go) folded into the same pass. Violations are built by the helpers kin's
+// errors go through (schemaFailure, undeclaredWarning), from the same parts kin's SchemaError would carry.
+//
+// The compiled path decides only what it can decide exactly as kin-openapi would. It gives up (errFallback, or any
+// jsontext error), and check() then runs kin and the separate undeclared walk, when:
+//   - the body is not exactly one well-formed JSON value (syntax errors, trailing data, an empty body): kin's
+//     decoder and its "json" violation speak for those;
+//   - an object repeats a name (encoding/json keeps the last one), or a string is not valid UTF-8 (encoding/json
+//     replaces bad bytes), both of which jsontext rejects by default;
+//   - a number does not fit in a float64 (kin reports "cannot convert", and the undeclared walk gives up);
+//   - the nesting is deeper than maxFastDepth (encoding/json has its own limit).
+// kin-openapi stays the reference: FuzzFastPathMatchesKin checks both engines agree on every input.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"mime"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// maxFastDepth is the deepest nesting the compiled path walks; deeper input goes to kin.
+const maxFastDepth = 1000
+
+// errFallback means the compiled path cannot decide the body exactly as kin-openapi would.
+var errFallback = errors.New("compiled body check: fall back to kin-openapi")
+
+type jsonKind uint8
+
+const (
+	kindString jsonKind = iota + 1
+	kindInteger
+	kindNumber
+	kindBoolean
+	kindObject
+	kindArray
+)
+
+// schemaKind maps a schema type to its kind; 0 for an unknown type.
+func schemaKind(t string) jsonKind {
+	switch t {
+	case openapi3.TypeString:
+		return kindString
+	case openapi3.TypeInteger:
+		return kindInteger
+	case openapi3.TypeNumber:
+		return kindNumber
+	case openapi3.TypeBoolean:
+		return kindBoolean
+	case openapi3.TypeObject:
+		return kindObject
+	case openapi3.TypeArray:
+		return kindArray
+	}
+	return 0
+}
+
+// bodyNode is one compiled schema.
+type bodyNode struct {
+	schema   *openapi3.Schema // for violations: the schema kin's SchemaError would name
+	kind     jsonKind         // the one type the schema permits
+	nullable bool
+	enum     map[string]struct{} // string enum values; nil when the schema has no enum
+	// Formats, as kin-openapi picks them (per-validation validators, then the global ones).
+	dateTime bool // the date-time regexp of kin-openapi, matched by matchDateTime
+	strFmt   openapi3.StringFormatValidator
+	intFmt   openapi3.IntegerFormatValidator
+	numFmt   openapi3.NumberFormatValidator
+	// Objects: properties and required names, by name.
+	names    map[string]int
+	fields   []bodyField
+	required uint64 // bit i set: fields[i] is required
+	// Arrays.
+	items *bodyNode
+}
+
+type bodyField struct {
+	name string
+	node *bodyNode // nil for a required name the schema does not declare as a property
+}
+
+// bodyCompiler compiles schemas once; memo makes recursive schemas finite.
+type bodyCompiler struct {
+	memo       map[*openapi3.Schema]*bodyNode
+	unsup      map[*openapi3.Schema]bool
+	strFormats map[string]openapi3.StringFormatValidator
+	dateTimeOK bool // kin's date-time validator behaves as matchDateTime
+}
+
+// compileBodies compiles the schema of every JSON response of every operation the compiled path supports. The
+// map is only read after New.
+func compileBodies(specs []*spec) map[*openapi3.MediaType]*bodyNode {
+	c := &bodyCompiler{
+		memo:  map[*openapi3.Schema]*bodyNode{},
+		unsup: map[*openapi3.Schema]bool{},
+		// The per-validation string formats New passes to kin (openapi3.WithStringFormatValidator).
+		strFormats: map[string]openapi3.StringFormatValidator{
+			"email": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
+		},
+	}
+	c.dateTimeOK = dateTimeValidatorMatches(openapi3.SchemaStringFormats["date-time"])
+	out := map[*openapi3.MediaType]*bodyNode{}
+	for _, s := range specs {
+		for _, o := range s.ops {
+			for _, ref := range o.route.Operation.Responses.Map() {
+				if ref == nil || ref.Value == nil {
+					continue
+				}
+				for ct, mt := range ref.Value.Content {
+					if !strings.EqualFold(strings.TrimSpace(ct), "application/json") || mt == nil ||
+						mt.Schema == nil || mt.Schema.Value == nil || len(mt.Encoding) > 0 {
+						continue
+					}
+					if n := c.compile(mt.Schema.Value); n != nil && c.treeSupported(n, map[*bodyNode]bool{}) {
+						out[mt] = n
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// supported reports whether the compiled path covers every keyword of s itself (not its subschemas): an allowlist,
+// so a keyword added to kin-openapi's Schema later is unsupported until someone teaches the compiler. Anything
+// unsupported leaves the whole response schema to kin-openapi.
+//
+// Covered: one type (string, integer, number, boolean, object, array), nullable, enum of strings on a string,
+// format (through the validators kin-openapi would use), properties, required (at most 64 names), items, and the
+// annotations (title, description, example(s), default, deprecated, externalDocs, xml, extensions, $comment).
+// Not covered: allOf/oneOf/anyOf/not, additionalProperties in any form, readOnly/writeOnly, minimum/maximum and
+// their exclusive forms, multipleOf, minLength/maxLength, pattern, minItems/maxItems, uniqueItems,
+// minProperties/maxProperties, discriminator, several or no types, an empty schema, and every 3.1 keyword.
+func supported(s *openapi3.Schema) bool {
+	if s == nil || s.Type == nil || len(*s.Type) != 1 || schemaKind((*s.Type)[0]) == 0 {
+		return false
+	}
+	rest := *s
+	rest.Extensions, rest.Origin, rest.Type, rest.Title, rest.Format, rest.Description = nil, nil, nil, "", "", ""
+	rest.Enum, rest.Default, rest.Example, rest.ExternalDocs, rest.Nullable, rest.Deprecated = nil, nil, nil, nil, false, false
+	rest.XML, rest.Items, rest.Required, rest.Properties, rest.Examples, rest.Comment = nil, nil, nil, nil, nil, ""
+	if !reflect.ValueOf(rest).IsZero() {
+		return false
+	}
+	kind := schemaKind((*s.Type)[0])
+	if len(s.Enum) > 0 {
+		if kind != kindString {
+			return false
+		}
+		for _, e := range s.Enum {
+			if _, ok := e.(string); !ok {
+				return false
+			}
+		}
+	}
+	if (len(s.Properties) > 0 || len(s.Required) > 0) && kind != kindObject {
+		return false
+	}
+	if s.Items != nil && (kind != kindArray || s.Items.Value == nil) {
+		return false
+	}
+	names := map[string]bool{}
+	for k, p := range s.Properties {
+		if p == nil || p.Value == nil {
+			return false
+		}
+		names[k] = true
+	}
+	for _, r := range s.Required {
+		names[r] = true
+	}
+	return len(names) <= 64
+}
+
+func (c *bodyCompiler) compile(s *openapi3.Schema) *bodyNode {
+	if n, ok := c.memo[s]; ok {
+		return n
+	}
+	n := &bodyNode{schema: s}
+	c.memo[s] = n
+	if !supported(s) {
+		c.unsup[s] = true
+		return n
+	}
+	n.kind = schemaKind((*s.Type)[0])
+	n.nullable = s.Nullable // 3.0: a type list cannot hold "null" (supported demands one known type)
+	if len(s.Enum) > 0 {
+		n.enum = map[string]struct{}{}
+		for _, e := range s.Enum {
+			n.enum[e.(string)] = struct{}{}
+		}
+	}
+	if f := s.Format; f != "" {
+		switch n.kind {
+		case kindString:
+			v, ok := c.strFormats[f]
+			if !ok {
+				v, ok = openapi3.SchemaStringFormats[f]
+			}
+			if ok {
+				if f == "date-time" && c.dateTimeOK && v == openapi3.SchemaStringFormats["date-time"] {
+					n.dateTime = true
+				} else {
+					n.strFmt = v
+				}
+			}
+		case kindInteger:
+			n.intFmt = openapi3.SchemaIntegerFormats[f]
+		case kindNumber:
+			n.numFmt = openapi3.SchemaNumberFormats[f]
+		}
+	}
+	if n.kind == kindObject {
+		n.names = map[string]int{}
+		for _, k := range componentNamesSorted(s.Properties) {
+			n.names[k] = len(n.fields)
+			n.fields = append(n.fields, bodyField{name: k, node: c.compile(s.Properties[k].Value)})
+		}
+		for _, r := range s.Required {
+			i, ok := n.names[r]
+			if !ok {
+				i = len(n.fields)
+				n.names[r] = i
+				n.fields = append(n.fields, bodyField{name: r})
+			}
+			n.required |= 1 << i
+		}
+	}
+	if n.kind == kindArray && s.Items != nil {
+		n.items = c.compile(s.Items.Value)
+	}
+	return n
+}
+
+func (c *bodyCompiler) treeSupported(n *bodyNode, seen map[*bodyNode]bool) bool {
+	if n == nil || seen[n] {
+		return true
+	}
+	seen[n] = true
+	if c.unsup[n.schema] {
+		return false
+	}
+	for _, f := range n.fields {
+		if !c.treeSupported(f.node, seen) {
+			return false
+		}
+	}
+	return c.treeSupported(n.items, seen)
+}
+
+func componentNamesSorted(m openapi3.Schemas) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// bodyWalker is the state of one compiled check; Validator pools them.
+type bodyWalker struct {
+	buf     bytes.Buffer
+	dec     jsontext.Decoder
+	path    []pathSeg
+	errs    []Violation
+	warns   []Violation
+	base    Violation // In response.body
+	warn    bool      // collect undeclared-property warnings (the conditions of undeclared())
+	wbase   Violation // base of the warnings
+	scratch []byte
+}
+
+// pathSeg is one step from the body's root: a declared property name, or an array index.
+type pathSeg struct {
+	name string
+	idx  int // -1 for a name
+}
+
+// checkBody validates body against the compiled schema n. It returns the violations kin-openapi would report and
+// the undeclared-property warnings, or ok false when kin-openapi has to decide. The returned slices are fresh.
+func (w *bodyWalker) checkBody(n *bodyNode, body []byte) (errs, warns []Violation, ok bool) {
+	w.buf = *bytes.NewBuffer(body)
+	w.dec.Reset(&w.buf)
+	w.path, w.errs, w.warns = w.path[:0], w.errs[:0], w.warns[:0]
+	err := w.value(n, 0)
+	if err == nil {
+		if _, err = w.dec.ReadToken(); err == io.EOF {
+			err = nil
+		} else if err == nil {
+			err = errFallback // a second value after the first
+		}
+	}
+	w.buf = bytes.Buffer{} // do not keep the caller's body alive in the pool
+	w.dec.Reset(&w.buf)
+	if err != nil {
+		return nil, nil, false
+	}
+	if len(w.errs) > 0 {
+		errs = append([]Violation(nil), w.errs...)
+	}
+	if len(w.warns) > 0 {
+		warns = append([]Violation(nil), w.warns...)
+	}
+	return errs, warns, true
+}
+
+// value checks the next JSON value against n; n nil means no schema (nothing to check, nothing to warn about).
+func (w *bodyWalker) value(n *bodyNode, depth int) error {
+	if depth > maxFastDepth {
+		return errFallback
+	}
+	if n == nil {
+		return w.skip(depth)
+	}
+	switch w.dec.PeekKind() {
+	case 'n':
+		if _, err := w.dec.ReadValue(); err != nil {
+			return err
+		}
+		switch {
+		case n.nullable:
+		case n.enum != nil:
+			w.fail("enum", n, nil)
+		default:
+			w.fail("nullable", n, nil)
+		}
+	case 't', 'f':
+		raw, err := w.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		b := raw[0] == 't'
+		if n.enum != nil {
+			w.fail("enum", n, b)
+		} else if n.kind != kindBoolean {
+			w.fail("type", n, b)
+		}
+	case '0':
+		raw, err := w.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		f, ok := parseNumber(raw)
+		if !ok {
+			return errFallback // kin: "cannot convert json.Number to float64"; its undeclared walk gives up
+		}
+		switch {
+		case n.enum != nil:
+			w.fail("enum", n, jsonNumber(raw))
+		case n.kind == kindInteger:
+			if f != math.Trunc(f) {
+				w.fail("type", n, f)
+			}
+			if n.intFmt != nil && integerFormatError(n.intFmt, f) {
+				w.fail("format", n, f)
+			}
+		case n.kind == kindNumber:
+			if n.numFmt != nil && n.numFmt.Validate(f) != nil {
+				w.fail("format", n, f)
+			}
+		default:
+			w.fail("type", n, f)
+		}
+	case '"':
+		raw, err := w.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		s, err := w.unquote(raw)
+		if err != nil {
+			return err
+		}
+		if n.enum != nil {
+			if _, ok := n.enum[string(s)]; !ok {
+				w.fail("enum", n, string(s))
+				return nil // kin checks enum first and stops there
+			}
+		}
+		switch {
+		case n.kind != kindString:
+			w.fail("type", n, string(s))
+		case n.dateTime:
+			if !matchDateTime(s) {
+				w.fail("format", n, string(s))
+			}
+		case n.strFmt != nil:
+			if str := string(s); n.strFmt.Validate(str) != nil {
+				w.fail("format", n, str)
+			}
+		}
+	case '[':
+		if n.enum != nil || n.kind != kindArray {
+			count, err := w.skipMembers(depth)
+			if err != nil {
+				return err
+			}
+			w.fail(mismatch(n), n, shape{n: count})
+			return nil
+		}
+		if _, err := w.dec.ReadToken(); err != nil {
+			return err
+		}
+		for i := 0; w.dec.PeekKind() != ']'; i++ {
+			w.path = append(w.path, pathSeg{idx: i})
+			err := w.value(n.items, depth+1)
+			w.path = w.path[:len(w.path)-1]
+			if err != nil {
+				return err
+			}
+		}
+		if _, err := w.dec.ReadToken(); err != nil {
+			return err
+		}
+	case '{':
+		return w.object(n, depth)
+	default:
+		_, err := w.dec.ReadToken() // 0: an error (reported by the read), or a stray '}' / ']'
+		if err == nil {
+			err = errFallback
+		}
+		return err
+	}
+	return nil
+}
+
+func mismatch(n *bodyNode) string {
+	if n.enum != nil {
+		return "enum" // kin checks enum before type
+	}
+	return "type"
+}
+
+// object checks an object against n. For a schema that is not an object schema, kin reports a type (or enum)
+// failure and the undeclared walk still reports every name, as no property is declared.
+func (w *bodyWalker) object(n *bodyNode, depth int) error {
+	if _, err := w.dec.ReadToken(); err != nil {
+		return err
+	}
+	var seen uint64
+	count := 0
+	for w.dec.PeekKind() != '}' {
+		raw, err := w.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		name, err := w.unquote(raw)
+		if err != nil {
+			return err
+		}
+		count++
+		i, known := n.names[string(name)]
+		var child *bodyNode
+		if known {
+			seen |= 1 << i
+			child = n.fields[i].node
+		}
+		if child == nil {
+			if w.warn {
+				w.warns = append(w.warns, undeclaredWarning(w.wbase, w.segments(), string(name)))
+			}
+			if err := w.skip(depth + 1); err != nil {
+				return err
+			}
+			continue
+		}
+		w.path = append(w.path, pathSeg{name: n.fields[i].name, idx: -1})
+		err = w.value(child, depth+1)
+		w.path = w.path[:len(w.path)-1]
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := w.dec.ReadToken(); err != nil {
+		return err
+	}
+	if n.enum != nil || n.kind != kindObject {
+		w.fail(mismatch(n), n, shape{object: true, n: count})
+		return nil
+	}
+	if missing := n.required &^ seen; missing != 0 {
+		for i := range n.fields {
+			if missing&(1<<i) != 0 {
+				segs := append(w.segments(), n.fields[i].name)
+				w.errs = append(w.errs, schemaFailure(segs, "required", n.schema, nil, "", w.base))
+			}
+		}
+	}
+	return nil
+}
+
+// skip reads the next value without checking it. A number beyond float64 still sends the body to kin: the
+// undeclared walk's json.Unmarshal fails on it, so kin's path reports no undeclared property at all.
+func (w *bodyWalker) skip(depth int) error {
+	switch w.dec.PeekKind() {
+	case '{', '[':
+		_, err := w.skipMembers(depth)
+		return err
+	case '0':
+		raw, err := w.dec.ReadValue()
+		if err == nil {
+			if _, ok := parseNumber(raw); !ok {
+				err = errFallback
+			}
+		}
+		return err
+	default:
+		_, err := w.dec.ReadValue()
+		return err
+	}
+}
+
+// skipMembers reads an object or array and returns its number of members.
+func (w *bodyWalker) skipMembers(depth int) (int, error) {
+	if depth+1 > maxFastDepth {
+		return 0, errFallback
+	}
+	tok, err := w.dec.ReadToken()
+	if err != nil {
+		return 0, err
+	}
+	end := byte('}')
+	if tok.Kind() == '[' {
+		end = ']'
+	}
+	count := 0
+	for w.dec.PeekKind() != jsontext.Kind(end) {
+		if end == '}' {
+			if _, err := w.dec.ReadValue(); err != nil { // the name
+				return 0, err
+			}
+		}
+		if err := w.skip(depth + 1); err != nil {
+			return 0, err
+		}
+		count++
+	}
+	_, err = w.dec.ReadToken()
+	return count, err
+}
+
+// unquote returns the contents of a JSON string without allocating when it holds no escape. The result is valid
+// until the next read.
+func (w *bodyWalker) unquote(raw jsontext.Value) ([]byte, error) {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], nil
+	}
+	var err error
+	w.scratch, err = jsontext.AppendUnquote(w.scratch[:0], raw)
+	return w.scratch, err
+}
+
+// segments returns the current path as kin's SchemaError.JSONPointer() would: unescaped names and decimal indices.
+func (w *bodyWalker) segments() []string {
+	segs := make([]string, len(w.path), len(w.path)+1)
+	for i, p := range w.path {
+		if p.idx < 0 {
+			segs[i] = p.name
+		} else {
+			segs[i] = strconv.Itoa(p.idx)
+		}
+	}
+	return segs
+}
+
+// fail records a failure of keyword field at the current path, with value as kin would hold it.
+func (w *bodyWalker) fail(field string, n *bodyNode, value any) {
+	w.errs = append(w.errs, schemaFailure(w.segments(), field, n.schema, value, "", w.base))
+}
+
+// jsonNumber is a number as kin-openapi's decoder holds it (UseNumber).
+func jsonNumber(raw []byte) any { return json.Number(raw) }
+
+// parseNumber converts a JSON number as json.Number.Float64 does; ok is false when that fails (out of range).
+func parseNumber(raw []byte) (float64, bool) {
+	// Short integers convert exactly; everything else goes through strconv like json.Number.Float64.
+	if len(raw) <= 15 {
+		i, neg := 0, false
+		if raw[0] == '-' {
+			i, neg = 1, true
+		}
+		var v int64
+		for ; i < len(raw); i++ {
+			c := raw[i]
+			if c < '0' || c > '9' {
+				break
+			}
+			v = v*10 + int64(c-'0')
+		}
+		if i == len(raw) {
+			if neg {
+				if v == 0 {
+					return math.Copysign(0, -1), true
+				}
+				v = -v
+			}
+			return float64(v), true
+		}
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	return f, err == nil
+}
+
+// integerFormatError mirrors kin-openapi's validateIntegerFormat: a float64 outside the int64 range fails.
+func integerFormatError(f openapi3.IntegerFormatValidator, value float64) bool {
+	switch {
+	case value == float64(math.MaxInt64):
+		return f.Validate(math.MaxInt64) != nil
+	case value >= float64(math.MinInt64) && value < float64(math.MaxInt64):
+		return f.Validate(int64(value)) != nil
+	default:
+		return true
+	}
+}
+
+// walkerPool hands out bodyWalkers; each Validator has its own.
+type walkerPool struct{ p sync.Pool }
+
+func (p *walkerPool) get() *bodyWalker {
+	if w, ok := p.p.Get().(*bodyWalker); ok {
+		return w
+	}
+	return &bodyWalker{}
+}
+
+func (p *walkerPool) put(w *bodyWalker) {
+	if cap(w.errs) > 1024 || cap(w.warns) > 1024 {
+		return // keep the pool small after a body with many findings
+	}
+	p.p.Put(w)
+}
+
+// fastResponse is the compiled check of a response body, the undeclared-property warnings included. ok false
+// means kin-openapi (and the separate undeclared walk) must decide: anything but a JSON body kin would decode with
+// its JSON decoder against a compiled schema, and every body the compiled path cannot decide exactly as kin.
+// base is the violation base of the response side (Status set).
+func (v *Validator) fastResponse(op *operation, ex *Exchange, base Violation) (errs, warns []Violation, ok bool) {
+	if len(v.bodies) == 0 {
+		return nil, nil, false
+	}
+	responses := op.route.Operation.Responses
+	if responses == nil || responses.Len() == 0 {
+		return nil, nil, false
+	}
+	// As openapi3filter.ValidateResponse picks the response and its media type.
+	ref := responses.Status(ex.Status)
+	declared := ref != nil
+	if ref == nil {
+		ref = responses.Default()
+	}
+	if ref == nil || ref.Value == nil || len(ref.Value.Headers) > 0 {
+		return nil, nil, false
+	}
+	ct := ex.ResponseHeader.Get("Content-Type")
+	media := ref.Value.Content.Get(ct)
+	n := v.bodies[media]
+	if media == nil || n == nil || !kinDecodesAsJSON(ct) {
+		return nil, nil, false
+	}
+	// As undeclared() decides whether to walk: a documented status (not default) and a parseable Content-Type
+	// naming the same media type.
+	warn := false
+	if declared {
+		if mt, ok := parseMediaType(ct); ok {
+			if m := ref.Value.Content.Get(mt); m != nil && m.Schema != nil {
+				if m != media {
+					return nil, nil, false
+				}
+				warn = true
+			}
+		}
+	}
+	w := v.walkers.get()
+	defer v.walkers.put(w)
+	w.base, w.warn = base, warn
+	w.base.In = InResponseBody
+	w.wbase = base
+	w.wbase.In, w.wbase.Rule, w.wbase.Severity = InResponseBody, "additionalProperties", SeverityWarning
+	return w.checkBody(n, ex.ResponseBody)
+}
+
+// kinDecodesAsJSON reports whether kin-openapi's decodeBody picks its JSON decoder for this Content-Type: the media
+// type before any parameter, trimmed and lowercased, is application/json.
+func kinDecodesAsJSON(ct string) bool {
+	base, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(base), "application/json")
+}
+
+// parseMediaType is mime.ParseMediaType's media type, as undeclared() uses it, without its allocations for the
+// Content-Type headers JSON APIs send.
+func parseMediaType(ct string) (string, bool) {
+	switch ct {
+	case "application/json":
+		return ct, true
+	case "application/json; charset=utf-8", "application/json;charset=utf-8", "application/json; charset=UTF-8":
+		return "application/json", true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return mt, err == nil
+}
+
+// matchDateTime reports whether s matches kin-openapi's openapi3.FormatOfStringDateTime,
+//
+//	^[0-9]{4}-(0[1-9]|10|11|12)-(0[1-9]|[12][0-9]|3[01])T([0-1][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)[0-9]{2}:[0-9]{2})$
+//
+// without a regexp (a regexp match per timestamp would cost more than the rest of the check). TestMatchDateTime
+// and FuzzMatchDateTime hold it to the regexp; compileBodies uses it only when kin's date-time validator agrees
+// with it on a set of probes (dateTimeValidatorMatches), so a redefined validator is called as it is.
+func matchDateTime(s []byte) bool {
+	if len(s) < 20 {
+		return false
+	}
+	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+	if !digit(s[0]) || !digit(s[1]) || !digit(s[2]) || !digit(s[3]) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':' {
+		return false
+	}
+	switch m0, m1 := s[5], s[6]; {
+	case m0 == '0' && '1' <= m1 && m1 <= '9', m0 == '1' && '0' <= m1 && m1 <= '2':
+	default:
+		return false
+	}
+	switch d0, d1 := s[8], s[9]; {
+	case d0 == '0' && '1' <= d1 && d1 <= '9', (d0 == '1' || d0 == '2') && digit(d1), d0 == '3' && (d1 == '0' || d1 == '1'):
+	default:
+		return false
+	}
+	switch h0, h1 := s[11], s[12]; {
+	case (h0 == '0' || h0 == '1') && digit(h1), h0 == '2' && '0' <= h1 && h1 <= '3':
+	default:
+		return false
+	}
+	if s[14] < '0' || s[14] > '5' || !digit(s[15]) {
+		return false
+	}
+	switch c0, c1 := s[17], s[18]; {
+	case '0' <= c0 && c0 <= '5' && digit(c1), c0 == '6' && c1 == '0':
+	default:
+		return false
+	}
+	rest := s[19:]
+	if rest[0] == '.' {
+		i := 1
+		for i < len(rest) && digit(rest[i]) {
+			i++
+		}
+		if i == 1 {
+			return false
+		}
+		rest = rest[i:]
+	}
+	switch {
+	case len(rest) == 1:
+		return rest[0] == 'Z'
+	case len(rest) == 6:
+		return (rest[0] == '+' || rest[0] == '-') && digit(rest[1]) && digit(rest[2]) && rest[3] == ':' &&
+			digit(rest[4]) && digit(rest[5])
+	}
+	return false
+}
+
+// dateTimeProbes tell kin-openapi's date-time regexp from anything else registered under that name.
+var dateTimeProbes = []string{
+	"2024-01-15T09:00:00.000Z", "2024-01-15T09:00:00Z", "2024-01-15T09:00:00+01:00", "2024-01-15T23:59:60.5-12:00",
+	"2024-01-15T09:00:00", "2024-01-15 09:00:00Z", "2024-13-15T09:00:00Z", "2024-01-32T09:00:00Z",
+	"2024-01-15T24:00:00Z", "2024-01-15T09:60:00Z", "2024-01-15T09:00:61Z", "2024-01-15T09:00:00.Z",
+	"2024-01-15t09:00:00z", "2024-01-15T09:00:00+0100", "9999-12-31T23:59:59.999999999+99:99", "string", "",
+	"2024-01-15T09:00:00Z\n", "02024-01-15T09:00:00Z", "2024-1-15T09:00:00Z",
+}
+
+func dateTimeValidatorMatches(v openapi3.StringFormatValidator) bool {
+	if v == nil {
+		return false
+	}
+	for _, p := range dateTimeProbes {
+		if (v.Validate(p) == nil) != matchDateTime([]byte(p)) {
+			return false
+		}
+	}
+	return true
+}
