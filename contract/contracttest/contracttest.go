@@ -20,6 +20,7 @@ package contracttest
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -242,4 +243,50 @@ func Enforce(t testing.TB, vendor string, h http.Handler, opts ...Option) http.H
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
 	})
+}
+
+// CheckRecordings fails t unless the recordings at paths (files, or folders walked for *.har and cassettes)
+// are safe to keep and conform: no file holds any of secrets (the live credentials of the run, values a test
+// planted), and every recorded exchange validates ([contract.Load], then [contract.Validator.Validate];
+// exchanges no spec describes are skipped). Of the options, [WithBaseURL], [WithStrict] and [WithValidator]
+// apply.
+func CheckRecordings(t testing.TB, paths, secrets []string, opts ...Option) {
+	t.Helper()
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(file string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			for i, s := range secrets {
+				if s != "" && bytes.Contains(data, []byte(s)) {
+					t.Errorf("contracttest: %s holds secret number %d of %d (its value is not shown)", file, i+1, len(secrets))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("contracttest: %v", err)
+		}
+	}
+	c := newConfig(opts)
+	v := c.validatorFor(t)
+	n := 0
+	for ex, err := range contract.Load(t.Context(), paths) {
+		if err != nil {
+			t.Errorf("contracttest: %v", err)
+			continue
+		}
+		n++
+		res := v.Validate(t.Context(), ex)
+		for i := range res.Violations {
+			t.Errorf("contracttest: recorded exchange violates the contract: %s", res.Violations[i].Error())
+		}
+	}
+	if n == 0 {
+		t.Errorf("contracttest: no recorded exchange in %s", strings.Join(paths, ", "))
+	}
 }

@@ -1,11 +1,14 @@
 package contracttest_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -188,5 +191,43 @@ func TestCassetteRecordThenReplay(t *testing.T) {
 	}
 	if errs := ft.Errors(); len(errs) > 0 {
 		t.Errorf("replay reported %q", errs)
+	}
+}
+
+func TestCheckRecordings(t *testing.T) {
+	t.Parallel()
+	har := func(auth, body string) string {
+		b, _ := json.Marshal(body)
+		return `{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"https://api.doorflow.com/api/3/group_reservations",` +
+			`"headers":[{"name":"Authorization","value":"` + auth + `"}]},"response":{"status":200,` +
+			`"headers":[{"name":"Content-Type","value":"application/json"}],"content":{"text":` + string(b) + `}}}]}}`
+	}
+	cases := []struct {
+		name, content string
+		want          []string
+	}{
+		{"clean", har("Bearer REDACTED", "["+reservation+"]"), nil},
+		{"a secret on disk", har("Bearer SECRET-live-token", "["+reservation+"]"), []string{"holds secret number 1 of 1 (its value is not shown)"}},
+		{"a violation", har("Bearer REDACTED", `[{"id":1}]`), []string{`required property "person_id" is missing`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := filepath.Join(t.TempDir(), "rec.har")
+			if err := os.WriteFile(p, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ft := &fakeTB{TB: t}
+			contracttest.CheckRecordings(ft, []string{p}, []string{"SECRET-live-token"})
+			errs := strings.Join(ft.Errors(), "\n")
+			if (errs == "") != (len(tc.want) == 0) || strings.Contains(errs, "SECRET") {
+				t.Errorf("got failures %q, want ones showing %q and no secret", errs, tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("failures %q do not show %q", errs, w)
+				}
+			}
+		})
 	}
 }
