@@ -44,16 +44,31 @@ func IsSecretKey(key string) bool {
 
 // Header replaces the values of secret headers in h, in place. An Authorization value keeps a well-known scheme
 // ("Bearer REDACTED"), so presence checks still pass on a redacted recording; a cookie keeps its name and
-// attributes ("session=REDACTED; Path=/").
+// attributes ("session=REDACTED; Path=/"). URL-valued headers (Location, Referer) have their query redacted.
 func Header(h http.Header) {
 	for name, vals := range h {
-		if !IsSecretHeader(name) {
-			continue
-		}
-		for i, v := range vals {
-			vals[i] = headerValue(name, v)
+		switch {
+		case IsSecretHeader(name):
+			for i, v := range vals {
+				vals[i] = headerValue(name, v)
+			}
+		case isURLHeader(name):
+			for i, v := range vals {
+				if u, err := url.Parse(v); err == nil {
+					vals[i] = URL(u).String()
+				}
+			}
 		}
 	}
+}
+
+// isURLHeader reports whether a header holds a URL whose query may carry a secret (an OAuth redirect's code).
+func isURLHeader(name string) bool {
+	switch strings.ToLower(name) {
+	case "location", "content-location", "referer":
+		return true
+	}
+	return false
 }
 
 // authSchemes are the Authorization schemes whose name is kept; any other first word could be the secret itself.

@@ -233,3 +233,16 @@ func TestInteraction(t *testing.T) {
 		t.Error("Interaction changed the live request's or response's headers in place")
 	}
 }
+
+func TestLocationHeader(t *testing.T) {
+	t.Parallel()
+	h := http.Header{"Location": {"https://app.example.com/cb?code=SECRET-c&state=s"}}
+	want := "https://app.example.com/cb?code=REDACTED&state=s"
+	if got := newRedactor(t).Header(h).Get("Location"); got != want {
+		t.Errorf("Redactor.Header: got %q, want %q", got, want)
+	}
+	redact.Header(h)
+	if got := h.Get("Location"); got != want {
+		t.Errorf("Header: got %q, want %q", got, want)
+	}
+}

@@ -213,21 +213,23 @@ func (r *Redactor) URL(u *url.URL) *url.URL { return redactURL(u, r.queryPlaceho
 // Query redacts a URL-encoded query or form body, keeping its keys, separators and order.
 func (r *Redactor) Query(raw string) string { return redactQuery(raw, r.queryPlaceholder) }
 
-// Header returns a copy of h with the values of secret headers replaced (see [Header]); nil stays nil.
+// Header returns a copy of h with the values of secret headers replaced (see [Header]), and the query of
+// URL-valued headers (Location, Content-Location, Referer) redacted as [Redactor.URL] does: an OAuth redirect
+// carries its code there. nil stays nil.
 func (r *Redactor) Header(h http.Header) http.Header {
 	if h == nil {
 		return nil
 	}
 	out := h.Clone()
 	for name, vals := range out {
-		if !r.IsSecretHeader(name) {
-			continue
-		}
 		for i, v := range vals {
-			if IsSecretHeader(name) {
+			switch {
+			case IsSecretHeader(name):
 				vals[i] = headerValue(name, v)
-			} else {
+			case r.headers[strings.ToLower(name)]:
 				vals[i] = Placeholder
+			case isURLHeader(name):
+				vals[i] = r.rawURL(v)
 			}
 		}
 	}
