@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 FUZZTIME    ?= 20s
 
-.PHONY: help generate check-generated check-breaking lint lint-spec test bench fuzz tidy-check
+.PHONY: help generate check-generated check-breaking lint lint-spec test bench fuzz tidy-check record
 
 help: ## list targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "%-16s %s\n",$$1,$$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,11 @@ lint-spec: ## optional: Redocly lint of the specs (needs npx; skips when absent)
 
 test: lint check-generated ## everything CI runs: lint, generated code, unit, contract and fuzz-seed tests
 	go test -race ./...
+
+record: ## record VENDOR's live cassette (needs its token; never in CI): make record VENDOR=doorflow
+	@test -n "$(VENDOR)" || { echo "usage: make record VENDOR=doorflow|sonderplan"; exit 2; }
+	APIKIT_RECORD=1 go test ./client/$(VENDOR) -run '^TestLive$$' -count=1 -v
+
 
 BENCHFLAGS  ?= -count 6
 BENCHOUT    ?= bench-latest.txt

@@ -14,4 +14,8 @@
 //			fmt.Println(viol)           // capture.har#3 listGroups response.body /data/0/acl_task: ...
 //		}
 //	}
+//
+// Live traffic goes through a [Transport], an http.RoundTripper that validates each exchange as it happens and
+// can record it, redacted, to a go-vcr cassette or a HAR file ([HARWriter]), or replay a cassette offline;
+// package contracttest turns it into an *http.Client whose violations fail a test.
 package contract

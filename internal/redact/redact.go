@@ -1,8 +1,17 @@
 // Package redact is the only code in apikit that knows what a secret looks like. Everything that writes an
 // exchange to disk or to a log, or prints a value in a message, passes it through here first.
 //
+// The package functions know the credentials every HTTP API shares (the Authorization, Cookie and API key
+// headers, OAuth 2.0 query and form keys). A [Redactor] knows those and, in addition, the fields the specs mark
+// with x-apikit-secret: true (personal data such as primary_email), plus any the caller names; it redacts
+// whole messages, JSON and form bodies included, and go-vcr interactions before they are saved:
+//
 //	clean := redact.URL(req.URL)          // ?access_token=REDACTED
 //	redact.Header(req.Header)             // Authorization: Bearer REDACTED
+//
+//	r, err := redact.New(redact.WithField("nickname", "Jo"))
+//	body = r.Body("application/json", body) // {"access_token":"REDACTED","primary_email":"jane.smith@example.com"}
+//	rec, err := recorder.New(name, recorder.WithHook(r.Interaction, recorder.BeforeSaveHook))
 package redact
 
 import (
@@ -33,26 +42,94 @@ func IsSecretKey(key string) bool {
 	return false
 }
 
-// Header replaces the values of secret headers in h, in place. An Authorization value keeps its scheme
-// ("Bearer REDACTED"), so presence checks still pass on a redacted recording.
+// Header replaces the values of secret headers in h, in place. An Authorization value keeps a well-known scheme
+// ("Bearer REDACTED"), so presence checks still pass on a redacted recording; a cookie keeps its name and
+// attributes ("session=REDACTED; Path=/"). URL-valued headers (Location, Referer) have their query redacted.
 func Header(h http.Header) {
 	for name, vals := range h {
-		if !IsSecretHeader(name) {
-			continue
-		}
-		for i, v := range vals {
-			vals[i] = headerValue(name, v)
+		switch {
+		case IsSecretHeader(name):
+			for i, v := range vals {
+				vals[i] = headerValue(name, v)
+			}
+		case isURLHeader(name):
+			for i, v := range vals {
+				if u, err := url.Parse(v); err == nil {
+					vals[i] = URL(u).String()
+				}
+			}
 		}
 	}
 }
 
+// isURLHeader reports whether a header holds a URL whose query may carry a secret (an OAuth redirect's code).
+func isURLHeader(name string) bool {
+	switch strings.ToLower(name) {
+	case "location", "content-location", "referer":
+		return true
+	}
+	return false
+}
+
+// authSchemes are the Authorization schemes whose name is kept; any other first word could be the secret itself.
+var authSchemes = []string{"Bearer", "Basic", "Digest", "Token", "Negotiate", "NTLM", "OAuth", "ApiKey", "AWS4-HMAC-SHA256"}
+
 func headerValue(name, v string) string {
-	if strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") {
-		if scheme, _, ok := strings.Cut(v, " "); ok {
-			return scheme + " " + Placeholder
+	switch strings.ToLower(name) {
+	case "authorization", "proxy-authorization":
+		if scheme, _, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
+			for _, s := range authSchemes {
+				if strings.EqualFold(scheme, s) {
+					return scheme + " " + Placeholder
+				}
+			}
 		}
+	case "cookie":
+		return cookieValue(v, false)
+	case "set-cookie":
+		return cookieValue(v, true)
 	}
 	return Placeholder
+}
+
+// cookieValue keeps cookie names and, for Set-Cookie, the standard attributes (Path, Expires, HttpOnly, ...);
+// every value becomes the placeholder and unknown attributes are dropped. A malformed cookie becomes the
+// placeholder whole.
+func cookieValue(v string, setCookie bool) string {
+	pairs := strings.Split(v, ";")
+	var attrs []string
+	if setCookie {
+		pairs, attrs = pairs[:1], pairs[1:]
+	}
+	out := make([]string, 0, len(pairs))
+	for _, p := range pairs {
+		name, _, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || !validCookieName(name) {
+			return Placeholder
+		}
+		out = append(out, name+"="+Placeholder)
+	}
+	for _, a := range attrs {
+		name, _, _ := strings.Cut(strings.TrimSpace(a), "=")
+		switch strings.ToLower(name) {
+		case "path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "partitioned":
+			out = append(out, strings.TrimSpace(a))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// validCookieName accepts an RFC 6265 token of reasonable length; anything else may hold a value.
+func validCookieName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // HeaderValue returns the value to print or store for a header: the value itself, or a placeholder for a secret.
@@ -63,41 +140,83 @@ func HeaderValue(name, value string) string {
 	return value
 }
 
-// URL returns a copy of u with secret query values and any user password replaced.
+// URL returns a copy of u with secret query (and fragment) values and any user information replaced: a password
+// becomes the placeholder, and so does a user name sent without one (it is then usually a token).
 func URL(u *url.URL) *url.URL {
+	return redactURL(u, func(key string) (string, bool) {
+		if IsSecretKey(key) {
+			return Placeholder, true
+		}
+		return "", false
+	})
+}
+
+// Query redacts a URL-encoded query or form body, keeping its keys, separators and order.
+func Query(raw string) string {
+	return redactQuery(raw, func(key string) (string, bool) {
+		if IsSecretKey(key) {
+			return Placeholder, true
+		}
+		return "", false
+	})
+}
+
+// secretFunc reports whether a decoded query key is secret, and the escaped value to put in its place.
+type secretFunc func(key string) (placeholder string, secret bool)
+
+func redactURL(u *url.URL, secret secretFunc) *url.URL {
 	if u == nil {
 		return nil
 	}
 	c := *u
 	if c.User != nil {
-		c.User = url.User(c.User.Username())
+		if _, ok := c.User.Password(); ok {
+			c.User = url.UserPassword(c.User.Username(), Placeholder)
+		} else if c.User.Username() != "" {
+			c.User = url.User(Placeholder)
+		}
 	}
 	if c.RawQuery != "" {
-		c.RawQuery = Query(c.RawQuery)
+		c.RawQuery = redactQuery(c.RawQuery, secret)
+	}
+	if c.Fragment != "" && strings.Contains(c.Fragment, "=") { // implicit OAuth flows: #access_token=...
+		frag := c.EscapedFragment()
+		if red := redactQuery(frag, secret); red != frag {
+			c.RawFragment = red
+			c.Fragment, _ = url.PathUnescape(red)
+		}
 	}
 	return &c
 }
 
-// Query redacts a URL-encoded query or form body, keeping its keys and order.
-func Query(raw string) string {
-	parts := strings.Split(raw, "&")
+func redactQuery(raw string, secret secretFunc) string {
+	var b strings.Builder
 	changed := false
-	for i, p := range parts {
-		k, _, ok := strings.Cut(p, "=")
-		if !ok {
-			continue
+	for rest := raw; ; {
+		i := strings.IndexAny(rest, "&;")
+		part := rest
+		if i >= 0 {
+			part = rest[:i]
 		}
-		key, err := url.QueryUnescape(k)
-		if err != nil {
-			key = k
+		if k, _, ok := strings.Cut(part, "="); ok {
+			key, err := url.QueryUnescape(k)
+			if err != nil {
+				key = k
+			}
+			if ph, yes := secret(key); yes {
+				part = k + "=" + ph
+				changed = true
+			}
 		}
-		if IsSecretKey(key) {
-			parts[i] = k + "=" + Placeholder
-			changed = true
+		b.WriteString(part)
+		if i < 0 {
+			break
 		}
+		b.WriteByte(rest[i])
+		rest = rest[i+1:]
 	}
 	if !changed {
 		return raw
 	}
-	return strings.Join(parts, "&")
+	return b.String()
 }

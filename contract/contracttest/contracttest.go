@@ -1,0 +1,292 @@
+// Package contracttest holds test helpers that put the contract harness into ordinary Go tests: an
+// *http.Client whose every exchange is validated against the vendors' specs (a violation fails the test), with
+// optional recording and offline replay of go-vcr cassettes, and a middleware that holds a fake server to the
+// contract.
+//
+// In a test, give the client under test the helper's *http.Client. Each violation fails the test with
+// t.Errorf, naming the exchange, where the problem is (request or response, query, header or body), the JSON
+// pointer and the message:
+//
+//	func TestListGroups(t *testing.T) {
+//		hc := contracttest.Client(t, contracttest.WithCassette("sonderplan", "listGroups", "first-page"))
+//		c, err := sonderplan.New(sonderplan.DefaultBaseURL, sonderplan.WithHTTPClient(hc), sonderplan.WithToken(token))
+//		...
+//	}
+//
+// WithCassette replays testdata/cassettes/<vendor>/<operationId>/<case>.yaml with no network, and records it
+// (redacted) instead when APIKIT_RECORD=1. A fake server is held to the contract with [Enforce].
+package contracttest
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/apikit/apikit/contract"
+)
+
+// RecordEnv is the environment variable that makes [WithCassette] record instead of replay: APIKIT_RECORD=1.
+const RecordEnv = "APIKIT_RECORD"
+
+// Recording reports whether APIKIT_RECORD=1 asks tests to record their cassettes against the real API.
+func Recording() bool { return os.Getenv(RecordEnv) == "1" }
+
+// CassettePath returns where the cassette of one case of an operation lives:
+// testdata/cassettes/<vendor>/<operationId>/<case>.yaml, relative to the test's package folder.
+func CassettePath(vendor, operationID, caseName string) string {
+	return filepath.Join("testdata", "cassettes", vendor, operationID, caseName+".yaml")
+}
+
+// Option configures [Client], [Transport] and [Enforce].
+type Option func(*config)
+
+type config struct {
+	validator *contract.Validator
+	vopts     []contract.Option
+	topts     []contract.TransportOption
+	basePath  string
+}
+
+// WithBaseURL maps a base URL (a staging host, a local fake server) onto a vendor, so that exchanges with it
+// route to that vendor's operations (see [contract.WithBaseURL]). Ignored with [WithValidator].
+func WithBaseURL(vendor, baseURL string) Option {
+	return func(c *config) { c.vopts = append(c.vopts, contract.WithBaseURL(vendor, baseURL)) }
+}
+
+// WithStrict makes undeclared response properties and requests to routes no spec describes fail the test too
+// (see [contract.WithStrict]). Ignored with [WithValidator].
+func WithStrict() Option {
+	return func(c *config) { c.vopts = append(c.vopts, contract.WithStrict(true)) }
+}
+
+// WithValidator validates with v instead of a validator built for the test: share one across tests to save
+// loading the specs each time.
+func WithValidator(v *contract.Validator) Option {
+	return func(c *config) { c.validator = v }
+}
+
+// WithRoundTripper sends requests with rt instead of http.DefaultTransport (an httptest server's transport,
+// an oauth2.Transport). Not used when replaying.
+func WithRoundTripper(rt http.RoundTripper) Option {
+	return func(c *config) { c.topts = append(c.topts, contract.WithRoundTripper(rt)) }
+}
+
+// WithCassette replays the cassette of one case of an operation ([CassettePath]) with no network, or records it
+// against the real API, redacted, when APIKIT_RECORD=1 ([Recording]).
+func WithCassette(vendor, operationID, caseName string) Option {
+	p := CassettePath(vendor, operationID, caseName)
+	if Recording() {
+		return WithRecording(p)
+	}
+	return WithReplay(p)
+}
+
+// WithRecording records every exchange to the go-vcr cassette at path, redacted; it is written when the test
+// ends.
+func WithRecording(path string) Option {
+	return func(c *config) { c.topts = append(c.topts, contract.WithRecord(path)) }
+}
+
+// WithReplay answers every request from the go-vcr cassette at path, with no network (see [contract.WithReplay]).
+func WithReplay(path string) Option {
+	return func(c *config) { c.topts = append(c.topts, contract.WithReplay(path)) }
+}
+
+// WithHAR also records every exchange, redacted, to a HAR 1.2 file at path.
+func WithHAR(path string) Option {
+	return func(c *config) { c.topts = append(c.topts, contract.WithHAR(path)) }
+}
+
+// WithRedaction adds to what recordings leave out (see [contract.Redaction]).
+func WithRedaction(r contract.Redaction) Option {
+	return func(c *config) { c.topts = append(c.topts, contract.WithRedaction(r)) }
+}
+
+// WithBasePath tells [Enforce] the path its handler is mounted under ("/v1"): the spec's paths follow it.
+func WithBasePath(p string) Option {
+	return func(c *config) { c.basePath = "/" + strings.Trim(p, "/") }
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.basePath == "/" {
+		c.basePath = ""
+	}
+	return c
+}
+
+// validator returns the configured validator or builds one; a failure ends the test.
+func (c *config) validatorFor(t testing.TB, extra ...contract.Option) *contract.Validator {
+	t.Helper()
+	if c.validator != nil {
+		return c.validator
+	}
+	v, err := contract.New(t.Context(), append(c.vopts, extra...)...)
+	if err != nil {
+		t.Fatalf("contracttest: %v", err)
+	}
+	return v
+}
+
+// Client returns an *http.Client whose every exchange is validated against the specs; see [Transport].
+func Client(t testing.TB, opts ...Option) *http.Client {
+	t.Helper()
+	return &http.Client{Transport: Transport(t, opts...)}
+}
+
+// Transport returns a [contract.Transport] for t: each violation fails the test with t.Errorf (method, redacted
+// URL, status, then "exchange operation in pointer: message"), warnings (undeclared properties) and exchanges
+// no spec describes are logged with t.Logf. Exchanges are named after the test ("TestList#0"). It is closed when
+// the test ends, which writes a cassette being recorded; a failure to write fails the test.
+func Transport(t testing.TB, opts ...Option) *contract.Transport {
+	t.Helper()
+	c := newConfig(opts)
+	v := c.validatorFor(t)
+	topts := append([]contract.TransportOption{
+		contract.WithSource(t.Name()),
+		contract.WithOnResult(func(res contract.Result) { report(t, res) }),
+	}, c.topts...)
+	tr, err := contract.NewTransport(v, topts...)
+	if err != nil {
+		t.Fatalf("contracttest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := tr.Close(); err != nil {
+			t.Errorf("contracttest: %v", err)
+		}
+	})
+	return tr
+}
+
+// report turns one verdict into test failures and logs.
+func report(t testing.TB, res contract.Result) {
+	t.Helper()
+	for i := range res.Violations {
+		t.Errorf("contract violation: %s %s (status %d): %s", res.Method, res.URL, res.Status, res.Violations[i].Error())
+	}
+	for i := range res.Warnings {
+		t.Logf("contract warning: %s %s: %s", res.Method, res.URL, res.Warnings[i].Error())
+	}
+	if res.Skipped {
+		t.Logf("contract: %s %s not validated: %s", res.Method, res.URL, res.SkipReason)
+	}
+}
+
+// enforceHost stands for whatever host a fake server listens on: Enforce maps it onto the vendor.
+const enforceHost = "http://enforce.apikit.invalid"
+
+// Enforce wraps the handler of a fake vendor server so that the server itself is held to vendor's spec: each
+// request is validated before h sees it and each response before it leaves, and every violation fails the test
+// (t.Errorf), as does a request for a route the spec does not describe. Mount it outside any StripPrefix and
+// name the prefix with [WithBasePath]. Of the options, [WithBasePath] and [WithStrict] apply.
+func Enforce(t testing.TB, vendor string, h http.Handler, opts ...Option) http.Handler {
+	t.Helper()
+	c := newConfig(opts)
+	c.validator = nil
+	v := c.validatorFor(t, contract.WithBaseURL(vendor, enforceHost+c.basePath))
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := url.Parse(enforceHost + r.URL.RequestURI())
+		if err != nil {
+			t.Errorf("contracttest.Enforce: request URL: %v", err)
+			http.Error(w, "bad request URL", http.StatusBadRequest)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("contracttest.Enforce: reading the request body: %v", err)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		ex := &contract.Exchange{Source: t.Name() + " fake " + vendor, Index: int(n.Add(1) - 1), Method: r.Method, URL: u,
+			RequestHeader: r.Header.Clone()}
+		if len(body) > 0 {
+			ex.RequestBody = body
+		}
+		res := v.ValidateRequest(r.Context(), ex)
+		if c.basePath != "" && r.URL.Path != c.basePath && !strings.HasPrefix(r.URL.Path, c.basePath+"/") {
+			res.Skipped, res.SkipReason = true, "the path is outside the base path "+c.basePath
+		}
+		if res.Skipped {
+			t.Errorf("contracttest.Enforce: %s %s is not an operation of %s: %s", r.Method, res.URL, vendor, res.SkipReason)
+		}
+		for i := range res.Violations {
+			t.Errorf("fake %s got a request that breaks the contract: %s", vendor, res.Violations[i].Error())
+		}
+
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if r.Context().Err() != nil {
+			return // the client is gone: nothing is delivered, nothing to validate
+		}
+		ex.Status, ex.ResponseHeader, ex.ResponseBody = rec.Code, rec.Header(), rec.Body.Bytes()
+		if !res.Skipped {
+			res = v.ValidateResponse(r.Context(), ex)
+			for i := range res.Violations {
+				t.Errorf("fake %s answered outside the contract: %s", vendor, res.Violations[i].Error())
+			}
+		}
+		for k, vals := range rec.Header() {
+			w.Header()[k] = vals
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+// CheckRecordings fails t unless the recordings at paths (files, or folders walked for *.har and cassettes)
+// are safe to keep and conform: no file holds any of secrets (the live credentials of the run, values a test
+// planted), and every recorded exchange validates ([contract.Load], then [contract.Validator.Validate];
+// exchanges no spec describes are skipped). Of the options, [WithBaseURL], [WithStrict] and [WithValidator]
+// apply.
+func CheckRecordings(t testing.TB, paths, secrets []string, opts ...Option) {
+	t.Helper()
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(file string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			for i, s := range secrets {
+				if s != "" && bytes.Contains(data, []byte(s)) {
+					t.Errorf("contracttest: %s holds secret number %d of %d (its value is not shown)", file, i+1, len(secrets))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("contracttest: %v", err)
+		}
+	}
+	c := newConfig(opts)
+	v := c.validatorFor(t)
+	n := 0
+	for ex, err := range contract.Load(t.Context(), paths) {
+		if err != nil {
+			t.Errorf("contracttest: %v", err)
+			continue
+		}
+		n++
+		res := v.Validate(t.Context(), ex)
+		for i := range res.Violations {
+			t.Errorf("contracttest: recorded exchange violates the contract: %s", res.Violations[i].Error())
+		}
+	}
+	if n == 0 {
+		t.Errorf("contracttest: no recorded exchange in %s", strings.Join(paths, ", "))
+	}
+}

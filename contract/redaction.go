@@ -1,0 +1,65 @@
+package contract
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/apikit/apikit/internal/redact"
+)
+
+// Redaction adds to what recordings leave out. Whatever it says, the Authorization, Proxy-Authorization,
+// Cookie, Set-Cookie and X-Api-Key headers, the OAuth 2.0 and API key query, form and JSON keys (access_token,
+// refresh_token, id_token, client_secret, code, token, api_key, signature, password) and every field the specs
+// mark x-apikit-secret: true are redacted. The zero value adds nothing.
+type Redaction struct {
+	// Keys are more query, form and JSON keys whose values are credentials.
+	Keys []string
+	// Headers are more headers whose values are secrets.
+	Headers []string
+	// Fields are more JSON fields (personal data) and the placeholder each gets: pick one valid against the
+	// field's schema, so that the recording still validates; nil means "REDACTED".
+	Fields map[string]any
+	// Specs, when set, is read for x-apikit-secret marks instead of the embedded specs (as [WithSpecFS] would
+	// load them).
+	Specs fs.FS
+}
+
+// redactor builds the internal/redact Redactor for r.
+func (r *Redaction) redactor() (*redact.Redactor, error) {
+	var opts []redact.Option
+	if r != nil {
+		if r.Specs != nil {
+			opts = append(opts, redact.WithSpecs(r.Specs))
+		}
+		if len(r.Keys) > 0 {
+			opts = append(opts, redact.WithKeys(r.Keys...))
+		}
+		if len(r.Headers) > 0 {
+			opts = append(opts, redact.WithHeaders(r.Headers...))
+		}
+		for name, ph := range r.Fields {
+			opts = append(opts, redact.WithField(name, ph))
+		}
+	}
+	return redact.New(opts...)
+}
+
+// redactExchange returns a copy of ex as a recording stores it: URL, headers and bodies redacted, bodies
+// decoded from their Content-Encoding. ex is not changed.
+func redactExchange(r *redact.Redactor, ex *Exchange) *Exchange {
+	c := *ex
+	c.URL = r.URL(ex.URL)
+	c.RequestHeader, c.RequestBody = redactMessage(r, ex.RequestHeader, ex.RequestBody)
+	if ex.Status != 0 || ex.ResponseHeader != nil {
+		c.ResponseHeader, c.ResponseBody = redactMessage(r, ex.ResponseHeader, ex.ResponseBody)
+	}
+	return &c
+}
+
+func redactMessage(r *redact.Redactor, h http.Header, body []byte) (http.Header, []byte) {
+	out, b := r.Message(h, body)
+	if len(b) == 0 {
+		b = nil
+	}
+	return out, b
+}

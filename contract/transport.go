@@ -1,0 +1,413 @@
+package contract
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/recorder"
+
+	"github.com/apikit/apikit/internal/redact"
+)
+
+// Transport is an [http.RoundTripper] that holds live traffic to the contract. For each exchange it validates
+// the request before it leaves and the response when it returns (reading the response body whole, then handing
+// the caller an identical copy), and reports the verdict to its callbacks; with [WithEnforce] a violation fails
+// the request instead. It can also record the traffic, redacted, to a go-vcr cassette and to a HAR file, or
+// answer from a cassette with no network at all:
+//
+//	pass-through   (default)       validate, send with the underlying transport
+//	WithRecord(path)               ... and record each exchange to a go-vcr v4 cassette, redacted when saved
+//	WithReplay(path)               answer from the cassette; nothing is ever sent
+//	WithHAR(path)                  (any mode) also append each exchange, redacted, to a HAR 1.2 file
+//
+// Build it with [NewTransport] and call [Transport.Close] when done: that writes the cassette. A Transport is
+// safe for concurrent use. Exchanges are numbered from 0 in the order their requests arrive; their Source is
+// "live" unless [WithSource] says otherwise.
+type Transport struct {
+	v           *Validator
+	next        http.RoundTripper // the underlying transport, or the go-vcr recorder in front of it
+	rec         *recorder.Recorder
+	har         *HARWriter
+	red         *redact.Redactor
+	onResult    func(Result)
+	onViolation func(Result)
+	enforce     bool
+	source      string
+	logger      *slog.Logger
+	index       atomic.Int64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// TransportOption configures a [Transport].
+type TransportOption func(*transportConfig) error
+
+type transportConfig struct {
+	base        http.RoundTripper
+	record      string
+	replay      string
+	har         string
+	red         *Redaction
+	onResult    func(Result)
+	onViolation func(Result)
+	enforce     bool
+	source      string
+	logger      *slog.Logger
+}
+
+// WithRoundTripper sends requests with rt (http.DefaultTransport by default). It is not used in replay mode.
+func WithRoundTripper(rt http.RoundTripper) TransportOption {
+	return func(c *transportConfig) error {
+		if rt == nil {
+			return errors.New("WithRoundTripper: nil RoundTripper")
+		}
+		c.base = rt
+		return nil
+	}
+}
+
+// WithOnResult calls fn with the verdict on every exchange (valid, invalid or skipped), once the response has
+// been validated or the request has failed. fn may be called from many goroutines at once.
+func WithOnResult(fn func(Result)) TransportOption {
+	return func(c *transportConfig) error {
+		c.onResult = fn
+		return nil
+	}
+}
+
+// WithOnViolation calls fn with the verdict on every exchange that breaks the contract (Result.Valid false).
+// fn may be called from many goroutines at once.
+func WithOnViolation(fn func(Result)) TransportOption {
+	return func(c *transportConfig) error {
+		c.onViolation = fn
+		return nil
+	}
+}
+
+// WithEnforce makes a violation fail the request: a request that breaks the contract is not sent, a response
+// that breaks it is discarded, and RoundTrip returns a [*Report] holding the verdict (errors.As finds each
+// [*Violation] in it, through the *url.Error an http.Client adds).
+func WithEnforce(enforce bool) TransportOption {
+	return func(c *transportConfig) error {
+		c.enforce = enforce
+		return nil
+	}
+}
+
+// WithSource names the exchanges in verdicts and messages ("live" by default): "doorflow-live#3".
+func WithSource(source string) TransportOption {
+	return func(c *transportConfig) error {
+		c.source = source
+		return nil
+	}
+}
+
+// WithRecord records every exchange to the go-vcr v4 cassette at path (".yaml" is added when missing),
+// overwriting it. The cassette is written by [Transport.Close], redacted: live credentials keep working during
+// the run, and no secret reaches the disk.
+func WithRecord(path string) TransportOption {
+	return func(c *transportConfig) error {
+		c.record = path
+		return nil
+	}
+}
+
+// WithReplay answers every request from the go-vcr v4 cassette at path (".yaml" is added when missing), without
+// any network: a request the cassette does not hold fails with [cassette.ErrInteractionNotFound]. A request
+// matches a recorded one by method, URL and body once both are redacted, so the credentials of the run that
+// replays need not be those of the run that recorded; headers are not compared. Each recorded interaction
+// answers once, in order of matching. Recorded latency is not replayed.
+func WithReplay(path string) TransportOption {
+	return func(c *transportConfig) error {
+		c.replay = path
+		return nil
+	}
+}
+
+// WithHAR appends every exchange, redacted, to a new HAR 1.2 file at path (see [HARWriter]); [Transport.Close]
+// closes it.
+func WithHAR(path string) TransportOption {
+	return func(c *transportConfig) error {
+		c.har = path
+		return nil
+	}
+}
+
+// WithRedaction adds to what recordings leave out (see [Redaction]).
+func WithRedaction(r Redaction) TransportOption {
+	return func(c *transportConfig) error {
+		c.red = &r
+		return nil
+	}
+}
+
+// WithLogger logs each exchange at debug level (source#index, method, redacted URL, operation, status, number of
+// violations) and each violation at warn level. Headers and bodies are never logged.
+func WithLogger(l *slog.Logger) TransportOption {
+	return func(c *transportConfig) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// NewTransport returns a Transport that validates against v. It fails when an option is invalid, when both
+// record and replay are asked for, or when the cassette to replay cannot be read.
+func NewTransport(v *Validator, opts ...TransportOption) (*Transport, error) {
+	if v == nil {
+		return nil, errors.New("contract.NewTransport: nil Validator")
+	}
+	c := &transportConfig{base: http.DefaultTransport, source: "live"}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, fmt.Errorf("contract.NewTransport: %w", err)
+		}
+	}
+	if c.record != "" && c.replay != "" {
+		return nil, errors.New("contract.NewTransport: WithRecord and WithReplay exclude each other")
+	}
+	red, err := c.red.redactor()
+	if err != nil {
+		return nil, fmt.Errorf("contract.NewTransport: %w", err)
+	}
+	t := &Transport{v: v, next: c.base, red: red, onResult: c.onResult, onViolation: c.onViolation,
+		enforce: c.enforce, source: c.source, logger: c.logger}
+	if c.record != "" || c.replay != "" {
+		path, mode, real := c.record, recorder.ModeRecordOnly, c.base
+		if c.replay != "" {
+			path, mode, real = c.replay, recorder.ModeReplayOnly, offline{}
+		}
+		t.rec, err = recorder.New(strings.TrimSuffix(path, ".yaml"),
+			recorder.WithMode(mode),
+			recorder.WithRealTransport(real),
+			recorder.WithSkipRequestLatency(true),
+			recorder.WithMatcher(t.match),
+			recorder.WithHook(red.Interaction, recorder.BeforeSaveHook),
+			// go-vcr's debug log prints URLs, headers and bodies unredacted, and VCR_DEBUG=1 turns it on when
+			// the writer is io.Discard itself; a writer of our own that drops everything keeps it off.
+			recorder.WithDebugWriter(dropWriter{}),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("contract.NewTransport: cassette %s: %w", path, err)
+		}
+		t.next = t.rec
+	}
+	if c.har != "" {
+		if t.har, err = CreateHAR(c.har, c.red); err != nil {
+			return nil, fmt.Errorf("contract.NewTransport: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// RoundTrip validates the request, sends it (or replays its answer), validates the response and returns it with
+// an unread copy of its body. The caller's request is not changed; its body is read and closed.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	index := int(t.index.Add(1) - 1)
+	reqBody, err := readBody(req.Body)
+	if err != nil {
+		return nil, fmt.Errorf("contract: reading the request body: %w", err)
+	}
+	ex := &Exchange{Source: t.source, Index: index, Method: req.Method, URL: req.URL,
+		RequestHeader: req.Header.Clone(), RequestBody: reqBody}
+	if ex.Method == "" {
+		ex.Method = http.MethodGet
+	}
+	started := time.Now()
+	reqRes := t.v.ValidateRequest(ctx, ex)
+	if t.enforce && !reqRes.Valid {
+		t.finish(ctx, ex, reqRes, started, 0)
+		return nil, &Report{Results: []Result{reqRes}}
+	}
+
+	out := req.Clone(ctx)
+	out.Body, out.GetBody, out.ContentLength = http.NoBody, nil, 0
+	if reqBody != nil {
+		out.Body = io.NopCloser(bytes.NewReader(reqBody))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
+		out.ContentLength = int64(len(reqBody))
+	}
+	resp, err := t.next.RoundTrip(out)
+	elapsed := time.Since(started)
+	if err != nil {
+		t.finish(ctx, ex, reqRes, started, elapsed)
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	elapsed = time.Since(started)
+	if err != nil {
+		t.finish(ctx, ex, reqRes, started, elapsed)
+		return nil, fmt.Errorf("contract: reading the response body: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	ex.Status, ex.ResponseHeader, ex.ResponseBody = resp.StatusCode, resp.Header.Clone(), body
+	decodeForValidation(ex)
+	if len(ex.ResponseBody) == 0 {
+		ex.ResponseBody = nil
+	}
+
+	res := reqRes
+	if !reqRes.Skipped {
+		resRes := t.v.ValidateResponse(ctx, ex)
+		res = resRes
+		res.Violations = append(append([]Violation{}, reqRes.Violations...), resRes.Violations...)
+		res.Valid = len(res.Violations) == 0
+	}
+	res.Status = ex.Status
+	t.finish(ctx, ex, res, started, elapsed)
+	if t.enforce && !res.Valid {
+		return nil, &Report{Results: []Result{res}}
+	}
+	return resp, nil
+}
+
+// finish reports a verdict and appends the exchange to the HAR file.
+func (t *Transport) finish(ctx context.Context, ex *Exchange, res Result, started time.Time, elapsed time.Duration) {
+	if t.har != nil {
+		if err := t.har.Append(ex, started, elapsed); err != nil && t.logger != nil {
+			t.logger.LogAttrs(ctx, slog.LevelError, "contract: recording to HAR failed", slog.String("error", err.Error()))
+		}
+	}
+	if t.logger != nil {
+		t.logger.LogAttrs(ctx, slog.LevelDebug, "contract exchange",
+			slog.String("exchange", res.Where()), slog.String("method", res.Method), slog.String("url", res.URL),
+			slog.String("operation", res.OperationID), slog.Int("status", res.Status),
+			slog.Bool("skipped", res.Skipped), slog.Int("violations", len(res.Violations)))
+		for i := range res.Violations {
+			t.logger.LogAttrs(ctx, slog.LevelWarn, "contract violation", slog.String("violation", res.Violations[i].Error()))
+		}
+	}
+	if t.onResult != nil {
+		t.onResult(res)
+	}
+	if t.onViolation != nil && !res.Valid {
+		t.onViolation(res)
+	}
+}
+
+// Close writes the cassette (redacted) when recording and closes the HAR file. It is safe to call more than
+// once; later calls return the first call's error.
+func (t *Transport) Close() error {
+	t.closeOnce.Do(func() {
+		var errs []error
+		if t.rec != nil {
+			if err := t.rec.Stop(); err != nil {
+				errs = append(errs, fmt.Errorf("contract: writing the cassette: %w", err))
+			}
+		}
+		if t.har != nil {
+			errs = append(errs, t.har.Close())
+		}
+		t.closeErr = errors.Join(errs...)
+	})
+	return t.closeErr
+}
+
+// match is the go-vcr matcher: same method, same URL and same body once both sides are redacted (a recorded
+// cassette is redacted; the live request carries live credentials). Headers are not compared: they hold
+// credentials, user agents and idempotency keys that differ from run to run. go-vcr's default matcher compares
+// every header, the form and the content length, which redaction changes.
+func (t *Transport) match(r *http.Request, rec cassette.Request) bool {
+	if r.Method != rec.Method {
+		return false
+	}
+	ru, err := url.Parse(rec.URL)
+	if err != nil || !sameURL(t.red.URL(r.URL), t.red.URL(ru)) {
+		return false
+	}
+	var live []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		live, err = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(live))
+		if err != nil {
+			return false
+		}
+	}
+	got := t.red.Body(r.Header.Get("Content-Type"), live)
+	want := t.red.Body(rec.Headers.Get("Content-Type"), []byte(rec.Body))
+	return bytes.Equal(got, want)
+}
+
+// sameURL compares scheme, host, path and query values (in any order of keys).
+func sameURL(a, b *url.URL) bool {
+	if !strings.EqualFold(a.Scheme, b.Scheme) || !strings.EqualFold(a.Host, b.Host) || a.EscapedPath() != b.EscapedPath() {
+		return false
+	}
+	qa, qb := a.Query(), b.Query()
+	if len(qa) != len(qb) {
+		return false
+	}
+	for k, va := range qa {
+		vb, ok := qb[k]
+		if !ok || strings.Join(va, "\x00") != strings.Join(vb, "\x00") {
+			return false
+		}
+	}
+	return true
+}
+
+func readBody(body io.ReadCloser) ([]byte, error) {
+	if body == nil || body == http.NoBody {
+		return nil, nil
+	}
+	defer body.Close()
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// decodeForValidation replaces a gzip-encoded response body (sent when the caller asked for gzip itself; Go's
+// transport decodes it otherwise) by its decoded form, as the contract describes the decoded body.
+func decodeForValidation(ex *Exchange) {
+	if !strings.EqualFold(strings.TrimSpace(ex.ResponseHeader.Get("Content-Encoding")), "gzip") || len(ex.ResponseBody) == 0 {
+		return
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(ex.ResponseBody))
+	if err != nil {
+		return
+	}
+	decoded, err := io.ReadAll(io.LimitReader(zr, DefaultMaxBody+1))
+	if err != nil || int64(len(decoded)) > DefaultMaxBody {
+		return
+	}
+	ex.ResponseBody = decoded
+	ex.ResponseHeader.Del("Content-Encoding")
+	ex.ResponseHeader.Del("Content-Length")
+}
+
+// offline is the real transport of a replaying recorder: it never reaches the network.
+type offline struct{}
+
+// ErrOffline is returned when a replaying [Transport] would have to reach the network.
+var ErrOffline = errors.New("contract: replay mode never uses the network")
+
+func (offline) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	return nil, ErrOffline
+}
+
+// dropWriter discards go-vcr's debug log (see NewTransport).
+type dropWriter struct{}
+
+func (dropWriter) Write(p []byte) (int, error) { return len(p), nil }
