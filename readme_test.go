@@ -7,11 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
-// TestREADMECompiles builds every ```go block of README.md that is a whole program (package main) as if it sat in
-// this module, through `go build -overlay`, so the README's code cannot rot. Nothing is written into the tree.
+// TestREADMECompiles builds every ```go block of README.md as if it sat in this module, through `-overlay`, so the
+// README's code cannot rot: a program (package main) with `go build`, a test file (package x_test) with
+// `go test -c`, which compiles it without running it. Nothing is written into the tree.
 func TestREADMECompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds programs with the go tool")
@@ -28,7 +30,12 @@ func TestREADMECompiles(t *testing.T) {
 	tmp := t.TempDir()
 	n := 0
 	for i, b := range blocks {
-		if !regexp.MustCompile(`(?m)^package main$`).Match(b[1]) {
+		pkg := regexp.MustCompile(`(?m)^package (\w+)$`).FindSubmatch(b[1])
+		if pkg == nil {
+			continue
+		}
+		isTest := strings.HasSuffix(string(pkg[1]), "_test")
+		if string(pkg[1]) != "main" && !isTest {
 			continue
 		}
 		n++
@@ -37,12 +44,17 @@ func TestREADMECompiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(root, "internal", "readmeblock", fmt.Sprint(i))
-		overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(dir, "main.go"): src}})
+		name, tool := "main.go", []string{"build", "-o", os.DevNull}
+		if isTest {
+			name, tool = "readme_test.go", []string{"test", "-c", "-vet=off", "-o", os.DevNull}
+		}
+		overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(dir, name): src}})
 		ov := filepath.Join(tmp, fmt.Sprintf("overlay%d.json", i))
 		if err := os.WriteFile(ov, overlay, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.CommandContext(t.Context(), "go", "build", "-overlay", ov, "-o", os.DevNull, "./internal/readmeblock/"+fmt.Sprint(i))
+		args := append(tool, "-overlay", ov, "./internal/readmeblock/"+fmt.Sprint(i))
+		cmd := exec.CommandContext(t.Context(), "go", args...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("README.md go block %d does not compile: %v\n%s", i+1, err, out)
 		}
