@@ -21,6 +21,8 @@ type Output struct {
 	Results []Result     `json:"exchanges"`
 	Errors  []InputError `json:"errors,omitempty"`
 	Summary Summary      `json:"summary"`
+	// Coverage is set when coverage was asked for (apikit validate --coverage).
+	Coverage *CoverageReport `json:"coverage,omitempty"`
 }
 
 // NewOutput gathers a report and its input errors for printing.

@@ -39,6 +39,8 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		ctype    = fs.String("content-type", "application/json", "with --op: the body's content type")
 		verbose  = fs.Bool("v", false, "text: print a line for every exchange, valid and skipped ones too")
 		warnings = fs.Bool("warnings", true, "text: print warnings (undeclared response properties)")
+		coverage = fs.Bool("coverage", false, "print which operations, statuses, parameters and enum values were exercised")
+		minCov   = fs.Float64("min-coverage", 0, "fail (exit 1) when less than `N` percent of documented statuses and parameters are exercised (implies --coverage)")
 		maxBody  = byteSize(256 << 20)
 		bases    baseURLs
 	)
@@ -84,6 +86,21 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	loadOpts := []contract.LoadOption{contract.WithMaxBody(int64(maxBody))}
+	if *minCov < 0 || *minCov > 100 {
+		fmt.Fprintln(e.stderr, "apikit validate: --min-coverage wants a percentage from 0 to 100")
+		return exitUsage
+	}
+	var cov *contract.Coverage
+	if *coverage || *minCov > 0 {
+		cov = v.NewCoverage()
+	}
+	check := func(ex *contract.Exchange) contract.Result {
+		res := v.Validate(ctx, ex)
+		if cov != nil {
+			cov.Observe(ex, res)
+		}
+		return res
+	}
 
 	var (
 		report    contract.Report
@@ -110,10 +127,10 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		if err != nil {
 			inputErrs = append(inputErrs, inputError(err, paths[0]))
 		} else {
-			report.Add(v.Validate(ctx, ex))
+			report.Add(check(ex))
 		}
 	} else {
-		report.Results, inputErrs = validateAll(ctx, v, contract.Load(ctx, paths, loadOpts...))
+		report.Results, inputErrs = validateAll(ctx, check, contract.Load(ctx, paths, loadOpts...))
 	}
 	if err := ctx.Err(); err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
@@ -124,6 +141,9 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "apikit validate: %s\n", ie.Message)
 	}
 	out := contract.NewOutput(&report, inputErrs)
+	if cov != nil {
+		out.Coverage = cov.Report()
+	}
 	switch *format {
 	case "json":
 		err = out.WriteJSON(e.stdout)
@@ -132,6 +152,10 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	default:
 		color := e.isTerminal && e.getenv("NO_COLOR") == ""
 		err = out.WriteText(e.stdout, contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose})
+		if err == nil && out.Coverage != nil {
+			fmt.Fprintln(e.stdout)
+			err = out.Coverage.WriteText(e.stdout)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
@@ -141,6 +165,9 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	case len(inputErrs) > 0:
 		return exitUsage
 	case !report.OK():
+		return exitViolation
+	case out.Coverage != nil && out.Coverage.Percent < *minCov:
+		fmt.Fprintf(e.stderr, "apikit validate: coverage %.1f%% is below --min-coverage %.1f%%\n", out.Coverage.Percent, *minCov)
 		return exitViolation
 	}
 	return exitOK
@@ -167,7 +194,7 @@ func inputError(err error, fallbackFile string) contract.InputError {
 
 // validateAll validates exchanges on every core while reading them in order, and returns results and input
 // errors in input order. At most a few exchanges per worker are in memory at once.
-func validateAll(ctx context.Context, v *contract.Validator, exchanges iter.Seq2[*contract.Exchange, error]) ([]contract.Result, []contract.InputError) {
+func validateAll(ctx context.Context, check func(*contract.Exchange) contract.Result, exchanges iter.Seq2[*contract.Exchange, error]) ([]contract.Result, []contract.InputError) {
 	type job struct {
 		seq int
 		ex  *contract.Exchange
@@ -185,7 +212,7 @@ func validateAll(ctx context.Context, v *contract.Validator, exchanges iter.Seq2
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				results <- done{j.seq, v.Validate(ctx, j.ex)}
+				results <- done{j.seq, check(j.ex)}
 			}
 		}()
 	}

@@ -249,3 +249,35 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateCoverage(t *testing.T) {
+	t.Parallel()
+	code, out, _ := apikit(t, "validate", "--coverage", examples)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\n%s", code, out)
+	}
+	for _, want := range []string{"doorflow.listGroupReservations", "sonderplan.listGroups", "never exercised in listGroupReservations: status 400, 401, 403, 500"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("coverage table lacks %q:\n%s", want, out)
+		}
+	}
+	_, js, _ := apikit(t, "validate", "--coverage", "--format", "json", examples)
+	var o struct {
+		Coverage *struct {
+			Percent    float64 `json:"percent"`
+			Operations []struct {
+				Operation string  `json:"operation"`
+				Percent   float64 `json:"percent"`
+			} `json:"operations"`
+		} `json:"coverage"`
+	}
+	if err := json.Unmarshal([]byte(js), &o); err != nil || o.Coverage == nil || len(o.Coverage.Operations) != 3 {
+		t.Fatalf("--format json --coverage: want a coverage object with 3 operations, got %v / %s", err, js)
+	}
+	if code, _, errOut := apikit(t, "validate", "--min-coverage", "99", examples); code != exitViolation || !strings.Contains(errOut, "below --min-coverage") {
+		t.Errorf("--min-coverage 99: exit %d, want 1 naming the shortfall; stderr %s", code, errOut)
+	}
+	if code, _, _ := apikit(t, "validate", "--min-coverage", "10", examples); code != exitOK {
+		t.Errorf("--min-coverage 10: exit %d, want 0", code)
+	}
+}
