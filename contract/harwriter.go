@@ -69,16 +69,24 @@ func (w *HARWriter) Path() string { return w.path }
 // exchange took. An exchange without a response (Status 0) is written with status 0, which [ReadHAR] reads as
 // no response.
 func (w *HARWriter) Append(ex *Exchange, started time.Time, elapsed time.Duration) error {
+	_, err := w.AppendIndexed(ex, started, elapsed)
+	return err
+}
+
+// AppendIndexed is [HARWriter.Append] that also returns the entry's index in the file (0-based), the number
+// [ReadHAR] and apikit validate give it. Redaction and encoding run outside the writer's lock, so concurrent
+// callers only wait for each other's write.
+func (w *HARWriter) AppendIndexed(ex *Exchange, started time.Time, elapsed time.Duration) (int, error) {
 	var entry bytes.Buffer
 	enc := json.NewEncoder(&entry)
 	enc.SetEscapeHTML(false) // "&" stays "&" in URLs and forms, for people reading the file
 	if err := enc.Encode(harOutEntryOf(redactExchange(w.red, ex), started, elapsed)); err != nil {
-		return fmt.Errorf("HAR %s: encoding entry: %w", w.path, err)
+		return -1, fmt.Errorf("HAR %s: encoding entry: %w", w.path, err)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
-		return fmt.Errorf("HAR %s: %w", w.path, os.ErrClosed)
+		return -1, fmt.Errorf("HAR %s: %w", w.path, os.ErrClosed)
 	}
 	var b bytes.Buffer
 	if w.n > 0 {
@@ -89,10 +97,10 @@ func (w *HARWriter) Append(ex *Exchange, started time.Time, elapsed time.Duratio
 	next := w.off + int64(b.Len())
 	b.WriteString(harClosing)
 	if _, err := w.f.WriteAt(b.Bytes(), w.off); err != nil {
-		return fmt.Errorf("HAR %s: %w", w.path, err)
+		return -1, fmt.Errorf("HAR %s: %w", w.path, err)
 	}
 	w.off, w.n = next, w.n+1
-	return nil
+	return w.n - 1, nil
 }
 
 // Close closes the file; the HAR in it is complete. Closing twice returns nil.

@@ -120,3 +120,52 @@ func TestHARWriterRequestSide(t *testing.T) {
 
 // harStart is the start time of the HAR entries the tests write.
 var harStart = time.Date(2024, 1, 15, 10, 45, 0, 0, time.UTC)
+
+// TestHARWriterAppendIndexed: concurrent appends get the indexes 0..n-1 once each, and each index is where
+// ReadHAR finds that exchange.
+func TestHARWriterAppendIndexed(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "indexed.har")
+	w, err := CreateHAR(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 30
+	paths := make([]string, n) // by entry index
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for i := range n {
+		wg.Go(func() {
+			path := "/api/3/group_reservations/" + string(rune('a'+i))
+			i, err := w.AppendIndexed(&Exchange{Method: http.MethodGet, URL: mustURL(t, "https://api.doorflow.com"+path)}, harStart, 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if paths[i] != "" {
+				t.Errorf("index %d given twice", i)
+			}
+			paths[i] = path
+		})
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	exs, errs := collect(t, ReadHAR(t.Context(), p))
+	if len(errs) > 0 || len(exs) != n {
+		t.Fatalf("got %d exchanges and errors %v, want %d", len(exs), errs, n)
+	}
+	for _, ex := range exs {
+		if ex.URL.Path != paths[ex.Index] {
+			t.Errorf("entry %d: got %s, want %s", ex.Index, ex.URL.Path, paths[ex.Index])
+		}
+	}
+	if i, err := w.AppendIndexed(&Exchange{Method: "GET", URL: mustURL(t, "https://x/")}, harStart, 0); !errors.Is(err, os.ErrClosed) || i != -1 {
+		t.Errorf("AppendIndexed after Close: got %d, %v; want -1, os.ErrClosed", i, err)
+	}
+}

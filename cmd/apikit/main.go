@@ -5,6 +5,7 @@
 //	apikit validate [flags] PATH...
 //	apikit diff [flags] OLD NEW
 //	apikit mock [flags]
+//	apikit proxy --target URL [flags]
 //
 // Run `apikit help` for the subcommands and `apikit validate -h` for the flags.
 package main
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdDiff(ctx, args[1:], e)
 	case "mock":
 		return cmdMock(ctx, args[1:], e)
+	case "proxy":
+		return cmdProxy(ctx, args[1:], e)
 	case "help", "-h", "-help", "--help":
 		usage(e.stdout)
 		return exitOK
@@ -68,6 +71,7 @@ Usage:
   apikit validate [flags] PATH...   validate HAR files, go-vcr cassettes, directories, or one bare body
   apikit diff [flags] OLD NEW       list the changes between two spec versions, breaking ones first
   apikit mock [flags]               serve both APIs from a seeded data set on 127.0.0.1:8080
+  apikit proxy --target URL [flags] forward to URL on 127.0.0.1:8081, validating and recording every exchange
 
 Run 'apikit COMMAND -h' for a command's flags.
 `)

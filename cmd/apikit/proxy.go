@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/apikit/apikit/contract"
+	"github.com/apikit/apikit/internal/redact"
+	"github.com/apikit/apikit/proxy"
+)
+
+// proxyGrace is how long `apikit proxy` lets in-flight exchanges finish after SIGINT or SIGTERM.
+const proxyGrace = 10 * time.Second
+
+const proxyUsage = `usage: apikit proxy --target URL [--addr 127.0.0.1:8081] [--record FILE] [--strict] [flags]
+
+Forwards every request to --target (the vendor, or apikit mock) and validates each exchange against the specs
+once its response has ended; bodies stream through unchanged. Each violation is printed to stderr as it happens,
+as apikit validate prints it ("✗ FILE#ENTRY operation where pointer: message"), beside one log line per request
+(never a token). With --record, every exchange the target completed is appended, redacted, to a HAR file that
+apikit validate reads (pass it the same --strict and --base-url).
+
+When the target is down, sends no response headers within --timeout, or breaks off before them, the client gets
+a 502 whose JSON body names the fault ({"error":"upstream_timeout",...}, header X-Apikit-Proxy-Error); when it
+breaks off in the middle of a body, the client sees a truncated body. Such exchanges are logged, not recorded.
+A body over --max-body streams whole but is neither validated nor recorded.
+
+Stops on SIGINT or SIGTERM, letting in-flight exchanges finish. Exit status: 0 no violation was seen; 1 at least
+one violation; 2 usage error, or listening or recording failed.
+
+flags:
+`
+
+// cmdProxy runs `apikit proxy`: it serves the proxy until ctx ends or the process gets SIGINT or SIGTERM.
+func cmdProxy(ctx context.Context, args []string, e env) int {
+	fs := flag.NewFlagSet("apikit proxy", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), proxyUsage)
+		fs.PrintDefaults()
+	}
+	var (
+		target   = fs.String("target", "", "forward to `URL`, such as http://127.0.0.1:8080 (apikit mock) or https://api.sonderplan.com (required)")
+		addr     = fs.String("addr", "127.0.0.1:8081", "listen on `host:port` (port 0 picks a free one); keep it on loopback")
+		record   = fs.String("record", "", "append every completed exchange, redacted, to the HAR `FILE` (created or truncated)")
+		strict   = fs.Bool("strict", false, "undeclared response properties and unmatched routes become violations")
+		specDir  = fs.String("spec", "", "load the specs from `DIR` instead of the embedded copies")
+		timeout  = fs.Duration("timeout", proxy.DefaultTimeout, "how long the target has to send its response headers, connecting included")
+		warnings = fs.Bool("warnings", true, "print warnings (undeclared response properties) as well as violations")
+		maxBody  = byteSize(proxy.DefaultMaxBody)
+		bases    baseURLs
+	)
+	fs.Var(&maxBody, "max-body", "largest body to validate, such as 256MiB (default 256MiB); larger ones stream unvalidated")
+	fs.Var(&bases, "base-url", "map another base URL onto a vendor, `VENDOR=URL` (repeatable), for a target with a path prefix")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "apikit proxy: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q (apikit proxy takes flags only)", fs.Arg(0))
+	}
+	if *target == "" {
+		fs.Usage()
+		return usageErr("--target is required")
+	}
+	tu, err := url.Parse(*target)
+	if err != nil || (tu.Scheme != "http" && tu.Scheme != "https") || tu.Host == "" {
+		return usageErr("--target %q is not an absolute http(s) URL", *target)
+	}
+	if *timeout <= 0 {
+		return usageErr("--timeout %v is not positive", *timeout)
+	}
+
+	vopts := []contract.Option{contract.WithStrict(*strict)}
+	if *specDir != "" {
+		vopts = append(vopts, contract.WithSpecDir(*specDir))
+	}
+	for _, b := range bases {
+		vopts = append(vopts, contract.WithBaseURL(b[0], b[1]))
+	}
+	v, err := contract.New(ctx, vopts...)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+
+	out := &lockedWriter{w: e.stderr} // log lines and violation lines, whole lines from many goroutines
+	logger := slog.New(slog.NewTextHandler(out, nil))
+	popts := []proxy.Option{
+		proxy.WithLogger(logger), proxy.WithTimeout(*timeout), proxy.WithMaxBody(int64(maxBody)),
+		proxy.WithOnResult(func(r contract.Result) {
+			for i := range r.Violations {
+				out.printLine("✗ " + r.Violations[i].Error())
+			}
+			if *warnings {
+				for i := range r.Warnings {
+					out.printLine("warning: " + r.Warnings[i].Error())
+				}
+			}
+		}),
+	}
+	var har *contract.HARWriter
+	if *record != "" {
+		if har, err = contract.CreateHAR(*record, nil); err != nil {
+			return usageErr("--record: %v", err)
+		}
+		defer har.Close()
+		popts = append(popts, proxy.WithHAR(har))
+	}
+	p, err := proxy.New(tu, v, popts...)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer p.CloseIdleConnections()
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *addr)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	attrs := []any{"url", "http://" + ln.Addr().String(), "target", redact.URL(tu).String(), "strict", *strict, "timeout", *timeout}
+	if har != nil {
+		attrs = append(attrs, "record", har.Path())
+	}
+	logger.Info("apikit proxy listening", attrs...)
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		logger.Warn("the proxy listens beyond loopback; anyone who reaches it can call the target with the credentials they send", "addr", tcp.String())
+	}
+
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	code := exitOK
+	if err := serveUntil(ctx, srv, ln, proxyGrace); err != nil {
+		logger.Error("apikit proxy: " + err.Error())
+		code = exitUsage
+	}
+	if har != nil {
+		if err := har.Close(); err != nil {
+			logger.Error("apikit proxy: " + err.Error())
+			code = exitUsage
+		}
+	}
+	st := p.Stats()
+	logger.Info("apikit proxy stopped", "requests", st.Requests, "validated", st.Validated, "invalid", st.Invalid,
+		"violations", st.Violations, "warnings", st.Warnings, "skipped", st.Skipped, "recorded", st.Recorded,
+		"upstream_errors", st.UpstreamErrors, "unvalidated", st.Unvalidated, "aborted", st.Aborted)
+	switch {
+	case st.RecordErrors > 0:
+		logger.Error(fmt.Sprintf("apikit proxy: %d exchanges could not be recorded", st.RecordErrors))
+		return exitUsage
+	case code != exitOK:
+		return code
+	case st.Invalid > 0:
+		return exitViolation
+	}
+	return exitOK
+}
+
+// serveUntil serves on ln until ctx is done, then shuts down: it stops accepting connections and lets in-flight
+// exchanges finish for up to grace before closing what remains.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close() // past the grace period: drop what is left, unrecorded
+		<-errc
+		return fmt.Errorf("shutting down within %s: %w", grace, err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// lockedWriter serializes writes from the logger and the violation printer, so lines never interleave.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lockedWriter) printLine(s string) { _, _ = l.Write([]byte(s + "\n")) }

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apikit/apikit/mock"
+)
+
+func TestProxyUsageErrors(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"no target", nil, "--target is required"},
+		{"relative target", []string{"--target", "127.0.0.1:8080"}, "not an absolute http(s) URL"},
+		{"ftp target", []string{"--target", "ftp://127.0.0.1"}, "not an absolute http(s) URL"},
+		{"positional argument", []string{"--target", "http://127.0.0.1:1", "extra"}, `unexpected argument "extra"`},
+		{"zero timeout", []string{"--target", "http://127.0.0.1:1", "--timeout", "0s"}, "--timeout 0s is not positive"},
+		{"bad max body", []string{"--target", "http://127.0.0.1:1", "--max-body", "lots"}, "positive size"},
+		{"bad base URL", []string{"--target", "http://127.0.0.1:1", "--base-url", "doorflow"}, "VENDOR=URL"},
+		{"unknown vendor", []string{"--target", "http://127.0.0.1:1", "--base-url", "acme=http://127.0.0.1:1"}, `unknown vendor "acme"`},
+		{"unwritable recording", []string{"--target", "http://127.0.0.1:1", "--record", filepath.Join(file, "x.har")}, "--record"},
+		{"bad address", []string{"--target", "http://127.0.0.1:1", "--addr", "127.0.0.1:99999"}, "apikit proxy:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stderr bytes.Buffer
+			if code := cmdProxy(t.Context(), tc.args, mockTestEnv(io.Discard, &stderr)); code != exitUsage {
+				t.Errorf("got exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("got stderr %q, want it to hold %q", stderr.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestProxyHelp(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	if code := run(t.Context(), []string{"proxy", "-h"}, mockTestEnv(io.Discard, &stderr)); code != exitOK {
+		t.Errorf("got exit %d, want %d", code, exitOK)
+	}
+	for _, w := range []string{"--target", "--addr", "--record", "--strict", "--base-url", "--timeout", "--max-body", "502", "SIGTERM"} {
+		if !strings.Contains(strings.ReplaceAll(stderr.String(), "  -", "  --"), w) {
+			t.Errorf("the usage does not mention %s:\n%s", w, stderr.String())
+		}
+	}
+	var stdout bytes.Buffer
+	run(t.Context(), []string{"help"}, mockTestEnv(&stdout, io.Discard))
+	if !strings.Contains(stdout.String(), "apikit proxy --target URL") {
+		t.Errorf("apikit help does not list proxy:\n%s", stdout.String())
+	}
+}
+
+// proxyRun is `apikit proxy` running in the background, its stderr read line by line as it comes.
+type proxyRun struct {
+	url    string // where it listens
+	lines  chan string
+	seen   []string
+	cancel context.CancelFunc
+	exit   chan int
+}
+
+// startProxyCmd runs `apikit proxy --addr 127.0.0.1:0 args...` and waits for its startup line.
+func startProxyCmd(t *testing.T, args ...string) *proxyRun {
+	t.Helper()
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(t.Context())
+	r := &proxyRun{lines: make(chan string, 64), cancel: cancel, exit: make(chan int, 1)}
+	go func() {
+		r.exit <- cmdProxy(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), mockTestEnv(io.Discard, pw))
+		_ = pw.Close()
+	}()
+	go func() {
+		defer close(r.lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			r.lines <- sc.Text()
+		}
+	}()
+	start := r.waitLine(t, "apikit proxy listening")
+	m := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`).FindStringSubmatch(start)
+	if m == nil {
+		t.Fatalf("got startup line %q, want the URL", start)
+	}
+	r.url = m[1]
+	t.Cleanup(cancel)
+	return r
+}
+
+// waitLine reads stderr until a line holds substr, and returns it.
+func (r *proxyRun) waitLine(t *testing.T, substr string) string {
+	t.Helper()
+	safety := time.After(20 * time.Second) // a safety net, not a timed assertion
+	for {
+		select {
+		case l, ok := <-r.lines:
+			if !ok {
+				t.Fatalf("apikit proxy ended without a line holding %q; it wrote:\n%s", substr, strings.Join(r.seen, "\n"))
+			}
+			r.seen = append(r.seen, l)
+			if strings.Contains(l, substr) {
+				return l
+			}
+		case <-safety:
+			t.Fatalf("no line holding %q; got:\n%s", substr, strings.Join(r.seen, "\n"))
+		}
+	}
+}
+
+// stop ends the proxy as SIGINT would, and returns its exit status and every line it wrote.
+func (r *proxyRun) stop(t *testing.T) (int, []string) {
+	t.Helper()
+	r.cancel()
+	for l := range r.lines {
+		r.seen = append(r.seen, l)
+	}
+	return <-r.exit, r.seen
+}
+
+func proxyGet(t *testing.T, url string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+mock.DefaultToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	return res.StatusCode
+}
+
+// serveLoopback serves h on a free 127.0.0.1 port until the test ends.
+func serveLoopback(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	done := make(chan error, 1)
+	go func() { done <- mock.Serve(ctx, ln, h, 5*time.Second) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serving: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestProxyRecordsMock: apikit proxy in front of apikit's mock records a HAR that apikit validate passes, with one
+// log line per request and no token anywhere.
+func TestProxyRecordsMock(t *testing.T) {
+	t.Parallel()
+	m, err := mock.New(t.Context(), mock.WithCount(15))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := serveLoopback(t, m)
+	har := filepath.Join(t.TempDir(), "rec.har")
+	r := startProxyCmd(t, "--target", target, "--record", har)
+	for _, path := range []string{"/v2/group?limit=2", "/api/3/group_reservations?per_page=2"} {
+		if status := proxyGet(t, r.url+path); status != http.StatusOK {
+			t.Fatalf("GET %s: got %d, want 200", path, status)
+		}
+	}
+	line := r.waitLine(t, "path=/api/3/group_reservations")
+	for _, w := range []string{"msg=proxy", "method=GET", "status=200", "operation=listGroupReservations", "violations=0", "duration="} {
+		if !strings.Contains(line, w) {
+			t.Errorf("got request line %q, want it to hold %s", line, w)
+		}
+	}
+	code, lines := r.stop(t)
+	all := strings.Join(lines, "\n")
+	if code != exitOK {
+		t.Errorf("got exit %d, want %d:\n%s", code, exitOK, all)
+	}
+	if strings.Contains(all, mock.DefaultToken) {
+		t.Errorf("the log holds the token:\n%s", all)
+	}
+	if last := lines[len(lines)-1]; !strings.Contains(last, "apikit proxy stopped") || !strings.Contains(last, "recorded=2") {
+		t.Errorf("got last line %q, want the stop line with recorded=2", last)
+	}
+	data, err := os.ReadFile(har)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(mock.DefaultToken)) {
+		t.Error("the recording holds the token")
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"validate", har}, mockTestEnv(&stdout, &stderr)); code != exitOK {
+		t.Errorf("apikit validate: got exit %d, want %d:\n%s%s", code, exitOK, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "2 exchanges: 2 valid, 0 invalid, 0 skipped") {
+		t.Errorf("apikit validate printed %q", stdout.String())
+	}
+}
+
+// TestProxyPrintsViolations: a violating answer is printed while the proxy runs, in apikit validate's words for
+// the recorded entry; --strict makes the undeclared property a violation; the exit status is 1.
+func TestProxyPrintsViolations(t *testing.T) {
+	t.Parallel()
+	m, err := mock.New(t.Context(), mock.WithCount(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, req)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Error(err)
+			return
+		}
+		body["data"].([]any)[0].(map[string]any)["surprise"] = "!"
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	har := filepath.Join(t.TempDir(), "rec.har")
+	r := startProxyCmd(t, "--target", target, "--record", har, "--strict")
+	if status := proxyGet(t, r.url+"/v2/group?limit=1"); status != http.StatusOK {
+		t.Fatalf("got %d, want the upstream's 200", status)
+	}
+	want := "✗ " + har + "#0 listGroups response.body /data/0/surprise: "
+	live := r.waitLine(t, "✗ ") // printed before the proxy stops
+	if !strings.HasPrefix(live, want) {
+		t.Errorf("got %q, want a line starting with %q", live, want)
+	}
+	if code, lines := r.stop(t); code != exitViolation {
+		t.Errorf("got exit %d, want %d:\n%s", code, exitViolation, strings.Join(lines, "\n"))
+	}
+	var stdout bytes.Buffer
+	if code := run(t.Context(), []string{"validate", "--strict", har}, mockTestEnv(&stdout, io.Discard)); code != exitViolation {
+		t.Errorf("apikit validate --strict: got exit %d, want %d", code, exitViolation)
+	}
+	if !strings.Contains(stdout.String(), live+"\n") {
+		t.Errorf("apikit validate printed\n%s\nwithout the proxy's line\n%s", stdout.String(), live)
+	}
+}
+
+// TestProxyTargetDown: the proxy answers 502 with a JSON error when its target is down, logs it, and records
+// nothing; apikit validate still reads the recording.
+func TestProxyTargetDown(t *testing.T) {
+	t.Parallel()
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := "http://" + ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	har := filepath.Join(t.TempDir(), "rec.har")
+	r := startProxyCmd(t, "--target", target, "--record", har)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, r.url+"/v2/group", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Error, Message string }
+	err = json.NewDecoder(res.Body).Decode(&body)
+	_ = res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusBadGateway || body.Error != "upstream_unreachable" || !strings.Contains(body.Message, "connection refused") {
+		t.Errorf("got %d %+v (%v), want 502 upstream_unreachable", res.StatusCode, body, err)
+	}
+	r.waitLine(t, "error=upstream_unreachable")
+	if code, lines := r.stop(t); code != exitOK || !strings.Contains(lines[len(lines)-1], "upstream_errors=1") {
+		t.Errorf("got exit %d and %q, want %d and the stop line with upstream_errors=1", code, lines, exitOK)
+	}
+	var stdout bytes.Buffer
+	if code := run(t.Context(), []string{"validate", har}, mockTestEnv(&stdout, io.Discard)); code != exitOK ||
+		!strings.Contains(stdout.String(), "0 exchanges") {
+		t.Errorf("apikit validate: got exit %d and %q, want %d and no exchanges", code, stdout.String(), exitOK)
+	}
+}

@@ -1,0 +1,447 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apikit/apikit/contract"
+)
+
+// Defaults of the options.
+const (
+	// DefaultTimeout is how long the upstream has to send its response headers, connecting included.
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxBody is the largest body the proxy keeps a copy of to validate (the same limit apikit validate
+	// reads HAR bodies with).
+	DefaultMaxBody = 256 << 20
+	// Source names exchanges in verdicts when the proxy records nothing ("proxy#12": the 13th request).
+	Source = "proxy"
+)
+
+// Proxy is an [http.Handler] that forwards every request to one target and validates each exchange against the
+// contracts (see the package documentation). Build it with [New]. It is safe for concurrent use.
+type Proxy struct {
+	target      *url.URL
+	v           *contract.Validator
+	rp          *httputil.ReverseProxy
+	transport   http.RoundTripper
+	har         *contract.HARWriter
+	logger      *slog.Logger
+	onResult    func(contract.Result)
+	onViolation func(contract.Result)
+	onError     func(*UpstreamError)
+	maxBody     int64
+
+	seq atomic.Int64 // requests received
+
+	stats struct {
+		validated, invalid, skipped, violations, warnings            atomic.Int64
+		recorded, unvalidated, upstreamErrors, aborted, recordErrors atomic.Int64
+	}
+}
+
+// Stats counts what a [Proxy] has seen since it was built.
+type Stats struct {
+	// Requests is every request received.
+	Requests int64 `json:"requests"`
+	// Validated is the exchanges validated (the upstream completed them): valid, invalid and skipped ones.
+	Validated int64 `json:"validated"`
+	// Invalid is the validated exchanges with at least one violation; Violations and Warnings count findings.
+	Invalid    int64 `json:"invalid"`
+	Violations int64 `json:"violations"`
+	Warnings   int64 `json:"warnings"`
+	// Skipped is the validated exchanges no operation of the specs matched (or that carry nothing to check).
+	Skipped int64 `json:"skipped"`
+	// Recorded is the entries written to the HAR file.
+	Recorded int64 `json:"recorded"`
+	// Unvalidated is the exchanges forwarded whole but not validated: a body over the limit, or a protocol
+	// switch.
+	Unvalidated int64 `json:"unvalidated"`
+	// UpstreamErrors is the exchanges the upstream failed (see [UpstreamError]).
+	UpstreamErrors int64 `json:"upstreamErrors"`
+	// Aborted is the exchanges the client gave up on before the response ended.
+	Aborted int64 `json:"aborted"`
+	// RecordErrors is the exchanges the HAR writer could not write.
+	RecordErrors int64 `json:"recordErrors"`
+}
+
+// Option configures a [Proxy].
+type Option func(*config) error
+
+type config struct {
+	har         *contract.HARWriter
+	logger      *slog.Logger
+	onResult    func(contract.Result)
+	onViolation func(contract.Result)
+	onError     func(*UpstreamError)
+	timeout     time.Duration
+	maxBody     int64
+	transport   http.RoundTripper
+}
+
+// WithHAR appends every exchange the upstream completed to w, redacted ([contract.HARWriter] redacts), in the
+// order the exchanges end. The verdict on a recorded exchange names it by w's path and its entry index
+// ("traffic.har#3"), as apikit validate names the same entry. The caller closes w, once the server has shut
+// down (http.Server.Shutdown waits for every exchange to be recorded).
+func WithHAR(w *contract.HARWriter) Option {
+	return func(c *config) error {
+		if w == nil {
+			return errors.New("WithHAR: nil HARWriter")
+		}
+		c.har = w
+		return nil
+	}
+}
+
+// WithLogger logs one line per request (method, path, status, duration, operation, violation count, and the
+// HAR entry when recorded) at info level, each failed exchange at error level, and what was not validated at
+// warn level. Query strings, headers and bodies are never logged. Without it the proxy logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithOnResult calls fn with the verdict on every exchange the upstream completed (valid, invalid or skipped),
+// as soon as it is known: once the response body has been read to its end and the exchange recorded. fn may be
+// called from many goroutines at once, and delays the end of the client's response while it runs.
+func WithOnResult(fn func(contract.Result)) Option {
+	return func(c *config) error {
+		c.onResult = fn
+		return nil
+	}
+}
+
+// WithOnViolation calls fn with the verdict on every exchange that breaks the contract (Result.Valid false), like
+// [WithOnResult].
+func WithOnViolation(fn func(contract.Result)) Option {
+	return func(c *config) error {
+		c.onViolation = fn
+		return nil
+	}
+}
+
+// WithOnError calls fn with every exchange the upstream failed (see [UpstreamError]). fn may be called from many
+// goroutines at once.
+func WithOnError(fn func(*UpstreamError)) Option {
+	return func(c *config) error {
+		c.onError = fn
+		return nil
+	}
+}
+
+// WithTimeout bounds how long the upstream has to send its response headers, from the moment the request is
+// forwarded (connecting included); [DefaultTimeout] by default. Past it the client gets a 502 with the error
+// upstream_timeout. The body is not bounded: a stream may last.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithTimeout: %v is not positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithMaxBody sets the largest body (request or response) the proxy keeps a copy of to validate
+// ([DefaultMaxBody] by default). A larger body streams whole, but its exchange is neither validated nor
+// recorded.
+func WithMaxBody(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("WithMaxBody: %d is not positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithTransport forwards requests with rt instead of a clone of http.DefaultTransport that keeps up to 64 idle
+// connections to the target. The [WithTimeout] limit applies to it too.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *config) error {
+		if rt == nil {
+			return errors.New("WithTransport: nil RoundTripper")
+		}
+		c.transport = rt
+		return nil
+	}
+}
+
+// New returns a Proxy that forwards to target (an absolute http or https URL; a path in it prefixes every
+// request's path, and its query is added to every request's) and validates with v. Strictness, spec sources
+// and base URLs are the Validator's ([contract.WithStrict], [contract.WithBaseURL]).
+func New(target *url.URL, v *contract.Validator, opts ...Option) (*Proxy, error) {
+	if target == nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		return nil, fmt.Errorf("proxy.New: target %q is not an absolute http(s) URL", urlString(target))
+	}
+	if v == nil {
+		return nil, errors.New("proxy.New: nil Validator")
+	}
+	c := &config{timeout: DefaultTimeout, maxBody: DefaultMaxBody}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, fmt.Errorf("proxy.New: %w", err)
+		}
+	}
+	if c.transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 64, 64
+		c.transport = t
+	}
+	tu := *target
+	p := &Proxy{target: &tu, v: v, har: c.har, logger: c.logger, onResult: c.onResult,
+		onViolation: c.onViolation, onError: c.onError, maxBody: c.maxBody}
+	p.transport = &capturingTransport{next: c.transport, timeout: c.timeout, maxBody: c.maxBody}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(p.target)
+			pr.SetXForwarded()
+		},
+		Transport:    p.transport,
+		ErrorHandler: p.upstreamFailed,
+		// Flush the headers and every chunk of the body as soon as the upstream sends them, whatever the body's
+		// length: the client sees the upstream's pace, and when the upstream breaks off mid-body the client has
+		// the status, the headers and the bytes sent so far, then an aborted connection (a truncated body).
+		FlushInterval: -1,
+		BufferPool:    &bufferPool{},
+		// The proxy reports failures itself; ReverseProxy's own lines (a read error while copying) go to debug.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	if p.logger != nil {
+		p.rp.ErrorLog = slog.NewLogLogger(p.logger.Handler(), slog.LevelDebug)
+	}
+	return p, nil
+}
+
+// Target returns the URL the proxy forwards to.
+func (p *Proxy) Target() *url.URL {
+	u := *p.target
+	return &u
+}
+
+// Stats returns the counts so far.
+func (p *Proxy) Stats() Stats {
+	return Stats{
+		Requests: p.seq.Load(), Validated: p.stats.validated.Load(), Invalid: p.stats.invalid.Load(),
+		Violations: p.stats.violations.Load(), Warnings: p.stats.warnings.Load(), Skipped: p.stats.skipped.Load(),
+		Recorded: p.stats.recorded.Load(), Unvalidated: p.stats.unvalidated.Load(), UpstreamErrors: p.stats.upstreamErrors.Load(),
+		Aborted: p.stats.aborted.Load(), RecordErrors: p.stats.recordErrors.Load(),
+	}
+}
+
+// CloseIdleConnections closes the idle connections to the target, when the transport can.
+func (p *Proxy) CloseIdleConnections() {
+	if c, ok := p.transport.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// ServeHTTP forwards r to the target and streams the answer back, then validates, records and reports the
+// exchange.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := &exchangeState{started: time.Now(), seq: p.seq.Add(1) - 1}
+	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	defer st.release()
+	defer func() {
+		// ReverseProxy aborts the client's response with http.ErrAbortHandler when copying the body fails (the
+		// upstream broke off, or the client went away); the exchange is reported, then the abort goes on.
+		if rec := recover(); rec != nil {
+			p.finish(r, st)
+			panic(rec)
+		}
+	}()
+	p.rp.ServeHTTP(w, r)
+	// Send what is buffered before validating, so the harness does not delay the body's last bytes.
+	_ = http.NewResponseController(w).Flush()
+	p.finish(r, st)
+}
+
+// finish classifies an exchange once ReverseProxy is done with it, and validates, records and reports it.
+func (p *Proxy) finish(r *http.Request, st *exchangeState) {
+	ctx := context.WithoutCancel(r.Context())
+	elapsed := time.Since(st.started)
+	switch {
+	case st.failure != nil: // reported by upstreamFailed
+		return
+	case st.resp == nil: // ReverseProxy refused the request before forwarding it (an invalid upgrade)
+		return
+	case st.resp.StatusCode == http.StatusSwitchingProtocols:
+		p.notValidated(ctx, r, st, elapsed, "the connection switched protocols")
+		return
+	}
+	body := st.respBody.snapshot()
+	switch {
+	case !body.eof && r.Context().Err() != nil: // the client left, which cancelled the upstream request too
+		p.stats.aborted.Add(1)
+		p.logLine(ctx, slog.LevelInfo, "proxy: the client went away before the response ended", r, st, elapsed,
+			slog.Int("status", st.resp.StatusCode), slog.Int64("bytes", body.n))
+		return
+	case body.err != nil:
+		p.fail(ctx, r, st, &UpstreamError{Kind: KindBodyCut, HeadersSent: true, Status: st.resp.StatusCode,
+			Received: body.n, Err: body.err})
+		return
+	case !body.eof: // copying stopped on the client's side (a failed write)
+		p.stats.aborted.Add(1)
+		p.logLine(ctx, slog.LevelInfo, "proxy: the client went away before the response ended", r, st, elapsed,
+			slog.Int("status", st.resp.StatusCode), slog.Int64("bytes", body.n))
+		return
+	case body.over:
+		p.notValidated(ctx, r, st, elapsed, fmt.Sprintf("the response body is larger than the %s body limit", formatSize(p.maxBody)))
+		return
+	}
+	var reqBody []byte
+	if st.reqBody != nil {
+		rb := st.reqBody.snapshot()
+		switch {
+		case rb.over:
+			p.notValidated(ctx, r, st, elapsed, fmt.Sprintf("the request body is larger than the %s body limit", formatSize(p.maxBody)))
+			return
+		case !rb.eof:
+			p.notValidated(ctx, r, st, elapsed, "the upstream answered before reading the whole request body")
+			return
+		}
+		reqBody = rb.data
+	}
+
+	ex := &contract.Exchange{Source: Source, Index: int(st.seq), Method: st.method, URL: st.url,
+		RequestHeader: st.reqHeader, RequestBody: reqBody,
+		Status: st.resp.StatusCode, ResponseHeader: st.resp.Header.Clone(), ResponseBody: body.data}
+	if len(ex.RequestBody) == 0 {
+		ex.RequestBody = nil
+	}
+	if len(ex.ResponseBody) == 0 {
+		ex.ResponseBody = nil
+	}
+	if err := decodeForValidation(ex, p.maxBody); err != nil {
+		p.notValidated(ctx, r, st, elapsed, err.Error())
+		return
+	}
+	res := p.v.Validate(ctx, ex)
+	entry := -1
+	if p.har != nil {
+		entry = p.record(ctx, ex, st.started, elapsed)
+		if entry >= 0 {
+			renumber(&res, p.har.Path(), entry)
+		}
+	}
+
+	p.stats.validated.Add(1)
+	p.stats.violations.Add(int64(len(res.Violations)))
+	p.stats.warnings.Add(int64(len(res.Warnings)))
+	switch {
+	case res.Skipped:
+		p.stats.skipped.Add(1)
+	case !res.Valid:
+		p.stats.invalid.Add(1)
+	}
+	if p.logger != nil {
+		attrs := []slog.Attr{slog.Int("status", ex.Status), slog.String("operation", res.OperationID),
+			slog.Int("violations", len(res.Violations))}
+		if len(res.Warnings) > 0 {
+			attrs = append(attrs, slog.Int("warnings", len(res.Warnings)))
+		}
+		if res.Skipped {
+			attrs = append(attrs, slog.String("skipped", res.SkipReason))
+		}
+		if entry >= 0 {
+			attrs = append(attrs, slog.String("entry", res.Where()))
+		}
+		p.logLine(ctx, slog.LevelInfo, "proxy", r, st, elapsed, attrs...)
+	}
+	if p.onResult != nil {
+		p.onResult(res)
+	}
+	if p.onViolation != nil && !res.Valid {
+		p.onViolation(res)
+	}
+}
+
+// record appends ex to the HAR file and returns its entry index, or -1 when it could not be written.
+func (p *Proxy) record(ctx context.Context, ex *contract.Exchange, started time.Time, elapsed time.Duration) int {
+	i, err := p.har.AppendIndexed(ex, started, elapsed)
+	if err != nil {
+		p.stats.recordErrors.Add(1)
+		if p.logger != nil {
+			p.logger.LogAttrs(ctx, slog.LevelError, "proxy: recording to the HAR file failed", slog.String("error", err.Error()))
+		}
+		return -1
+	}
+	p.stats.recorded.Add(1)
+	return i
+}
+
+// renumber names a verdict by the HAR entry it was recorded as, as apikit validate names it.
+func renumber(res *contract.Result, source string, index int) {
+	res.Source, res.Index = source, index
+	for i := range res.Violations {
+		res.Violations[i].Source, res.Violations[i].Index = source, index
+	}
+	for i := range res.Warnings {
+		res.Warnings[i].Source, res.Warnings[i].Index = source, index
+	}
+}
+
+// notValidated counts and logs an exchange forwarded whole but not validated nor recorded.
+func (p *Proxy) notValidated(ctx context.Context, r *http.Request, st *exchangeState, elapsed time.Duration, reason string) {
+	p.stats.unvalidated.Add(1)
+	p.logLine(ctx, slog.LevelWarn, "proxy: forwarded, not validated nor recorded", r, st, elapsed,
+		slog.Int("status", st.resp.StatusCode), slog.String("reason", reason))
+}
+
+// logLine logs one line about an exchange: method, path (never the query), duration, and attrs.
+func (p *Proxy) logLine(ctx context.Context, level slog.Level, msg string, r *http.Request, st *exchangeState, elapsed time.Duration, attrs ...slog.Attr) {
+	if p.logger == nil {
+		return
+	}
+	base := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Duration("duration", elapsed.Round(time.Microsecond))}
+	p.logger.LogAttrs(ctx, level, msg, append(base, attrs...)...)
+}
+
+// bufferPool recycles ReverseProxy's 32 KiB copy buffers (it allocates one per request otherwise).
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+
+// urlString prints a URL for a message, without credentials in its query or user info.
+func urlString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	c.RawQuery = ""
+	return strings.TrimSuffix(c.String(), "?")
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
