@@ -220,6 +220,7 @@ func interactionExchange(file string, index int, it *cassette.Interaction, limit
 	}
 	ex.Status = res.Code
 	ex.ResponseHeader = canonicalHeader(res.Headers)
+	ex.Time = dateHeader(ex.ResponseHeader) // go-vcr records no time of its own
 	if res.Body != "" {
 		ex.ResponseBody = []byte(res.Body)
 	}

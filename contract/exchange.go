@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // Exchange is one HTTP request and, when one was received, its response, with where it came from.
@@ -31,6 +32,33 @@ type Exchange struct {
 	OperationID string
 	// NoRequest marks an exchange whose request is unknown (a bare response body): only the response is checked.
 	NoRequest bool
+
+	// Time is when the exchange happened: a HAR entry's startedDateTime, else the response's Date header (go-vcr
+	// cassettes, live traffic). The zero value means unknown; the validator then falls back to the Date header
+	// itself. Rules that depend on the clock (a pending reservation must start in the future) and the order of
+	// cross-exchange invariants use it.
+	Time time.Time
+}
+
+// when returns the exchange's time: Time, else the response's Date header, else the zero time.
+func (e *Exchange) when() time.Time {
+	if !e.Time.IsZero() {
+		return e.Time
+	}
+	return dateHeader(e.ResponseHeader)
+}
+
+// dateHeader parses a Date header (RFC 9110 HTTP-date); the zero time when it is absent or malformed.
+func dateHeader(h http.Header) time.Time {
+	d := h.Get("Date")
+	if d == "" {
+		return time.Time{}
+	}
+	t, err := http.ParseTime(d)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // Where returns "source#index" (or just the source for a single exchange), as messages print it.

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -407,8 +408,9 @@ func tokenKind(tok json.Token) string {
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), the parts an exchange needs. Fields the loader does
 // not use (timings, cache, cookies, custom "_" fields) are skipped by the decoder without being stored.
 type harEntry struct {
-	Request  *harRequest  `json:"request"`
-	Response *harResponse `json:"response"`
+	StartedDateTime string       `json:"startedDateTime"`
+	Request         *harRequest  `json:"request"`
+	Response        *harResponse `json:"response"`
 }
 
 type harRequest struct {
@@ -729,6 +731,11 @@ func (e *harEntry) exchange(file string, index int) (*Exchange, error) {
 		return nil, fmt.Errorf("request.url is not a URL: %w", err)
 	}
 	ex := &Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers)}
+	// startedDateTime is required by HAR 1.2, but a malformed one is not worth refusing the entry for: the
+	// exchange's time is then unknown (or the response's Date header, below).
+	if t, err := time.Parse(time.RFC3339Nano, e.StartedDateTime); err == nil {
+		ex.Time = t
+	}
 	if req.PostData != nil && req.PostData.body != nil {
 		ex.RequestBody = req.PostData.body
 		defaultContentType(ex.RequestHeader, req.PostData.mimeType)
@@ -742,6 +749,9 @@ func (e *harEntry) exchange(file string, index int) (*Exchange, error) {
 	}
 	ex.Status = res.Status
 	ex.ResponseHeader = harHeader(res.Headers)
+	if ex.Time.IsZero() {
+		ex.Time = dateHeader(ex.ResponseHeader)
+	}
 	if res.Content.body != nil {
 		ex.ResponseBody = res.Content.body
 		defaultContentType(ex.ResponseHeader, res.Content.mimeType)
