@@ -56,7 +56,8 @@ func plantedServer(t *testing.T) *httptest.Server {
 	mux.HandleFunc("GET /api/3/group_reservations", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Set-Cookie", "_doorflow_session=SECRET-cookie-1; Path=/; HttpOnly")
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = io.WriteString(w, "["+reservation+"]")
+		// rules: deactivated, so the reservation's 2024 window is right at whatever time the test runs
+		_, _ = io.WriteString(w, "["+strings.Replace(reservation, `"active"`, `"deactivated"`, 1)+"]")
 	})
 	mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -24,6 +24,7 @@ type Validator struct {
 	router *router
 	strict bool
 	opts   *openapi3filter.Options
+	rules  *ruleEngine // rules: x-apikit-rules (rules.go)
 
 	// perf: the compiled checks (fastbody.go, fastrequest.go), only read after New.
 	bodies   map[*openapi3.MediaType]*bodyNode
@@ -39,6 +40,7 @@ type config struct {
 	label  string
 	strict bool
 	bases  map[string][]string
+	rules  ruleConfig // rules: WithRules, WithTimeZone (rules.go)
 }
 
 // WithSpecDir loads the specs from dir (every *.yaml OpenAPI document in it) instead of the embedded copies.
@@ -120,9 +122,14 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	rules, err := compileRules(specs, c.rules) // rules: x-apikit-rules (rules.go)
+	if err != nil {
+		return nil, err
+	}
 	return &Validator{
 		router: r,
 		strict: c.strict,
+		rules:  rules, // rules
 		// perf: compiled checks (fastbody.go, fastrequest.go)
 		bodies:   compileBodies(specs),
 		requests: compileRequests(specs),
@@ -274,6 +281,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 				}
 				res.Warnings = nil
 			}
+			v.applyRules(ex, op, base, &res) // rules: x-apikit-rules (rulecheck.go)
 		}
 	}
 	sortViolations(res.Violations)

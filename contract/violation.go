@@ -79,6 +79,9 @@ type Result struct {
 	// Violations fail the exchange (Severity error); Warnings do not.
 	Violations []Violation `json:"violations"`
 	Warnings   []Violation `json:"warnings,omitempty"`
+	// Observed is what the cross-exchange [Invariants] need of this exchange; nil unless the validator runs
+	// [RulesAll] and validated a response. It is not printed.
+	Observed *Observation `json:"-"`
 }
 
 // Where returns "source#index" for messages.

@@ -19,9 +19,9 @@ func newServer(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-func newValidator(t testing.TB) *contract.Validator {
+func newValidator(t testing.TB, opts ...contract.Option) *contract.Validator {
 	t.Helper()
-	v, err := contract.New(t.Context())
+	v, err := contract.New(t.Context(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,8 @@ func (f *fakeTB) Errors() []string {
 	return append([]string(nil), f.errors...)
 }
 
-const reservation = `{"id":456,"person_id":12345,"start_time":"2024-01-15T09:00:00.000Z","end_time":"2024-01-15T17:00:00.000Z","state":"active","group_ids":[1,3,5],"created_at":"2024-01-10T12:00:00.000Z","updated_at":"2024-01-10T12:00:00.000Z"}`
+// reservation is deactivated: its 2024 window is right for that state whenever the test runs.
+const reservation = `{"id":456,"person_id":12345,"start_time":"2024-01-15T09:00:00.000Z","end_time":"2024-01-15T17:00:00.000Z","state":"deactivated","group_ids":[1,3,5],"created_at":"2024-01-10T12:00:00.000Z","updated_at":"2024-01-10T12:00:00.000Z"}`
 
 // doorflowAnswer serves body as the list of group reservations.
 func doorflowAnswer(body string) http.Handler {
@@ -76,7 +77,7 @@ func TestClientFailsTheTest(t *testing.T) {
 		want               [][]string // per reported error, the parts it must show
 	}{
 		{"valid answer", "?page=1", "[" + reservation + "]", nil},
-		{"unknown state", "?page=1", "[" + strings.Replace(reservation, `"active"`, `"cancelled"`, 1) + "]",
+		{"unknown state", "?page=1", "[" + strings.Replace(reservation, `"deactivated"`, `"cancelled"`, 1) + "]",
 			[][]string{{"GET", "/api/3/group_reservations?page=1", "status 200", "TestFake#0 listGroupReservations", "response.body /0/state", "must be one of", `(got "cancelled")`}}},
 		{"missing property", "", "[" + strings.Replace(reservation, `"person_id":12345,`, "", 1) + "]",
 			[][]string{{"response.body /0/person_id", `required property "person_id" is missing`}}},

@@ -1,0 +1,867 @@
+package contract
+
+import (
+	"fmt"
+	"hash/maphash"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Observation is what the cross-exchange [Invariants] need of one exchange: its time, its paging, and the ids,
+// versions and fingerprints of the items it carries. [Validator.Validate] records it in the same pass over the
+// body as the per-exchange rules, when rules are on ([RulesAll]); it is never printed.
+type Observation struct {
+	rules *opRules // nil when the operation declares no rules
+	at    instant  // when the exchange happened
+	timed bool     // at is known
+	known bool     // the request is known (not a bare body)
+
+	walkKey, unionKey string // the query without the page parameter; also without the size and skip ones
+	page, size        int
+	pageOK, sizeOK    bool
+	skip              bool
+	total             int64
+	hasTotal          bool
+	since             instant // the latest since-parameter the sync invariant follows
+	hasSince          bool
+	sinceParam        string
+	count             int
+	itemsFound        bool
+
+	ids   []byte // the items' ids, end to end
+	items []obsItem
+}
+
+type obsItem struct {
+	idStart, idEnd int32
+	index          int32 // position in the list; -1 for the one item of a get
+	version        instant
+	end            instant
+	hasVersion     bool
+	hasEnd         bool
+	hash           uint64
+}
+
+// fieldVal is where one item's value of a field is in the body, and its timestamp once parsed.
+type fieldVal struct {
+	start, end int // end < 0: the item lacks the field
+	parsed     int8
+	t          instant
+}
+
+type activeSince struct {
+	sinceDecl
+	slot int
+	t    instant
+}
+
+type activeFilter struct {
+	filterDecl
+	slot  int
+	value string
+	words []string        // text: the query's words, lower-cased
+	ids   map[string]bool // idList
+}
+
+type orderState struct {
+	param, field   string
+	desc           bool
+	slot           int
+	kind           byte // 0 before the first value, 'n' numbers, 's' strings
+	prevNum        float64
+	prevStr        string
+	byteOK, foldOK bool
+}
+
+// ruleRun applies one operation's rules to one exchange.
+type ruleRun struct {
+	e    *ruleEngine
+	r    *opRules
+	base Violation
+	out  []Violation
+	b    []byte
+	q    url.Values
+	now  instant
+	when bool // now is known
+
+	names   []string
+	vals    []fieldVal
+	allowed []bool // sparse fields: the slot's property may appear
+
+	slotStart, slotEnd, slotState, slotID, slotVersion, slotListed int
+	since                                                          []activeSince
+	filters                                                        []activeFilter
+	and                                                            bool
+	order                                                          *orderState
+	asked                                                          []int // sparse fields: slots of the asked properties the items declare
+	sparse                                                         bool
+	hashing                                                        bool
+	hash                                                           uint64
+	perItem                                                        bool
+	scratch                                                        []byte
+
+	obs        *Observation
+	collect    bool // record items in obs
+	count      int
+	itemsFound bool
+	env        []fieldVal
+}
+
+// applyRules runs the declared rules of op on an exchange whose response passed to the schema check, and records
+// the exchange's Observation. It appends to res.Violations; check() sorts them afterwards.
+func (v *Validator) applyRules(ex *Exchange, op *operation, base Violation, res *Result) {
+	e := v.rules
+	if e == nil || e.mode != RulesAll {
+		return
+	}
+	obs := &Observation{known: !ex.NoRequest}
+	if t := ex.when(); !t.IsZero() {
+		obs.at, obs.timed = instantOf(t)
+	}
+	res.Observed = obs
+	r := e.ops[op]
+	if r == nil || !r.statuses[ex.Status] || !isJSONMediaType(ex.ResponseHeader.Get("Content-Type")) {
+		return
+	}
+	for _, vi := range res.Violations {
+		if vi.Rule == "json" && vi.In == InResponseBody {
+			return // not JSON: nothing to read
+		}
+	}
+	obs.rules = r
+	base.In, base.Severity, base.Line = InResponseBody, SeverityError, r.line
+	run := &ruleRun{e: e, r: r, base: base, b: ex.ResponseBody, now: obs.at, when: obs.timed, obs: obs,
+		slotStart: -1, slotEnd: -1, slotState: -1, slotID: -1, slotVersion: -1, slotListed: -1}
+	if obs.known && ex.URL != nil {
+		run.q = ex.URL.Query()
+	}
+	run.prepare()
+	s := &jscan{b: run.b}
+	s.ws()
+	if !run.node(s, r.tree) {
+		// The schema check could decode the body, so this does not happen; if it did, say nothing rather
+		// than something wrong.
+		obs.rules = nil
+		return
+	}
+	run.afterScan()
+	res.Violations = append(res.Violations, run.out...)
+}
+
+// slot returns the slot of a field, adding it.
+func (run *ruleRun) slot(name string) int {
+	if i := slices.Index(run.names, name); i >= 0 {
+		return i
+	}
+	run.names = append(run.names, name)
+	run.vals = append(run.vals, fieldVal{end: -1})
+	return len(run.names) - 1
+}
+
+// lookup finds the slot of a member name in an item.
+func (run *ruleRun) lookup(key []byte) int {
+	for i, n := range run.names {
+		if len(n) == len(key) && n == string(key) {
+			return i
+		}
+	}
+	return -1
+}
+
+// param returns a query parameter's value, or its schema default when the request does not send it.
+func (run *ruleRun) param(name string) (string, bool) {
+	if v := run.q.Get(name); v != "" {
+		return v, true
+	}
+	return run.r.paramDefault(name)
+}
+
+func (run *ruleRun) intParam(name string) (int, bool) {
+	v, ok := run.param(name)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
+}
+
+// prepare works out which rules this request switches on and which fields of the items they read.
+func (run *ruleRun) prepare() {
+	r, q, known := run.r, run.q, run.obs.known
+	if w := r.window; w != nil {
+		run.slotStart, run.slotEnd = run.slot(w.Start), run.slot(w.End)
+		if w.State != "" && run.when {
+			run.slotState = run.slot(w.State)
+		}
+	}
+	if known {
+		for _, sd := range r.since {
+			v := q.Get(sd.Param)
+			if v == "" {
+				continue
+			}
+			loc := run.e.loc
+			if sd.Zone == "UTC" {
+				loc = time.UTC
+			}
+			t, ok := parseQueryTime(v, loc)
+			if ok {
+				run.since = append(run.since, activeSince{sinceDecl: sd, slot: run.slot(sd.Field), t: t})
+			}
+		}
+		if f := r.filters; f != nil {
+			op := "OR"
+			if f.Operator != "" {
+				op, _ = run.param(f.Operator)
+				if op == "" {
+					op = "OR"
+				}
+			}
+			if op == "AND" || op == "OR" {
+				run.and = op == "AND"
+				for _, m := range f.Match {
+					v := q.Get(m.Param)
+					if v == "" {
+						continue
+					}
+					af := activeFilter{filterDecl: m, slot: run.slot(m.Field), value: v}
+					switch m.Kind {
+					case "text":
+						af.words = strings.FieldsFunc(strings.ToLower(v), func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) })
+					case "idList":
+						af.ids = map[string]bool{}
+						for _, id := range strings.Split(v, ",") {
+							if id = strings.TrimSpace(id); id != "" {
+								af.ids[canonicalID([]byte(id))] = true
+							}
+						}
+					}
+					run.filters = append(run.filters, af)
+				}
+			}
+		}
+		if o := r.order; o != nil {
+			asc, desc := "", ""
+			if o.Asc != "" {
+				asc = q.Get(o.Asc)
+			}
+			if o.Desc != "" {
+				desc = q.Get(o.Desc)
+			}
+			// Both at once: the page does not say which wins, so nothing is checked.
+			if (asc == "") != (desc == "") {
+				st := &orderState{param: o.Asc, field: asc, byteOK: true, foldOK: true}
+				if desc != "" {
+					st.param, st.field, st.desc = o.Desc, desc, true
+				}
+				st.slot = run.slot(st.field)
+				run.order = st
+			}
+		}
+		if sp := r.sparse; sp != nil {
+			// A list without a name in it ("fields=,") asks for nothing in particular: not checked.
+			if v := q.Get(sp.Param); strings.Trim(v, ", ") != "" {
+				run.sparse = true
+				allow := func(name string) {
+					i := run.slot(name)
+					for len(run.allowed) <= i {
+						run.allowed = append(run.allowed, false)
+					}
+					run.allowed[i] = true
+				}
+				for _, name := range strings.Split(v, ",") {
+					name = strings.TrimSpace(name)
+					if name == "" {
+						continue
+					}
+					allow(name)
+					// Only a property the items declare must be there: a server may ignore an unknown name.
+					if r.props[name] != nil && !slices.Contains(run.asked, run.slot(name)) {
+						run.asked = append(run.asked, run.slot(name))
+					}
+				}
+				for _, name := range sp.AlwaysIncluded {
+					allow(name)
+				}
+			}
+		}
+	}
+	// What the invariants need.
+	o := run.obs
+	if w := r.walk; w != nil && known {
+		run.collect = true
+		o.page, o.pageOK = run.intParam(w.Page)
+		o.size, o.sizeOK = run.intParam(w.Size)
+		if w.Skip != "" {
+			o.skip, _ = strconv.ParseBool(q.Get(w.Skip))
+		}
+		o.walkKey = queryKey(q, w.Page)
+		o.unionKey = queryKey(q, w.Page, w.Size, w.Skip)
+		run.slotID = run.slot(w.ID)
+		if w.Version != "" {
+			run.slotVersion = run.slot(w.Version)
+		}
+		if w.ListedUntil != "" {
+			run.slotListed = run.slot(w.ListedUntil)
+		}
+		for _, sd := range r.syncSince {
+			for _, a := range run.since {
+				if a.Param == sd.Param && (!o.hasSince || a.t > o.since) {
+					o.since, o.hasSince, o.sinceParam = a.t, true, a.Param
+				}
+			}
+		}
+	}
+	if sa := r.sameAs; sa != nil {
+		run.collect, run.hashing = true, true
+		run.slotID = run.slot(sa.id)
+		run.slotVersion = run.slot(sa.version)
+	}
+	if run.slotListed < 0 && run.collect && r.walk == nil && r.sameAs != nil && r.sameAs.list.walk != nil && r.sameAs.list.walk.ListedUntil != "" {
+		run.slotListed = run.slot(r.sameAs.list.walk.ListedUntil) // a fetched copy may be expected in a later list
+	}
+	run.perItem = len(run.names) > 0 || run.hashing || run.sparse
+	run.env = make([]fieldVal, len(r.envSlots))
+	for i := range run.env {
+		run.env[i].end = -1
+	}
+	for len(run.allowed) < len(run.names) {
+		run.allowed = append(run.allowed, false)
+	}
+}
+
+// queryKey is the query without the named parameters, in a canonical order: pages of one walk share it.
+func queryKey(q url.Values, drop ...string) string {
+	c := make(url.Values, len(q))
+	for k, v := range q {
+		if !slices.Contains(drop, k) {
+			c[k] = v
+		}
+	}
+	return c.Encode()
+}
+
+// node walks the value at s.i according to n.
+func (run *ruleRun) node(s *jscan, n *scanNode) bool {
+	switch {
+	case n.env > 0:
+		start := s.i
+		_, ok := s.skip()
+		run.env[n.env-1] = fieldVal{start: start, end: s.i}
+		return ok
+	case n.items:
+		return run.array(s)
+	case n.item:
+		if !s.at('{') {
+			_, ok := s.skip()
+			return ok
+		}
+		run.itemsFound = true
+		run.count = 1
+		return run.item(s, -1)
+	}
+	if !s.at('{') {
+		_, ok := s.skip()
+		return ok
+	}
+	s.i++
+	s.ws()
+	if s.at('}') {
+		s.i++
+		return true
+	}
+	for {
+		key, ok := s.member()
+		if !ok {
+			return false
+		}
+		var kid *scanNode
+		for _, k := range n.kids {
+			if k.name == string(key) {
+				kid = k
+			}
+		}
+		if kid != nil {
+			if !run.node(s, kid) {
+				return false
+			}
+		} else if _, ok := s.skip(); !ok {
+			return false
+		}
+		more, ok := s.next('}')
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+	}
+}
+
+func (run *ruleRun) array(s *jscan) bool {
+	if !s.at('[') {
+		_, ok := s.skip()
+		return ok
+	}
+	run.itemsFound = true
+	s.i++
+	s.ws()
+	if s.at(']') {
+		s.i++
+		return true
+	}
+	for idx := 0; ; idx++ {
+		if s.at('{') && run.perItem {
+			if !run.item(s, idx) {
+				return false
+			}
+		} else if _, ok := s.skip(); !ok {
+			return false
+		}
+		run.count++
+		more, ok := s.next(']')
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+	}
+}
+
+// item reads one object (s.i at '{') and applies the per-item rules to it.
+func (run *ruleRun) item(s *jscan, idx int) bool {
+	for i := range run.vals {
+		run.vals[i] = fieldVal{end: -1}
+	}
+	run.hash = 0
+	s.i++
+	s.ws()
+	if s.at('}') {
+		s.i++
+		run.evalItem(idx)
+		return true
+	}
+	for {
+		key, ok := s.member()
+		if !ok {
+			return false
+		}
+		start := s.i
+		spaced, ok := s.skip()
+		if !ok {
+			return false
+		}
+		slot := run.lookup(key)
+		if slot >= 0 {
+			run.vals[slot] = fieldVal{start: start, end: s.i}
+		}
+		if run.sparse && (slot < 0 || !run.allowed[slot]) {
+			name := string(key)
+			run.add(RuleSparseFields, idx, name, fmt.Sprintf("property %q was not asked for: the request's %s parameter lists the properties the items may hold", name, run.r.sparse.Param), "")
+		}
+		if run.hashing && !run.r.sameAs.ignore[string(key)] {
+			val := run.b[start:s.i]
+			if spaced {
+				run.scratch = compact(run.scratch[:0], val)
+				val = run.scratch
+			}
+			h := maphash.Bytes(run.e.seed, key)
+			run.hash += (h*0x9e3779b97f4a7c15 ^ maphash.Bytes(run.e.seed, val)) * 0xff51afd7ed558ccd
+		}
+		more, ok := s.next('}')
+		if !ok {
+			return false
+		}
+		if !more {
+			break
+		}
+	}
+	run.evalItem(idx)
+	return true
+}
+
+// raw returns an item's value of a slot, nil when absent.
+func (run *ruleRun) raw(slot int) []byte {
+	if slot < 0 || run.vals[slot].end < 0 {
+		return nil
+	}
+	return run.b[run.vals[slot].start:run.vals[slot].end]
+}
+
+// inst parses an item's date-time value of a slot, once.
+func (run *ruleRun) inst(slot int, unix bool) (instant, bool) {
+	if slot < 0 || run.vals[slot].end < 0 {
+		return 0, false
+	}
+	fv := &run.vals[slot]
+	if fv.parsed == 0 {
+		var t instant
+		var ok bool
+		if unix {
+			t, ok = parseUnixOrDateTime(run.b[fv.start:fv.end])
+		} else {
+			t, ok = parseDateTime(run.b[fv.start:fv.end])
+		}
+		fv.parsed, fv.t = -1, t
+		if ok {
+			fv.parsed = 1
+		}
+	}
+	return fv.t, fv.parsed == 1
+}
+
+// itemPtr is the pointer to item idx (-1: the one item of a get).
+func (run *ruleRun) itemPtr(idx int) string {
+	if idx < 0 {
+		return run.r.ptr
+	}
+	return run.r.ptr + "/" + strconv.Itoa(idx)
+}
+
+// add records a violation at item idx's field (the item itself when field is ""). value is the raw JSON value
+// to show; it is dropped for a field marked x-apikit-secret.
+func (run *ruleRun) add(rule string, idx int, field, msg string, value string) {
+	v := run.base
+	v.Rule, v.Message = rule, msg
+	v.Pointer = run.itemPtr(idx)
+	if field != "" {
+		v.Pointer += "/" + escapeToken(field)
+	}
+	if value != "" && !run.r.secret[field] {
+		v.Value = value
+	}
+	run.out = append(run.out, v)
+}
+
+// valueOf returns the excerpt of an item's value of a slot, for Violation.Value.
+func (run *ruleRun) valueOf(slot int) string {
+	return rawExcerpt(run.raw(slot))
+}
+
+func (run *ruleRun) evalItem(idx int) {
+	r := run.r
+	if w := r.window; w != nil {
+		st, sok := run.inst(run.slotStart, false)
+		en, eok := run.inst(run.slotEnd, false)
+		if sok && eok && st >= en {
+			run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("%s is not after %s", w.End, w.Start), run.valueOf(run.slotEnd))
+		}
+		if run.slotState >= 0 {
+			state, _ := stringValue(run.raw(run.slotState))
+			skew := instant(clockSkew)
+			switch {
+			case state == "":
+			case state == w.Before && sok && st < run.now-skew:
+				run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", state, w.Start), run.valueOf(run.slotStart))
+			case state == w.Within && sok && st > run.now+skew:
+				run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", state, w.Start), run.valueOf(run.slotStart))
+			case state == w.Within && eok && en < run.now-skew:
+				run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", state, w.End), run.valueOf(run.slotEnd))
+			}
+		}
+	}
+	for i := range run.since {
+		a := &run.since[i]
+		if t, ok := run.inst(a.slot, false); ok && t < a.t {
+			run.add(RuleSince, idx, a.Field, fmt.Sprintf("%s is before the request's %s: the answer must hold only items updated since then", a.Field, a.Param), run.valueOf(a.slot))
+		}
+	}
+	if len(run.filters) > 0 {
+		run.filterItem(idx)
+	}
+	if run.order != nil {
+		run.orderItem(idx)
+	}
+	for _, slot := range run.asked {
+		if run.vals[slot].end < 0 {
+			name := run.names[slot]
+			run.add(RuleSparseFields, idx, name, fmt.Sprintf("property %q was asked for with the %s parameter but is missing", name, r.sparse.Param), "")
+		}
+	}
+	if run.collect {
+		o := run.obs
+		raw := run.raw(run.slotID)
+		if raw == nil {
+			return // an item without an id cannot be followed across exchanges
+		}
+		it := obsItem{idStart: int32(len(o.ids)), index: int32(idx), hash: run.hash}
+		if raw[0] == '"' {
+			s, _ := stringValue(raw)
+			o.ids = append(o.ids, s...)
+		} else {
+			o.ids = append(o.ids, raw...)
+		}
+		it.idEnd = int32(len(o.ids))
+		it.version, it.hasVersion = run.inst(run.slotVersion, true)
+		it.end, it.hasEnd = run.inst(run.slotListed, false)
+		o.items = append(o.items, it)
+	}
+}
+
+// filterItem checks an item against the request's filters. A filter whose field the item lacks (sparse fields)
+// cannot be evaluated and counts as satisfied.
+func (run *ruleRun) filterItem(idx int) {
+	var failed []*activeFilter
+	anyHeld := false
+	for i := range run.filters {
+		f := &run.filters[i]
+		raw := run.raw(f.slot)
+		held := raw == nil || f.holds(raw)
+		if held {
+			anyHeld = true
+			if !run.and {
+				return
+			}
+			continue
+		}
+		failed = append(failed, f)
+	}
+	switch {
+	case len(failed) == 0:
+	case run.and:
+		for _, f := range failed {
+			run.add(RuleFilter, idx, f.Field, fmt.Sprintf("%s does not satisfy the request's %s filter (filter_operator AND: every filter must hold)", f.Field, f.Param), run.valueOf(f.slot))
+		}
+	case !anyHeld && len(run.filters) == 1:
+		f := failed[0]
+		run.add(RuleFilter, idx, f.Field, fmt.Sprintf("%s does not satisfy the request's %s filter", f.Field, f.Param), run.valueOf(f.slot))
+	case !anyHeld:
+		var names []string
+		for _, f := range failed {
+			names = append(names, f.Param)
+		}
+		run.add(RuleFilter, idx, "", fmt.Sprintf("the item satisfies none of the request's filters %s (filter_operator OR: at least one must hold)", strings.Join(names, ", ")), "")
+	}
+}
+
+func (f *activeFilter) holds(raw []byte) bool {
+	switch f.Kind {
+	case "equals":
+		if s, ok := stringValue(raw); ok {
+			return s == f.value
+		}
+		if a, err := strconv.ParseFloat(string(raw), 64); err == nil {
+			b, err := strconv.ParseFloat(f.value, 64)
+			return err == nil && a == b
+		}
+		return string(raw) == f.value
+	case "text":
+		s, ok := stringValue(raw)
+		if !ok {
+			return true // not text: not evaluable
+		}
+		if len(f.words) == 0 {
+			return true
+		}
+		s = strings.ToLower(s)
+		for _, w := range f.words {
+			if strings.Contains(s, w) {
+				return true
+			}
+		}
+		return false
+	case "idList":
+		return f.ids[canonicalID(raw)]
+	}
+	return true
+}
+
+// canonicalID renders an id (a JSON number or string, or a query's list entry) comparably: 0042 and 42 and "42"
+// are one id.
+func canonicalID(raw []byte) string {
+	if s, ok := stringValue(raw); ok {
+		raw = []byte(s)
+	}
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+		return strconv.FormatInt(n, 10)
+	}
+	return string(raw)
+}
+
+// orderItem checks that the item does not sort before the previous one. Integers compare numerically. For
+// strings the server's collation is unknown, so the page passes if it is ordered byte-wise or ignoring case;
+// the violation marks the item where neither order holds any more. Items without the field are skipped.
+func (run *ruleRun) orderItem(idx int) {
+	st := run.order
+	raw := run.raw(st.slot)
+	if raw == nil || (!st.byteOK && !st.foldOK) {
+		return
+	}
+	dir := "ascending"
+	if st.desc {
+		dir = "descending"
+	}
+	wrong := func(c int) bool { return (c > 0 && !st.desc) || (c < 0 && st.desc) }
+	if s, ok := stringValue(raw); ok {
+		if st.kind == 'n' {
+			return
+		}
+		if st.kind == 's' {
+			if st.byteOK && wrong(strings.Compare(st.prevStr, s)) {
+				st.byteOK = false
+			}
+			if st.foldOK && wrong(compareFold(st.prevStr, s)) {
+				st.foldOK = false
+			}
+			if !st.byteOK && !st.foldOK {
+				run.add(RuleOrder, idx, st.field, fmt.Sprintf("the items are not in %s order of %s as the request's %s asks: this item sorts before the one above it, byte-wise and ignoring case", dir, st.field, st.param), run.valueOf(st.slot))
+			}
+		}
+		st.kind, st.prevStr = 's', s
+		return
+	}
+	n, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || st.kind == 's' {
+		return
+	}
+	if st.kind == 'n' && wrong(cmpFloat(st.prevNum, n)) {
+		st.byteOK, st.foldOK = false, false
+		run.add(RuleOrder, idx, st.field, fmt.Sprintf("the items are not in %s order of %s as the request's %s asks: this item sorts before the one above it", dir, st.field, st.param), run.valueOf(st.slot))
+	}
+	st.kind, st.prevNum = 'n', n
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// compareFold compares two strings as their lower-case forms compare byte-wise (strings.ToLower), without
+// allocating for ASCII.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return strings.Compare(strings.ToLower(a[i:]), strings.ToLower(b[i:]))
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}
+
+// afterScan runs the rules that need the whole page, and completes the observation.
+func (run *ruleRun) afterScan() {
+	r, o := run.r, run.obs
+	o.count, o.itemsFound = run.count, run.itemsFound
+	if w := r.walk; w != nil && w.total >= 0 {
+		o.total, o.hasTotal = run.envInt(w.total)
+	}
+	if !run.collect {
+		o.ids, o.items = nil, nil
+	}
+	if m := r.maxItems; m != nil && o.known && run.itemsFound {
+		skip := false
+		if m.Unless != "" {
+			skip, _ = strconv.ParseBool(run.q.Get(m.Unless))
+		}
+		if limit, ok := run.intParam(m.Param); ok && !skip && limit > 0 && run.count > limit {
+			run.add(RuleMaxItems, limit, "", fmt.Sprintf("the page holds %d items, more than the %d its %s allows", run.count, limit, m.Param), "")
+		}
+	}
+	if p := r.pagination; p != nil {
+		run.checkPagination(p)
+	}
+}
+
+func (run *ruleRun) envInt(slot int) (int64, bool) {
+	fv := run.env[slot]
+	if fv.end < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(run.b[fv.start:fv.end]), 10, 64)
+	return n, err == nil
+}
+
+func (run *ruleRun) envViolation(slot int, msg string) {
+	v := run.base
+	v.Rule, v.Message = RulePagination, msg
+	v.Pointer = pointer(run.r.envSlots[slot].path)
+	fv := run.env[slot]
+	v.Value = rawExcerpt(run.b[fv.start:fv.end])
+	run.out = append(run.out, v)
+}
+
+// checkPagination checks the paging envelope against the page and the request.
+func (run *ruleRun) checkPagination(p *paginationRule) {
+	total, tok := run.envInt(p.total)
+	count, cok := run.envInt(p.count)
+	perPage, pok := run.envInt(p.perPage)
+	cur, curOK := run.envInt(p.currentPage)
+	consistent := true
+	if cok && run.itemsFound && count != int64(run.count) {
+		run.envViolation(p.count, fmt.Sprintf("%s says %d, but the page holds %d items", p.Count, count, run.count))
+		consistent = false
+	}
+	if cok && pok && count > perPage {
+		run.envViolation(p.count, fmt.Sprintf("%s %d is more than %s %d", p.Count, count, p.PerPage, perPage))
+		consistent = false
+	}
+	if run.obs.known {
+		if page, ok := run.intParam(p.Page); ok && curOK && cur != int64(page) {
+			run.envViolation(p.currentPage, fmt.Sprintf("%s is %d, but the request asked for %s %d%s", p.CurrentPage, cur, p.Page, page, defaulted(run.q, p.Page)))
+			consistent = false
+		}
+		if limit, ok := run.intParam(p.Limit); ok && pok && perPage != int64(limit) {
+			run.envViolation(p.perPage, fmt.Sprintf("%s is %d, but the request asked for %s %d%s", p.PerPage, perPage, p.Limit, limit, defaulted(run.q, p.Limit)))
+			consistent = false
+		}
+	}
+	if consistent && tok && cok && pok && curOK && perPage > 0 && cur >= 1 {
+		want := min(max(total-(cur-1)*perPage, 0), perPage)
+		if count != want {
+			run.envViolation(p.count, fmt.Sprintf("%s %d does not fit %s %d: page %d of %d items with %d per page holds %d", p.Count, count, p.Total, total, cur, total, perPage, want))
+		}
+	}
+}
+
+// defaulted says "(the default)" when the request leaves the parameter out.
+func defaulted(q url.Values, name string) string {
+	if q.Get(name) == "" {
+		return " (the default)"
+	}
+	return ""
+}
+
+// escapeToken escapes one RFC 6901 reference token.
+func escapeToken(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// rawExcerpt shows a raw JSON value, truncated to maxValue bytes; nil gives "".
+func rawExcerpt(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	if len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
+		raw = compact(nil, raw)
+	}
+	if len(raw) > maxValue {
+		return string(raw[:maxValue]) + "…"
+	}
+	return string(raw)
+}
