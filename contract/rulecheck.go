@@ -3,6 +3,7 @@ package contract
 import (
 	"fmt"
 	"hash/maphash"
+	"mime"
 	"net/url"
 	"slices"
 	"strconv"
@@ -49,8 +50,9 @@ type obsItem struct {
 
 // fieldVal is where one item's value of a field is in the body, and its timestamp once parsed.
 type fieldVal struct {
-	start, end int // end < 0: the item lacks the field
-	parsed     int8
+	start, end int    // valid when gen is the run's current item
+	gen        uint32 // the item this value belongs to; another item's value means the field is absent
+	parsed     int8   // 0 not yet, 1 t holds the timestamp, -1 not a timestamp
 	t          instant
 }
 
@@ -89,9 +91,10 @@ type ruleRun struct {
 	now  instant
 	when bool // now is known
 
-	names   []string
-	vals    []fieldVal
-	allowed []bool // sparse fields: the slot's property may appear
+	names   []string   // slot names: the items' properties (r.slots), then other names the request uses
+	vals    []fieldVal // per slot: the current item's value
+	gen     uint32     // the current item (1, 2, ...)
+	allowed []bool     // sparse fields: the slot's property may appear
 
 	slotStart, slotEnd, slotState, slotID, slotVersion, slotListed int
 	since                                                          []activeSince
@@ -125,7 +128,10 @@ func (v *Validator) applyRules(ex *Exchange, op *operation, base Violation, res 
 	}
 	res.Observed = obs
 	r := e.ops[op]
-	if r == nil || !r.statuses[ex.Status] || !isJSONMediaType(ex.ResponseHeader.Get("Content-Type")) {
+	if r == nil || !r.statuses[ex.Status] {
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(ex.ResponseHeader.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return
 	}
 	for _, vi := range res.Violations {
@@ -140,6 +146,8 @@ func (v *Validator) applyRules(ex *Exchange, op *operation, base Violation, res 
 	if obs.known && ex.URL != nil {
 		run.q = ex.URL.Query()
 	}
+	run.names = slices.Clip(r.slots.names)
+	run.vals = make([]fieldVal, len(run.names))
 	run.prepare()
 	s := &jscan{b: run.b}
 	s.ws()
@@ -153,20 +161,23 @@ func (v *Validator) applyRules(ex *Exchange, op *operation, base Violation, res 
 	res.Violations = append(res.Violations, run.out...)
 }
 
-// slot returns the slot of a field, adding it.
+// slot returns the slot of a field, adding it when the items do not declare it.
 func (run *ruleRun) slot(name string) int {
-	if i := slices.Index(run.names, name); i >= 0 {
+	if i := run.lookup([]byte(name)); i >= 0 {
 		return i
 	}
 	run.names = append(run.names, name)
-	run.vals = append(run.vals, fieldVal{end: -1})
+	run.vals = append(run.vals, fieldVal{})
 	return len(run.names) - 1
 }
 
 // lookup finds the slot of a member name in an item.
 func (run *ruleRun) lookup(key []byte) int {
-	for i, n := range run.names {
-		if len(n) == len(key) && n == string(key) {
+	if i := run.r.slots.find(key); i >= 0 {
+		return i
+	}
+	for i := len(run.r.slots.names); i < len(run.names); i++ {
+		if run.names[i] == string(key) {
 			return i
 		}
 	}
@@ -325,7 +336,8 @@ func (run *ruleRun) prepare() {
 	if run.slotListed < 0 && run.collect && r.walk == nil && r.sameAs != nil && r.sameAs.list.walk != nil && r.sameAs.list.walk.ListedUntil != "" {
 		run.slotListed = run.slot(r.sameAs.list.walk.ListedUntil) // a fetched copy may be expected in a later list
 	}
-	run.perItem = len(run.names) > 0 || run.hashing || run.sparse
+	run.perItem = run.slotStart >= 0 || run.slotID >= 0 || len(run.since)+len(run.filters)+len(run.asked) > 0 ||
+		run.order != nil || run.hashing || run.sparse
 	run.env = make([]fieldVal, len(r.envSlots))
 	for i := range run.env {
 		run.env[i].end = -1
@@ -436,9 +448,7 @@ func (run *ruleRun) array(s *jscan) bool {
 
 // item reads one object (s.i at '{') and applies the per-item rules to it.
 func (run *ruleRun) item(s *jscan, idx int) bool {
-	for i := range run.vals {
-		run.vals[i] = fieldVal{end: -1}
-	}
+	run.gen++
 	run.hash = 0
 	s.i++
 	s.ws()
@@ -459,20 +469,14 @@ func (run *ruleRun) item(s *jscan, idx int) bool {
 		}
 		slot := run.lookup(key)
 		if slot >= 0 {
-			run.vals[slot] = fieldVal{start: start, end: s.i}
+			run.vals[slot] = fieldVal{start: start, end: s.i, gen: run.gen}
 		}
 		if run.sparse && (slot < 0 || !run.allowed[slot]) {
 			name := string(key)
 			run.add(RuleSparseFields, idx, name, fmt.Sprintf("property %q was not asked for: the request's %s parameter lists the properties the items may hold", name, run.r.sparse.Param), "")
 		}
-		if run.hashing && !run.r.sameAs.ignore[string(key)] {
-			val := run.b[start:s.i]
-			if spaced {
-				run.scratch = compact(run.scratch[:0], val)
-				val = run.scratch
-			}
-			h := maphash.Bytes(run.e.seed, key)
-			run.hash += (h*0x9e3779b97f4a7c15 ^ maphash.Bytes(run.e.seed, val)) * 0xff51afd7ed558ccd
+		if run.hashing {
+			run.hashMember(slot, key, run.b[start:s.i], spaced)
 		}
 		more, ok := s.next('}')
 		if !ok {
@@ -486,9 +490,30 @@ func (run *ruleRun) item(s *jscan, idx int) bool {
 	return true
 }
 
+// hashMember adds one member to the item's fingerprint: a sum, so the members' order does not matter.
+func (run *ruleRun) hashMember(slot int, key, val []byte, spaced bool) {
+	var kh uint64
+	if slot >= 0 && slot < len(run.r.keyHash) {
+		if run.r.ignored[slot] {
+			return
+		}
+		kh = run.r.keyHash[slot]
+	} else {
+		kh = maphash.Bytes(run.e.seed, key)
+	}
+	if spaced {
+		run.scratch = compact(run.scratch[:0], val)
+		val = run.scratch
+	}
+	run.hash += (kh*0x9e3779b97f4a7c15 ^ maphash.Bytes(run.e.seed, val)) * 0xff51afd7ed558ccd
+}
+
+// present reports whether the current item has a value for slot.
+func (run *ruleRun) present(slot int) bool { return slot >= 0 && run.vals[slot].gen == run.gen }
+
 // raw returns an item's value of a slot, nil when absent.
 func (run *ruleRun) raw(slot int) []byte {
-	if slot < 0 || run.vals[slot].end < 0 {
+	if !run.present(slot) {
 		return nil
 	}
 	return run.b[run.vals[slot].start:run.vals[slot].end]
@@ -496,7 +521,7 @@ func (run *ruleRun) raw(slot int) []byte {
 
 // inst parses an item's date-time value of a slot, once.
 func (run *ruleRun) inst(slot int, unix bool) (instant, bool) {
-	if slot < 0 || run.vals[slot].end < 0 {
+	if !run.present(slot) {
 		return 0, false
 	}
 	fv := &run.vals[slot]
@@ -553,16 +578,17 @@ func (run *ruleRun) evalItem(idx int) {
 			run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("%s is not after %s", w.End, w.Start), run.valueOf(run.slotEnd))
 		}
 		if run.slotState >= 0 {
-			state, _ := stringValue(run.raw(run.slotState))
+			state, _ := stringBytes(run.raw(run.slotState))
+			before := len(state) > 0 && string(state) == w.Before
+			within := len(state) > 0 && string(state) == w.Within
 			skew := instant(clockSkew)
 			switch {
-			case state == "":
-			case state == w.Before && sok && st < run.now-skew:
-				run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", state, w.Start), run.valueOf(run.slotStart))
-			case state == w.Within && sok && st > run.now+skew:
-				run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", state, w.Start), run.valueOf(run.slotStart))
-			case state == w.Within && eok && en < run.now-skew:
-				run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", state, w.End), run.valueOf(run.slotEnd))
+			case before && sok && st < run.now-skew:
+				run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Before, w.Start), run.valueOf(run.slotStart))
+			case within && sok && st > run.now+skew:
+				run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", w.Within, w.Start), run.valueOf(run.slotStart))
+			case within && eok && en < run.now-skew:
+				run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Within, w.End), run.valueOf(run.slotEnd))
 			}
 		}
 	}
@@ -579,7 +605,7 @@ func (run *ruleRun) evalItem(idx int) {
 		run.orderItem(idx)
 	}
 	for _, slot := range run.asked {
-		if run.vals[slot].end < 0 {
+		if !run.present(slot) {
 			name := run.names[slot]
 			run.add(RuleSparseFields, idx, name, fmt.Sprintf("property %q was asked for with the %s parameter but is missing", name, r.sparse.Param), "")
 		}
@@ -592,7 +618,7 @@ func (run *ruleRun) evalItem(idx int) {
 		}
 		it := obsItem{idStart: int32(len(o.ids)), index: int32(idx), hash: run.hash}
 		if raw[0] == '"' {
-			s, _ := stringValue(raw)
+			s, _ := stringBytes(raw)
 			o.ids = append(o.ids, s...)
 		} else {
 			o.ids = append(o.ids, raw...)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -200,6 +201,9 @@ type opRules struct {
 	path     []string // the items' (or item's) pointer, as segments
 	ptr      string   // the same pointer, escaped, as violations print it
 	props    map[string]*openapi3.Schema
+	slots    slotTable // the items' properties, numbered, for the scanner
+	keyHash  []uint64  // per property: the hash of its name, for fingerprints
+	ignored  []bool    // per property: left out of fingerprints (sameAs.ignore)
 	params   map[string]*openapi3.Parameter
 	secret   map[string]bool // item properties marked x-apikit-secret: their values are never shown
 	tree     *scanNode       // what the scanner visits in a body
@@ -316,6 +320,14 @@ func compileRules(specs []*spec, c ruleConfig) (*ruleEngine, error) {
 		}
 		p.r.sameAs, list.sameAs = sa, sa
 	}
+	for _, r := range e.ops {
+		r.keyHash = make([]uint64, len(r.slots.names))
+		r.ignored = make([]bool, len(r.slots.names))
+		for i, name := range r.slots.names {
+			r.keyHash[i] = maphash.String(e.seed, name)
+			r.ignored[i] = r.sameAs != nil && r.sameAs.ignore[name]
+		}
+	}
 	return e, nil
 }
 
@@ -430,6 +442,7 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 			r.secret[name] = isSecret(p.Value)
 		}
 	}
+	r.slots = newSlotTable(slices.Sorted(maps.Keys(r.props)))
 	root := &scanNode{}
 	r.tree = root
 	itemsNode := root.at(r.path)
@@ -760,4 +773,49 @@ func (r *opRules) paramDefault(name string) (string, bool) {
 		return strconv.FormatBool(d), true
 	}
 	return fmt.Sprint(p.Schema.Value.Default), true
+}
+
+// slotTable numbers the properties of the items and finds a member name's number without hashing it as a map
+// would: an open-addressing table keyed on the name's length and first and last bytes.
+type slotTable struct {
+	names []string
+	table []uint16 // slot+1; 0 is empty
+	mask  uint32
+}
+
+func newSlotTable(names []string) slotTable {
+	size := 16
+	for size < 4*len(names) {
+		size *= 2
+	}
+	t := slotTable{names: names, table: make([]uint16, size), mask: uint32(size - 1)}
+	for i, n := range names {
+		h := slotHash([]byte(n)) & t.mask
+		for t.table[h] != 0 {
+			h = (h + 1) & t.mask
+		}
+		t.table[h] = uint16(i + 1)
+	}
+	return t
+}
+
+func slotHash(k []byte) uint32 {
+	n := uint32(len(k))
+	if n == 0 {
+		return 0
+	}
+	return n*0x9e3779b1 ^ uint32(k[0])*0x85ebca6b ^ uint32(k[n-1])*0xc2b2ae35
+}
+
+// find returns the number of a property name, -1 when the items do not declare it.
+func (t *slotTable) find(k []byte) int {
+	for h := slotHash(k) & t.mask; ; h = (h + 1) & t.mask {
+		i := int(t.table[h]) - 1
+		if i < 0 {
+			return -1
+		}
+		if t.names[i] == string(k) {
+			return i
+		}
+	}
 }

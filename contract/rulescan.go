@@ -168,16 +168,22 @@ func compact(dst, v []byte) []byte {
 
 // stringValue decodes a JSON string value (with its quotes); ok is false for anything else.
 func stringValue(raw []byte) (string, bool) {
+	b, ok := stringBytes(raw)
+	return string(b), ok
+}
+
+// stringBytes is stringValue without a copy when the string has no escapes.
+func stringBytes(raw []byte) ([]byte, bool) {
 	if len(raw) < 2 || raw[0] != '"' {
-		return "", false
+		return nil, false
 	}
 	inner := raw[1 : len(raw)-1]
 	if bytes.IndexByte(inner, '\\') < 0 {
-		return string(inner), true
+		return inner, true
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
-		return "", false
+		return nil, false
 	}
-	return s, true
+	return []byte(s), true
 }
