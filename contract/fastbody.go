@@ -275,15 +275,17 @@ func componentNamesSorted(m openapi3.Schemas) []string {
 
 // bodyWalker is the state of one compiled check; Validator pools them.
 type bodyWalker struct {
-	buf     bytes.Buffer
-	dec     jsontext.Decoder
-	path    []pathSeg
-	errs    []Violation
-	warns   []Violation
-	base    Violation // In response.body
-	warn    bool      // collect undeclared-property warnings (the conditions of undeclared())
-	wbase   Violation // base of the warnings
-	scratch []byte
+	buf        bytes.Buffer
+	dec        jsontext.Decoder
+	path       []pathSeg
+	errs       []Violation
+	warns      []Violation
+	base       Violation // In response.body
+	warn       bool      // collect undeclared-property warnings (the conditions of undeclared())
+	wbase      Violation // base of the warnings
+	scratch    []byte
+	tap        bodyTap     // rules: sees the body's structure for the rules (rulefast.go); nil when none
+	tapMembers []tapMember // rules: the members of the objects being read, for the tap
 }
 
 // pathSeg is one step from the body's root: a declared property name, or an array index.
@@ -416,7 +418,9 @@ func (w *bodyWalker) value(n *bodyNode, depth int) error {
 		if _, err := w.dec.ReadToken(); err != nil {
 			return err
 		}
-		for i := 0; w.dec.PeekKind() != ']'; i++ {
+		start := w.dec.InputOffset() - 1 // rules: where the array starts, for the tap (rulefast.go)
+		i := 0
+		for ; w.dec.PeekKind() != ']'; i++ {
 			w.path = append(w.path, pathSeg{idx: i})
 			err := w.value(n.items, depth+1)
 			w.path = w.path[:len(w.path)-1]
@@ -426,6 +430,9 @@ func (w *bodyWalker) value(n *bodyNode, depth int) error {
 		}
 		if _, err := w.dec.ReadToken(); err != nil {
 			return err
+		}
+		if w.tap != nil { // rules
+			w.tap.array(n, depth, start, w.dec.InputOffset(), i)
 		}
 	case '{':
 		return w.object(n, depth)
@@ -452,12 +459,21 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 	if _, err := w.dec.ReadToken(); err != nil {
 		return err
 	}
+	var tapStart int64 // rules: the tap sees every object with its members, and every array (rulefast.go)
+	tapMark, tapIndex := len(w.tapMembers), -1
+	if w.tap != nil {
+		tapStart, tapIndex = w.dec.InputOffset()-1, w.index()
+	}
 	var seen uint64
 	count := 0
 	for w.dec.PeekKind() != '}' {
 		raw, err := w.dec.ReadValue()
 		if err != nil {
 			return err
+		}
+		var nameEnd int64
+		if w.tap != nil { // rules
+			nameEnd = w.dec.InputOffset()
 		}
 		name, err := w.unquote(raw)
 		if err != nil {
@@ -477,6 +493,9 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 			if err := w.skip(depth + 1); err != nil {
 				return err
 			}
+			if w.tap != nil { // rules
+				w.tapMembers = append(w.tapMembers, tapMember{-1, int32(nameEnd) - int32(len(raw)), int32(nameEnd), int32(w.dec.InputOffset())})
+			}
 			continue
 		}
 		w.path = append(w.path, pathSeg{name: n.fields[i].name, idx: -1})
@@ -485,9 +504,16 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 		if err != nil {
 			return err
 		}
+		if w.tap != nil { // rules
+			w.tapMembers = append(w.tapMembers, tapMember{int32(i), int32(nameEnd) - int32(len(raw)), int32(nameEnd), int32(w.dec.InputOffset())})
+		}
 	}
 	if _, err := w.dec.ReadToken(); err != nil {
 		return err
+	}
+	if w.tap != nil { // rules
+		w.tap.object(n, depth, tapIndex, tapStart, w.dec.InputOffset(), w.tapMembers[tapMark:])
+		w.tapMembers = w.tapMembers[:tapMark]
 	}
 	if n.enum != nil || n.kind != kindObject {
 		w.fail(mismatch(n), n, shape{object: true, n: count})
@@ -650,6 +676,11 @@ func (p *walkerPool) put(w *bodyWalker) {
 // its JSON decoder against a compiled schema, and every body the compiled path cannot decide exactly as kin.
 // base is the violation base of the response side (Status set).
 func (v *Validator) fastResponse(op *operation, ex *Exchange, base Violation) (errs, warns []Violation, ok bool) {
+	return v.fastResponseTap(op, ex, base, nil)
+}
+
+// fastResponseTap is fastResponse with a tap that sees the body's structure in the same pass (rules: rulefast.go).
+func (v *Validator) fastResponseTap(op *operation, ex *Exchange, base Violation, tap bodyTap) (errs, warns []Violation, ok bool) {
 	if len(v.bodies) == 0 {
 		return nil, nil, false
 	}
@@ -687,6 +718,8 @@ func (v *Validator) fastResponse(op *operation, ex *Exchange, base Violation) (e
 	}
 	w := v.walkers.get()
 	defer v.walkers.put(w)
+	w.tap, w.tapMembers = tap, w.tapMembers[:0] // rules
+	defer func() { w.tap = nil }()
 	w.base, w.warn = base, warn
 	w.base.In = InResponseBody
 	w.wbase = base

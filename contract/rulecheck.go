@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"mime"
@@ -15,7 +17,7 @@ import (
 
 // Observation is what the cross-exchange [Invariants] need of one exchange: its time, its paging, and the ids,
 // versions and fingerprints of the items it carries. [Validator.Validate] records it in the same pass over the
-// body as the per-exchange rules, when rules are on ([RulesAll]); it is never printed.
+// body as the per-exchange rules when the validator is built [WithObservations]; it is never printed.
 type Observation struct {
 	rules *opRules // nil when the operation declares no rules
 	at    instant  // when the exchange happened
@@ -39,27 +41,29 @@ type Observation struct {
 }
 
 type obsItem struct {
-	idStart, idEnd int32
-	index          int32 // position in the list; -1 for the one item of a get
-	version        instant
-	end            instant
-	hasVersion     bool
-	hasEnd         bool
-	hash           uint64
+	id         span32  // in Observation.ids
+	version    instant // updated_at (or the declared version field); valid when hasVersion
+	end        instant // the walk's listedUntil field; valid when hasEnd
+	hash       uint64  // fingerprint of the item (same-object), 0 when not taken
+	index      int32   // position in the list; -1 for the one item of a get
+	hasVersion bool
+	hasEnd     bool
 }
 
-// fieldVal is where one item's value of a field is in the body, and its timestamp once parsed.
+// span32 is a span of Observation.ids.
+type span32 struct{ start, end int32 }
+
+// fieldVal is where one item's value of a field is in the body.
 type fieldVal struct {
-	start, end int    // valid when gen is the run's current item
+	start, end int32  // valid when gen is the run's current item
 	gen        uint32 // the item this value belongs to; another item's value means the field is absent
-	parsed     int8   // 0 not yet, 1 t holds the timestamp, -1 not a timestamp
-	t          instant
 }
 
 type activeSince struct {
 	sinceDecl
 	slot int
 	t    instant
+	ref  *instantRef
 }
 
 type activeFilter struct {
@@ -82,19 +86,21 @@ type orderState struct {
 
 // ruleRun applies one operation's rules to one exchange.
 type ruleRun struct {
-	e    *ruleEngine
-	r    *opRules
-	base Violation
-	out  []Violation
-	b    []byte
-	q    url.Values
-	now  instant
-	when bool // now is known
+	e           *ruleEngine
+	r           *opRules
+	base        Violation
+	out         []Violation
+	b           []byte
+	q           url.Values
+	now         instant
+	when        bool        // now is known
+	early, late *instantRef // now minus and plus the clock skew, when now is known
 
 	names   []string   // slot names: the items' properties (r.slots), then other names the request uses
 	vals    []fieldVal // per slot: the current item's value
 	gen     uint32     // the current item (1, 2, ...)
 	allowed []bool     // sparse fields: the slot's property may appear
+	used    []bool     // a rule reads the slot's value
 
 	slotStart, slotEnd, slotState, slotID, slotVersion, slotListed int
 	since                                                          []activeSince
@@ -104,7 +110,8 @@ type ruleRun struct {
 	asked                                                          []int // sparse fields: slots of the asked properties the items declare
 	sparse                                                         bool
 	hashing                                                        bool
-	hash                                                           uint64
+	ignoredSpans                                                   [][2]int // the current item's members left out of its fingerprint
+	memberBytes, memberCount                                       int      // the current item's members: their bytes, their number
 	perItem                                                        bool
 	scratch                                                        []byte
 
@@ -113,62 +120,123 @@ type ruleRun struct {
 	count      int
 	itemsFound bool
 	env        []fieldVal
+
+	// The tap (rulefast.go).
+	target               tapTarget
+	tapOK, tapping       bool
+	tapIndex             int        // the item being read, -1 for the one item of a get, -2 outside an item
+	fieldActs            []fieldAct // per field of the item node: what the tap does with it
+	itemsStart, itemsEnd int        // the items array's span, once the tap saw it; -1 before
+	itemStart, itemEnd   int        // the current item's span
 }
 
-// applyRules runs the declared rules of op on an exchange whose response passed to the schema check, and records
-// the exchange's Observation. It appends to res.Violations; check() sorts them afterwards.
-func (v *Validator) applyRules(ex *Exchange, op *operation, base Violation, res *Result) {
+// startRules prepares the rules of op for an exchange whose response is about to be checked, and returns nil
+// when rules are off. Its tap (run.tap()) lets the compiled check feed the rules in its own pass.
+func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *ruleRun {
 	e := v.rules
 	if e == nil || e.mode != RulesAll {
-		return
+		return nil
 	}
 	obs := &Observation{known: !ex.NoRequest}
 	if t := ex.when(); !t.IsZero() {
 		obs.at, obs.timed = instantOf(t)
 	}
-	res.Observed = obs
+	run := &ruleRun{e: e, obs: obs}
 	r := e.ops[op]
 	if r == nil || !r.statuses[ex.Status] {
-		return
+		return run
 	}
 	if mt, _, err := mime.ParseMediaType(ex.ResponseHeader.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return
-	}
-	for _, vi := range res.Violations {
-		if vi.Rule == "json" && vi.In == InResponseBody {
-			return // not JSON: nothing to read
-		}
+		return run
 	}
 	obs.rules = r
 	base.In, base.Severity, base.Line = InResponseBody, SeverityError, r.line
-	run := &ruleRun{e: e, r: r, base: base, b: ex.ResponseBody, now: obs.at, when: obs.timed, obs: obs,
-		slotStart: -1, slotEnd: -1, slotState: -1, slotID: -1, slotVersion: -1, slotListed: -1}
+	run.r, run.base, run.b, run.now, run.when = r, base, ex.ResponseBody, obs.at, obs.timed
+	run.slotStart, run.slotEnd, run.slotState, run.slotID, run.slotVersion, run.slotListed = -1, -1, -1, -1, -1, -1
 	if obs.known && ex.URL != nil {
 		run.q = ex.URL.Query()
 	}
 	run.names = slices.Clip(r.slots.names)
 	run.vals = make([]fieldVal, len(run.names))
 	run.prepare()
-	s := &jscan{b: run.b}
-	s.ws()
-	if !run.node(s, r.tree) {
-		// The schema check could decode the body, so this does not happen; if it did, say nothing rather
-		// than something wrong.
-		obs.rules = nil
+	run.reset()
+	run.target, run.tapOK = v.tapTarget(op, ex, r)
+	return run
+}
+
+// tap returns what the compiled check calls while it walks the body, or nil when no rule reads it.
+func (run *ruleRun) tap() bodyTap {
+	if run == nil || run.r == nil || !run.tapOK || len(run.b) >= 1<<31 || !run.perItem && len(run.r.envSlots) == 0 && run.r.maxItems == nil {
+		return nil
+	}
+	run.tapping = true
+	return run
+}
+
+// finishRules applies the rules once the response's schema check is done; tapped reports whether the compiled
+// check walked the whole body with the tap. Rule violations are appended to res.Violations (check() sorts them);
+// res.Observed is set for the invariants.
+func (v *Validator) finishRules(run *ruleRun, tapped bool, res *Result) {
+	if run == nil {
 		return
+	}
+	if run.e.observe {
+		res.Observed = run.obs
+	}
+	if run.r == nil {
+		return
+	}
+	if !run.tapping || !tapped {
+		for _, vi := range res.Violations {
+			if vi.Rule == "json" && vi.In == InResponseBody {
+				run.obs.rules = nil
+				return // not JSON: nothing to read
+			}
+		}
+		run.reset()
+		run.itemsStart = -1
+	}
+	if run.itemsStart < 0 || len(run.r.envSlots) > 0 {
+		s := &jscan{b: run.b}
+		s.ws()
+		if !run.node(s, run.r.tree) {
+			// The schema check could decode the body, so this does not happen; if it did, say nothing rather
+			// than something wrong.
+			run.obs.rules = nil
+			return
+		}
 	}
 	run.afterScan()
 	res.Violations = append(res.Violations, run.out...)
 }
 
-// slot returns the slot of a field, adding it when the items do not declare it.
-func (run *ruleRun) slot(name string) int {
-	if i := run.lookup([]byte(name)); i >= 0 {
-		return i
+// reset clears what a pass over the body gathers, for a fresh pass.
+func (run *ruleRun) reset() {
+	run.out, run.count, run.itemsFound = nil, 0, false
+	run.itemsStart, run.itemsEnd, run.tapIndex = -1, -1, -2
+	run.obs.ids, run.obs.items = nil, nil
+	if st := run.order; st != nil {
+		st.kind, st.byteOK, st.foldOK = 0, true, true
 	}
-	run.names = append(run.names, name)
-	run.vals = append(run.vals, fieldVal{})
-	return len(run.names) - 1
+	run.env = make([]fieldVal, len(run.r.envSlots))
+	for i := range run.env {
+		run.env[i].end = -1
+	}
+}
+
+// slot returns the slot of a field a rule reads, adding it when the items do not declare it.
+func (run *ruleRun) slot(name string) int {
+	i := run.lookup([]byte(name))
+	if i < 0 {
+		run.names = append(run.names, name)
+		run.vals = append(run.vals, fieldVal{})
+		i = len(run.names) - 1
+	}
+	for len(run.used) <= i {
+		run.used = append(run.used, false)
+	}
+	run.used[i] = true
+	return i
 }
 
 // lookup finds the slot of a member name in an item.
@@ -208,6 +276,7 @@ func (run *ruleRun) prepare() {
 		run.slotStart, run.slotEnd = run.slot(w.Start), run.slot(w.End)
 		if w.State != "" && run.when {
 			run.slotState = run.slot(w.State)
+			run.early, run.late = newInstantRef(run.now-instant(clockSkew)), newInstantRef(run.now+instant(clockSkew))
 		}
 	}
 	if known {
@@ -222,7 +291,7 @@ func (run *ruleRun) prepare() {
 			}
 			t, ok := parseQueryTime(v, loc)
 			if ok {
-				run.since = append(run.since, activeSince{sinceDecl: sd, slot: run.slot(sd.Field), t: t})
+				run.since = append(run.since, activeSince{sinceDecl: sd, slot: run.slot(sd.Field), t: t, ref: newInstantRef(t)})
 			}
 		}
 		if f := r.filters; f != nil {
@@ -302,8 +371,15 @@ func (run *ruleRun) prepare() {
 			}
 		}
 	}
-	// What the invariants need.
+	// What the invariants need, when the validator records it (WithObservations).
 	o := run.obs
+	if !run.e.observe {
+		run.perItem = run.slotStart >= 0 || len(run.since)+len(run.filters)+len(run.asked) > 0 || run.order != nil || run.sparse
+		for len(run.allowed) < len(run.names) {
+			run.allowed = append(run.allowed, false)
+		}
+		return
+	}
 	if w := r.walk; w != nil && known {
 		run.collect = true
 		o.page, o.pageOK = run.intParam(w.Page)
@@ -338,10 +414,6 @@ func (run *ruleRun) prepare() {
 	}
 	run.perItem = run.slotStart >= 0 || run.slotID >= 0 || len(run.since)+len(run.filters)+len(run.asked) > 0 ||
 		run.order != nil || run.hashing || run.sparse
-	run.env = make([]fieldVal, len(r.envSlots))
-	for i := range run.env {
-		run.env[i].end = -1
-	}
 	for len(run.allowed) < len(run.names) {
 		run.allowed = append(run.allowed, false)
 	}
@@ -364,10 +436,16 @@ func (run *ruleRun) node(s *jscan, n *scanNode) bool {
 	case n.env > 0:
 		start := s.i
 		_, ok := s.skip()
-		run.env[n.env-1] = fieldVal{start: start, end: s.i}
+		run.env[n.env-1] = fieldVal{start: int32(start), end: int32(s.i)}
 		return ok
+	case n.items && run.itemsStart >= 0 && s.i == run.itemsStart:
+		s.i = run.itemsEnd // the tap has read the items already
+		return true
 	case n.items:
-		return run.array(s)
+		return run.scanArray(s)
+	case n.item && run.itemsFound:
+		_, ok := s.skip() // the tap has read the item already
+		return ok
 	case n.item:
 		if !s.at('{') {
 			_, ok := s.skip()
@@ -415,7 +493,7 @@ func (run *ruleRun) node(s *jscan, n *scanNode) bool {
 	}
 }
 
-func (run *ruleRun) array(s *jscan) bool {
+func (run *ruleRun) scanArray(s *jscan) bool {
 	if !s.at('[') {
 		_, ok := s.skip()
 		return ok
@@ -448,36 +526,28 @@ func (run *ruleRun) array(s *jscan) bool {
 
 // item reads one object (s.i at '{') and applies the per-item rules to it.
 func (run *ruleRun) item(s *jscan, idx int) bool {
-	run.gen++
-	run.hash = 0
+	run.beginItem(s.i)
 	s.i++
 	s.ws()
 	if s.at('}') {
 		s.i++
+		run.itemEnd = s.i
 		run.evalItem(idx)
 		return true
 	}
 	for {
+		nameStart := s.i
 		key, ok := s.member()
 		if !ok {
 			return false
 		}
+		nameEnd := s.lastName
 		start := s.i
-		spaced, ok := s.skip()
-		if !ok {
+		if _, ok := s.skip(); !ok {
 			return false
 		}
-		slot := run.lookup(key)
-		if slot >= 0 {
-			run.vals[slot] = fieldVal{start: start, end: s.i, gen: run.gen}
-		}
-		if run.sparse && (slot < 0 || !run.allowed[slot]) {
-			name := string(key)
-			run.add(RuleSparseFields, idx, name, fmt.Sprintf("property %q was not asked for: the request's %s parameter lists the properties the items may hold", name, run.r.sparse.Param), "")
-		}
-		if run.hashing {
-			run.hashMember(slot, key, run.b[start:s.i], spaced)
-		}
+		run.tapIndex = idx
+		run.memberValue(run.lookup(key), key, nameStart, nameEnd, start, s.i)
 		more, ok := s.next('}')
 		if !ok {
 			return false
@@ -486,26 +556,93 @@ func (run *ruleRun) item(s *jscan, idx int) bool {
 			break
 		}
 	}
+	run.itemEnd = s.i
 	run.evalItem(idx)
 	return true
 }
 
-// hashMember adds one member to the item's fingerprint: a sum, so the members' order does not matter.
-func (run *ruleRun) hashMember(slot int, key, val []byte, spaced bool) {
-	var kh uint64
-	if slot >= 0 && slot < len(run.r.keyHash) {
-		if run.r.ignored[slot] {
-			return
+// beginItem starts reading an item at offset at.
+func (run *ruleRun) beginItem(at int) {
+	run.gen++
+	run.itemStart = at
+	run.ignoredSpans, run.memberBytes, run.memberCount = run.ignoredSpans[:0], 0, 0
+}
+
+// memberValue records one member of the current item (run.tapIndex): its name spans [nameStart, nameEnd) of the
+// body (with its quotes), its value [start, end).
+func (run *ruleRun) memberValue(slot int, key []byte, nameStart, nameEnd, start, end int) {
+	if slot >= 0 {
+		run.vals[slot] = fieldVal{start: int32(start), end: int32(end), gen: run.gen}
+	}
+	if run.sparse && (slot < 0 || !run.allowed[slot]) {
+		name := string(key)
+		if slot >= 0 {
+			name = run.names[slot]
 		}
-		kh = run.r.keyHash[slot]
-	} else {
-		kh = maphash.Bytes(run.e.seed, key)
+		run.add(RuleSparseFields, run.tapIndex, name, fmt.Sprintf("property %q was not asked for: the request's %s parameter lists the properties the items may hold", name, run.r.sparse.Param), "")
 	}
-	if spaced {
-		run.scratch = compact(run.scratch[:0], val)
-		val = run.scratch
+	if run.hashing {
+		run.memberBytes += end - nameStart
+		run.memberCount++
+		if slot >= 0 && slot < len(run.r.ignored) && run.r.ignored[slot] {
+			run.ignoredSpans = append(run.ignoredSpans, [2]int{nameStart, end})
+		}
 	}
-	run.hash += (kh*0x9e3779b97f4a7c15 ^ maphash.Bytes(run.e.seed, val)) * 0xff51afd7ed558ccd
+}
+
+// fingerprint hashes the current item as it is serialized, members in order and without insignificant
+// whitespace, leaving out the ignored members (sameAs.ignore): two copies of an object written by one serializer
+// (a list's item, the same object fetched by id) have equal fingerprints exactly when their other members are
+// equal. The members between ignored ones are hashed as runs, so a compact item is hashed where it lies.
+func (run *ruleRun) fingerprint() uint64 {
+	b, seed := run.b, run.e.seed
+	var h uint64
+	add := func(text []byte) {
+		if len(text) > 0 {
+			h = h*0x9e3779b97f4a7c15 + maphash.Bytes(seed, text)
+		}
+	}
+	if run.itemEnd-run.itemStart == 2+run.memberBytes+max(run.memberCount-1, 0) {
+		// No whitespace: the runs are slices of the item between the ignored members and their commas.
+		pos := run.itemStart + 1
+		for _, m := range run.ignoredSpans {
+			add(b[pos:max(m[0]-1, pos)])
+			pos = min(m[1]+1, run.itemEnd-1)
+		}
+		add(b[pos : run.itemEnd-1])
+		return h | 1 // never 0, which means "not taken"
+	}
+	// Whitespace (a pretty-printed body): the same runs, rebuilt compactly member by member.
+	buf := run.scratch[:0]
+	s := &jscan{b: b[:run.itemEnd], i: run.itemStart + 1}
+	for s.ws(); !s.at('}'); {
+		nameStart := s.i
+		key, ok := s.member()
+		if !ok {
+			break
+		}
+		nameEnd, start := s.lastName, s.i
+		if _, ok := s.skip(); !ok {
+			break
+		}
+		if slot := run.lookup(key); slot >= 0 && slot < len(run.r.ignored) && run.r.ignored[slot] {
+			add(buf)
+			buf = buf[:0]
+		} else {
+			if len(buf) > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, b[nameStart:nameEnd]...)
+			buf = append(buf, ':')
+			buf = compact(buf, b[start:s.i])
+		}
+		if more, ok := s.next('}'); !ok || !more {
+			break
+		}
+	}
+	add(buf)
+	run.scratch = buf
+	return h | 1
 }
 
 // present reports whether the current item has a value for slot.
@@ -517,28 +654,6 @@ func (run *ruleRun) raw(slot int) []byte {
 		return nil
 	}
 	return run.b[run.vals[slot].start:run.vals[slot].end]
-}
-
-// inst parses an item's date-time value of a slot, once.
-func (run *ruleRun) inst(slot int, unix bool) (instant, bool) {
-	if !run.present(slot) {
-		return 0, false
-	}
-	fv := &run.vals[slot]
-	if fv.parsed == 0 {
-		var t instant
-		var ok bool
-		if unix {
-			t, ok = parseUnixOrDateTime(run.b[fv.start:fv.end])
-		} else {
-			t, ok = parseDateTime(run.b[fv.start:fv.end])
-		}
-		fv.parsed, fv.t = -1, t
-		if ok {
-			fv.parsed = 1
-		}
-	}
-	return fv.t, fv.parsed == 1
 }
 
 // itemPtr is the pointer to item idx (-1: the one item of a get).
@@ -572,29 +687,37 @@ func (run *ruleRun) valueOf(slot int) string {
 func (run *ruleRun) evalItem(idx int) {
 	r := run.r
 	if w := r.window; w != nil {
-		st, sok := run.inst(run.slotStart, false)
-		en, eok := run.inst(run.slotEnd, false)
-		if sok && eok && st >= en {
+		start, end := run.raw(run.slotStart), run.raw(run.slotEnd)
+		sz, ez := zuluShape(start), zuluShape(end)
+		if c, ok := cmpDateTimeZ(start, end, sz, ez); ok && c >= 0 {
 			run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("%s is not after %s", w.End, w.Start), run.valueOf(run.slotEnd))
 		}
 		if run.slotState >= 0 {
-			state, _ := stringBytes(run.raw(run.slotState))
-			before := len(state) > 0 && string(state) == w.Before
-			within := len(state) > 0 && string(state) == w.Within
-			skew := instant(clockSkew)
-			switch {
-			case before && sok && st < run.now-skew:
-				run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Before, w.Start), run.valueOf(run.slotStart))
-			case within && sok && st > run.now+skew:
-				run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", w.Within, w.Start), run.valueOf(run.slotStart))
-			case within && eok && en < run.now-skew:
-				run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Within, w.End), run.valueOf(run.slotEnd))
+			state := run.raw(run.slotState)
+			if bytes.IndexByte(state, '\\') >= 0 { // an escaped state: compare it unescaped
+				if v, ok := stringValue(state); ok {
+					state, _ = json.Marshal(v)
+				}
+			}
+			before := len(state) > 2 && string(state[1:len(state)-1]) == w.Before && state[0] == '"'
+			within := len(state) > 2 && string(state[1:len(state)-1]) == w.Within && state[0] == '"'
+			if before {
+				if c, ok := run.early.cmpZ(start, sz); ok && c < 0 {
+					run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Before, w.Start), run.valueOf(run.slotStart))
+				}
+			}
+			if within {
+				if c, ok := run.late.cmpZ(start, sz); ok && c > 0 {
+					run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", w.Within, w.Start), run.valueOf(run.slotStart))
+				} else if c, ok := run.early.cmpZ(end, ez); ok && c < 0 {
+					run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Within, w.End), run.valueOf(run.slotEnd))
+				}
 			}
 		}
 	}
 	for i := range run.since {
 		a := &run.since[i]
-		if t, ok := run.inst(a.slot, false); ok && t < a.t {
+		if c, ok := a.ref.cmp(run.raw(a.slot)); ok && c < 0 {
 			run.add(RuleSince, idx, a.Field, fmt.Sprintf("%s is before the request's %s: the answer must hold only items updated since then", a.Field, a.Param), run.valueOf(a.slot))
 		}
 	}
@@ -616,16 +739,23 @@ func (run *ruleRun) evalItem(idx int) {
 		if raw == nil {
 			return // an item without an id cannot be followed across exchanges
 		}
-		it := obsItem{idStart: int32(len(o.ids)), index: int32(idx), hash: run.hash}
 		if raw[0] == '"' {
-			s, _ := stringBytes(raw)
-			o.ids = append(o.ids, s...)
-		} else {
-			o.ids = append(o.ids, raw...)
+			raw, _ = stringBytes(raw)
 		}
-		it.idEnd = int32(len(o.ids))
-		it.version, it.hasVersion = run.inst(run.slotVersion, true)
-		it.end, it.hasEnd = run.inst(run.slotListed, false)
+		if o.items == nil && run.r.list {
+			// Size the observation once, from the first item: a list's items are much alike.
+			n := len(run.b)/max(run.itemEnd-run.itemStart, 32) + 1
+			o.items = make([]obsItem, 0, n)
+			o.ids = make([]byte, 0, n*(len(raw)+2))
+		}
+		start := int32(len(o.ids))
+		o.ids = append(o.ids, raw...)
+		it := obsItem{id: span32{start, int32(len(o.ids))}, index: int32(idx)}
+		it.version, it.hasVersion = versionOf(run.raw(run.slotVersion))
+		it.end, it.hasEnd = versionOf(run.raw(run.slotListed))
+		if run.hashing {
+			it.hash = run.fingerprint()
+		}
 		o.items = append(o.items, it)
 	}
 }

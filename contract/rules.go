@@ -39,8 +39,8 @@ const (
 type Rules int
 
 const (
-	// RulesAll runs the schema validation, the per-operation rules declared with x-apikit-rules, and records what
-	// the cross-exchange [Invariants] need ([Result.Observed]). It is the default.
+	// RulesAll runs the schema validation and the per-operation rules declared with x-apikit-rules. It is the
+	// default.
 	RulesAll Rules = iota + 1
 	// RulesSchema runs plain schema validation only.
 	RulesSchema
@@ -91,10 +91,23 @@ func WithTimeZone(loc *time.Location) Option {
 	}
 }
 
+// WithObservations makes every [Result] carry what the cross-exchange [Invariants] need of its exchange
+// ([Result.Observed]): its time and paging, and the ids, versions and fingerprints of its items, extracted in the
+// same pass as the rules. Turn it on to feed an [Invariants] (apikit validate does); it costs about as much again
+// as the per-exchange rules on a large list, so a validator that checks exchanges one by one leaves it off.
+// It needs [RulesAll].
+func WithObservations(on bool) Option {
+	return func(c *config) error {
+		c.rules.observe = on
+		return nil
+	}
+}
+
 // ruleConfig is the part of config the rules read.
 type ruleConfig struct {
-	mode Rules
-	loc  *time.Location
+	mode    Rules
+	loc     *time.Location
+	observe bool
 }
 
 const rulesExtension = "x-apikit-rules"
@@ -202,7 +215,6 @@ type opRules struct {
 	ptr      string   // the same pointer, escaped, as violations print it
 	props    map[string]*openapi3.Schema
 	slots    slotTable // the items' properties, numbered, for the scanner
-	keyHash  []uint64  // per property: the hash of its name, for fingerprints
 	ignored  []bool    // per property: left out of fingerprints (sameAs.ignore)
 	params   map[string]*openapi3.Parameter
 	secret   map[string]bool // item properties marked x-apikit-secret: their values are never shown
@@ -257,20 +269,24 @@ type scanNode struct {
 
 // ruleEngine holds the compiled rules of every operation. It is built once in New and only read afterwards.
 type ruleEngine struct {
-	mode Rules
-	loc  *time.Location
-	seed maphash.Seed // for the fingerprints of same-object checks; one per Validator
-	ops  map[*operation]*opRules
+	mode    Rules
+	observe bool // record Observations (WithObservations)
+	loc     *time.Location
+	seed    maphash.Seed // of the items' fingerprints (same-object), one per Validator
+	ops     map[*operation]*opRules
 }
 
 // compileRules reads every operation's x-apikit-rules. An error names the spec, line and operation.
 func compileRules(specs []*spec, c ruleConfig) (*ruleEngine, error) {
-	e := &ruleEngine{mode: c.mode, loc: c.loc, seed: maphash.MakeSeed(), ops: map[*operation]*opRules{}}
+	e := &ruleEngine{mode: c.mode, observe: c.observe, loc: c.loc, seed: maphash.MakeSeed(), ops: map[*operation]*opRules{}}
 	if e.mode == 0 {
 		e.mode = RulesAll
 	}
 	if e.loc == nil {
 		e.loc = time.UTC
+	}
+	if e.observe && e.mode != RulesAll {
+		return nil, errors.New("WithObservations needs WithRules(RulesAll): observations are taken in the rules' pass")
 	}
 	byID := map[string]*opRules{}
 	type pending struct {
@@ -321,10 +337,8 @@ func compileRules(specs []*spec, c ruleConfig) (*ruleEngine, error) {
 		p.r.sameAs, list.sameAs = sa, sa
 	}
 	for _, r := range e.ops {
-		r.keyHash = make([]uint64, len(r.slots.names))
 		r.ignored = make([]bool, len(r.slots.names))
 		for i, name := range r.slots.names {
-			r.keyHash[i] = maphash.String(e.seed, name)
 			r.ignored[i] = r.sameAs != nil && r.sameAs.ignore[name]
 		}
 	}

@@ -1,8 +1,10 @@
 package contract
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -122,6 +124,8 @@ func TestRules(t *testing.T) {
 		// rule.sparse-fields
 		{name: "sparse fields hold exactly the asked properties", url: spList + "?fields=id,%20name",
 			body: grpPage(1, -1, 10, 1, grp("id", "1", "name", `"x"`))},
+		{name: "sparse fields: a list without names asks for nothing in particular", url: spList + "?fields=,",
+			body: grpPage(1, -1, 10, 1, grp("id", "1", "name", `"x"`, "description", `"y"`))},
 		{name: "sparse fields tolerate an unasked id", url: spList + "?fields=name",
 			body: grpPage(1, -1, 10, 1, grp("id", "1", "name", `"x"`))},
 		{name: "sparse fields leak", url: spList + "?fields=id,name",
@@ -266,8 +270,14 @@ func TestRulesTimeZone(t *testing.T) {
 func TestRulesSwitch(t *testing.T) {
 	t.Parallel()
 	ex := listExchange(t, 0, spList+"?order_asc=name", grpPage(2, -1, 10, 1, grp("id", "1", "name", `"b"`), grp("id", "2", "name", `"a"`)), ruleNow)
-	if res := newValidator(t).Validate(t.Context(), ex); res.Valid || res.Observed == nil {
-		t.Errorf("default (RulesAll): got valid=%v observed=%v, want the order violation and an observation", res.Valid, res.Observed != nil)
+	if res := newValidator(t).Validate(t.Context(), ex); res.Valid || res.Observed != nil {
+		t.Errorf("default (RulesAll): got valid=%v observed=%v, want the order violation and no observation", res.Valid, res.Observed != nil)
+	}
+	if res := newValidator(t, WithObservations(true)).Validate(t.Context(), ex); res.Valid || res.Observed == nil {
+		t.Errorf("WithObservations: got valid=%v observed=%v, want the order violation and an observation", res.Valid, res.Observed != nil)
+	}
+	if _, err := New(t.Context(), WithRules(RulesSchema), WithObservations(true)); err == nil {
+		t.Error("WithObservations with RulesSchema: got no error")
 	}
 	res := newValidator(t, WithRules(RulesSchema)).Validate(t.Context(), ex)
 	if !res.Valid || res.Observed != nil {
@@ -391,4 +401,78 @@ func TestRulesHeaderTime(t *testing.T) {
 	if got := ruleFindings(newValidator(t).Validate(t.Context(), ex).Violations); fmt.Sprint(got) != "[rule.time-window /0/end_time]" {
 		t.Errorf("got %v, want the time-window violation", got)
 	}
+}
+
+// FuzzParseDateTime holds the hand-written date-time parser to time.Parse(time.RFC3339Nano).
+func FuzzParseDateTime(f *testing.F) {
+	for _, s := range []string{"2024-01-15T09:00:00.000Z", "2024-01-15T09:00:00Z", "2024-02-29T23:59:59.123456789+01:00",
+		"2023-02-29T00:00:00Z", "2024-01-15T24:00:00Z", "2024-01-15T09:00:00.Z", "2024-01-15T09:00:00.1234567891Z",
+		"2024-01-15T09:00:00-23:59", "1677-12-31T23:59:59Z", "2262-01-01T00:00:00Z", "2024-01-15t09:00:00z", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseDateTime([]byte(`"` + s + `"`))
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if err == nil && want.Year() >= 1678 && want.Year() <= 2261 {
+			if !ok || int64(got) != want.UnixNano() {
+				t.Fatalf("%q: got %d %v, want %d", s, got, ok, want.UnixNano())
+			}
+		} else if ok && err != nil {
+			t.Fatalf("%q: parsed to %d, but time.Parse fails: %v", s, got, err)
+		}
+	})
+}
+
+// rulesBothWays validates ex, then runs the rules again through their own scanner instead of the compiled
+// check's tap, and fails on any difference in rule violations or observations.
+func rulesBothWays(t *testing.T, v *Validator, ex *Exchange) {
+	t.Helper()
+	res := v.Validate(t.Context(), ex)
+	if res.Skipped || res.OperationID == "" {
+		return
+	}
+	op := v.router.byID[res.OperationID]
+	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.id,
+		Method: op.method, Path: op.template, Severity: SeverityError, Status: ex.Status}
+	own := Result{Violations: slices.DeleteFunc(slices.Clone(res.Violations), func(vi Violation) bool { return strings.HasPrefix(vi.Rule, "rule.") })}
+	v.finishRules(v.startRules(ex, op, base), false, &own)
+	sortViolations(own.Violations)
+	if got, want := fmt.Sprintf("%+v", res.Violations), fmt.Sprintf("%+v", own.Violations); got != want {
+		t.Errorf("%s: the tap and the rules' own scanner disagree:\ntap: %s\nown: %s", ex.URL, got, want)
+	}
+	if (res.Observed == nil) != (own.Observed == nil) {
+		t.Fatalf("observed: tap %v, own %v", res.Observed != nil, own.Observed != nil)
+	}
+	if res.Observed != nil {
+		a, b := *res.Observed, *own.Observed
+		if a.count != b.count || a.itemsFound != b.itemsFound || string(a.ids) != string(b.ids) || fmt.Sprint(a.items) != fmt.Sprint(b.items) {
+			t.Errorf("%s: observations differ:\ntap: %d %v %q %v\nown: %d %v %q %v", ex.URL, a.count, a.itemsFound, a.ids, a.items, b.count, b.itemsFound, b.ids, b.items)
+		}
+	}
+}
+
+// FuzzRulesTapMatchesScan holds the two ways the rules read a body to each other: through the compiled check's
+// tap and through their own scanner, on list and get bodies with every rule the query switches on.
+func FuzzRulesTapMatchesScan(f *testing.F) {
+	pretty := "[\n  " + strings.ReplaceAll(activeResv(1, "2024-01-15T09:30:00.000Z"), ",", ",\n   ") + "\n]"
+	for _, seed := range []struct{ url, body string }{
+		{dfList + "?since_utc=2024-01-15T09:00:00.000Z&per_page=2", resvs(activeResv(1, "2024-01-15T09:30:00.000Z"), activeResv(2, "2024-01-15T08:00:00Z"), activeResv(3, "2024-01-15T09:00:00+01:00"))},
+		{dfList, pretty},
+		{dfList + "/7", activeResv(7, "2024-01-15T09:30:00.000Z")},
+		{dfList, `[{"id":1,"id":2,"start_time":"x"},{},3,[]]`},
+		{spList + "?fields=id,name&order_asc=name&acl_task=RW&name=video%20x&filter_operator=AND&limit=2&page=2",
+			grpPage(3, -1, 2, 2, grp("id", "1", "name", `"b"`, "acl_task", `"R-"`), grp("id", "2", "name", `"a\u00e9"`, "extra", `{"a":[1, 2]}`))},
+		{spList + "?order_desc=created&id=1,2", `{"meta":{"pagination":{"total":2,"count":2,"per_page":10,"current_page":1}},"data":[{"id":1,"created":5},{"id":3,"created":7}]}`},
+	} {
+		f.Add(seed.url, seed.body)
+	}
+	v := newValidator(f, WithObservations(true))
+	f.Fuzz(func(t *testing.T, url, body string) {
+		u, err := neturl.Parse(url)
+		if err != nil || !json.Valid([]byte(body)) {
+			return
+		}
+		rulesBothWays(t, v, &Exchange{Source: "fuzz", Index: 0, Method: "GET", URL: u, RequestHeader: bearer(), Status: 200,
+			ResponseHeader: jsonHeader(), ResponseBody: []byte(body), Time: ruleNow})
+	})
 }

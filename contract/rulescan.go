@@ -14,8 +14,9 @@ import (
 )
 
 type jscan struct {
-	b []byte
-	i int
+	b        []byte
+	i        int
+	lastName int // member(): where the last name ended (after its closing quote)
 }
 
 // isSpace reports JSON insignificant whitespace.
@@ -111,6 +112,7 @@ func (s *jscan) member() (key []byte, ok bool) {
 		return nil, false
 	}
 	key = s.b[ks:ke]
+	s.lastName = ke + 1
 	if bytes.IndexByte(key, '\\') >= 0 {
 		var name string
 		if json.Unmarshal(s.b[ks-1:ke+1], &name) != nil {

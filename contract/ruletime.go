@@ -1,7 +1,10 @@
 package contract
 
 import (
+	"bytes"
+	"cmp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,35 +39,43 @@ func parseDateTime(raw []byte) (instant, bool) {
 // fastDateTime parses YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM) exactly as time.Parse(time.RFC3339Nano) would,
 // and reports false for any other shape (the caller then asks time.Parse).
 func fastDateTime(b []byte) (instant, bool) {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+	if len(b) < 20 {
 		return 0, false
 	}
-	year, ok1 := digits(b[0:4])
-	month, ok2 := digits(b[5:7])
-	day, ok3 := digits(b[8:10])
-	hour, ok4 := digits(b[11:13])
-	minute, ok5 := digits(b[14:16])
-	sec, ok6 := digits(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || year < 1678 || year > 2261 || month < 1 || month > 12 ||
-		day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+	_ = b[19]
+	if b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return 0, false
+	}
+	y0, y1, y2, y3 := b[0]-'0', b[1]-'0', b[2]-'0', b[3]-'0'
+	mo0, mo1, d0, d1 := b[5]-'0', b[6]-'0', b[8]-'0', b[9]-'0'
+	h0, h1, mi0, mi1, s0, s1 := b[11]-'0', b[12]-'0', b[14]-'0', b[15]-'0', b[17]-'0', b[18]-'0'
+	if y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || mo0 > 9 || mo1 > 9 || d0 > 9 || d1 > 9 ||
+		h0 > 9 || h1 > 9 || mi0 > 9 || mi1 > 9 || s0 > 9 || s1 > 9 {
+		return 0, false
+	}
+	year := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+	month, day := int(mo0)*10+int(mo1), int(d0)*10+int(d1)
+	hour, minute, sec := int(h0)*10+int(h1), int(mi0)*10+int(mi1), int(s0)*10+int(s1)
+	if year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour > 23 || minute > 59 || sec > 59 {
 		return 0, false
 	}
 	rest := b[19:]
 	var nanos int64
 	if rest[0] == '.' {
 		n := 1
-		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		for n < len(rest) && rest[n]-'0' <= 9 {
 			n++
 		}
 		if n == 1 || n > 10 {
 			return 0, false
 		}
-		frac := rest[1:n]
-		for i := range 9 {
+		digits := n - 1
+		for _, c := range rest[1:n] {
+			nanos = nanos*10 + int64(c-'0')
+		}
+		for ; digits < 9; digits++ {
 			nanos *= 10
-			if i < len(frac) {
-				nanos += int64(frac[i] - '0')
-			}
 		}
 		rest = rest[n:]
 	}
@@ -72,12 +83,12 @@ func fastDateTime(b []byte) (instant, bool) {
 	switch {
 	case len(rest) == 1 && rest[0] == 'Z':
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-		oh, ok1 := digits(rest[1:3])
-		om, ok2 := digits(rest[4:6])
-		if !ok1 || !ok2 || oh > 23 || om > 59 {
+		oh0, oh1, om0, om1 := rest[1]-'0', rest[2]-'0', rest[4]-'0', rest[5]-'0'
+		oh, om := int64(oh0)*10+int64(oh1), int64(om0)*10+int64(om1)
+		if oh0 > 9 || oh1 > 9 || om0 > 9 || om1 > 9 || oh > 23 || om > 59 {
 			return 0, false
 		}
-		offset = int64(oh*3600 + om*60)
+		offset = oh*3600 + om*60
 		if rest[0] == '-' {
 			offset = -offset
 		}
@@ -86,17 +97,6 @@ func fastDateTime(b []byte) (instant, bool) {
 	}
 	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec) - offset
 	return instant(secs*1e9 + nanos), true
-}
-
-func digits(b []byte) (int, bool) {
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }
 
 func daysIn(month, year int) int {
@@ -154,4 +154,124 @@ func parseUnixOrDateTime(raw []byte) (instant, bool) {
 		return 0, false
 	}
 	return instant(n * 1e9), true
+}
+
+// zuluShape reports whether raw is a quoted date-time of the fixed-width UTC shape YYYY-MM-DDTHH:MM:SS[.digits]Z.
+// Two values of that shape and the same length compare byte-wise as they compare in time, with no parsing.
+func zuluShape(raw []byte) bool {
+	n := len(raw)
+	if n < 22 || raw[0] != '"' || raw[n-1] != '"' || raw[n-2] != 'Z' {
+		return false
+	}
+	b := raw[1 : n-2]
+	if b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' ||
+		b[0]-'0' > 9 || b[1]-'0' > 9 || b[2]-'0' > 9 || b[3]-'0' > 9 || b[5]-'0' > 9 || b[6]-'0' > 9 ||
+		b[8]-'0' > 9 || b[9]-'0' > 9 || b[11]-'0' > 9 || b[12]-'0' > 9 || b[14]-'0' > 9 || b[15]-'0' > 9 ||
+		b[17]-'0' > 9 || b[18]-'0' > 9 {
+		return false
+	}
+	if len(b) > 19 {
+		if b[19] != '.' || len(b) == 20 {
+			return false
+		}
+		for _, c := range b[20:] {
+			if c-'0' > 9 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cmpDateTimeZ compares two raw date-time values (JSON strings) whose zuluShape is az and bz; ok is false when
+// either is not a date-time.
+func cmpDateTimeZ(a, b []byte, az, bz bool) (int, bool) {
+	if len(a) == len(b) && az && bz {
+		return bytes.Compare(a, b), true
+	}
+	ta, ok := parseDateTime(a)
+	if !ok {
+		return 0, false
+	}
+	tb, ok := parseDateTime(b)
+	if !ok {
+		return 0, false
+	}
+	return cmp.Compare(ta, tb), true
+}
+
+// instantRef is an instant that raw date-time values are compared with. It renders itself once in the zulu shape
+// of each fraction width it meets, so that comparing a value of that shape is a byte comparison.
+type instantRef struct {
+	t      instant
+	floors [10][]byte // per fraction width: t truncated to it, rendered and quoted
+	exact  [10]bool   // t has no digits beyond that width
+}
+
+func newInstantRef(t instant) *instantRef { return &instantRef{t: t} }
+
+// cmp compares a raw date-time value with the instant; ok is false when raw is not a date-time.
+func (r *instantRef) cmp(raw []byte) (int, bool) { return r.cmpZ(raw, zuluShape(raw)) }
+
+// cmpZ is cmp with the zuluShape of raw known.
+func (r *instantRef) cmpZ(raw []byte, z bool) (int, bool) {
+	if z {
+		d := 0
+		if len(raw) > 22 {
+			d = len(raw) - 23
+		}
+		if d < len(r.floors) {
+			if r.floors[d] == nil {
+				unit := instant(1)
+				for range 9 - d {
+					unit *= 10
+				}
+				floor := r.t - ((r.t%unit)+unit)%unit
+				r.exact[d] = floor == r.t
+				layout := `"2006-01-02T15:04:05`
+				if d > 0 {
+					layout += "." + strings.Repeat("0", d)
+				}
+				r.floors[d] = []byte(time.Unix(0, int64(floor)).UTC().Format(layout + `Z"`))
+			}
+			c := bytes.Compare(raw, r.floors[d])
+			if c == 0 && !r.exact[d] {
+				c = -1 // raw is the truncation of t: earlier than t
+			}
+			return c, true
+		}
+	}
+	t, ok := parseDateTime(raw)
+	if !ok {
+		return 0, false
+	}
+	return cmp.Compare(t, r.t), true
+}
+
+// versionOf reads a version or time field as the invariants compare it: a date-time string (the zulu shape by
+// arithmetic, anything else by parsing) or an integer of Unix seconds.
+func versionOf(raw []byte) (instant, bool) {
+	if zuluShape(raw) {
+		return zuluInstant(raw), true
+	}
+	return parseUnixOrDateTime(raw)
+}
+
+// zuluInstant converts a value of the zuluShape. The calendar is not checked (the schema's date-time format is).
+func zuluInstant(raw []byte) instant {
+	b := raw[1 : len(raw)-2]
+	d2 := func(i int) int { return int(b[i]-'0')*10 + int(b[i+1]-'0') }
+	year, month, day := d2(0)*100+d2(2), d2(5), d2(8)
+	secs := daysFromCivil(year, month, day)*86400 + int64(d2(11)*3600+d2(14)*60+d2(17))
+	var nanos int64
+	if len(b) > 20 {
+		frac := b[20:]
+		for i := range 9 {
+			nanos *= 10
+			if i < len(frac) {
+				nanos += int64(frac[i] - '0')
+			}
+		}
+	}
+	return instant(secs*1e9 + nanos)
 }

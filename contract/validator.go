@@ -268,7 +268,8 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 			}
 		default:
 			// perf: the compiled body check (fastbody.go) decides when it can decide exactly as kin-openapi.
-			errs, warns, ok := v.fastResponse(op, ex, base)
+			run := v.startRules(ex, op, base)                             // rules: x-apikit-rules (rulecheck.go)
+			errs, warns, ok := v.fastResponseTap(op, ex, base, run.tap()) // rules: the compiled pass feeds the rules
 			if !ok {
 				errs, warns = v.kinResponse(ctx, kinInput(), op, ex, base)
 			}
@@ -281,7 +282,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 				}
 				res.Warnings = nil
 			}
-			v.applyRules(ex, op, base, &res) // rules: x-apikit-rules (rulecheck.go)
+			v.finishRules(run, ok, &res) // rules
 		}
 	}
 	sortViolations(res.Violations)
