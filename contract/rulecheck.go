@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // Observation is what the cross-exchange [Invariants] need of one exchange: its time, its paging, and the ids,
@@ -110,8 +112,7 @@ type ruleRun struct {
 	asked                                                          []int // sparse fields: slots of the asked properties the items declare
 	sparse                                                         bool
 	hashing                                                        bool
-	ignoredSpans                                                   [][2]int // the current item's members left out of its fingerprint
-	memberBytes, memberCount                                       int      // the current item's members: their bytes, their number
+	hash                                                           uint64 // the current item's fingerprint so far
 	perItem                                                        bool
 	scratch                                                        []byte
 
@@ -306,8 +307,8 @@ func (run *ruleRun) prepare() {
 				run.and = op == "AND"
 				for _, m := range f.Match {
 					v := q.Get(m.Param)
-					if v == "" {
-						continue
+					if v == "" || !inEnum(r.params[m.Param], v) {
+						continue // absent, or a value the request check already rejects: the server's answer is not defined
 					}
 					af := activeFilter{filterDecl: m, slot: run.slot(m.Field), value: v}
 					switch m.Kind {
@@ -565,7 +566,7 @@ func (run *ruleRun) item(s *jscan, idx int) bool {
 func (run *ruleRun) beginItem(at int) {
 	run.gen++
 	run.itemStart = at
-	run.ignoredSpans, run.memberBytes, run.memberCount = run.ignoredSpans[:0], 0, 0
+	run.hash = 0
 }
 
 // memberValue records one member of the current item (run.tapIndex): its name spans [nameStart, nameEnd) of the
@@ -581,68 +582,24 @@ func (run *ruleRun) memberValue(slot int, key []byte, nameStart, nameEnd, start,
 		}
 		run.add(RuleSparseFields, run.tapIndex, name, fmt.Sprintf("property %q was not asked for: the request's %s parameter lists the properties the items may hold", name, run.r.sparse.Param), "")
 	}
-	if run.hashing {
-		run.memberBytes += end - nameStart
-		run.memberCount++
-		if slot >= 0 && slot < len(run.r.ignored) && run.r.ignored[slot] {
-			run.ignoredSpans = append(run.ignoredSpans, [2]int{nameStart, end})
-		}
+	if run.hashing && (slot < 0 || slot >= len(run.r.ignored) || !run.r.ignored[slot]) {
+		run.hashMember(nameStart, nameEnd, start, end)
 	}
 }
 
-// fingerprint hashes the current item as it is serialized, members in order and without insignificant
-// whitespace, leaving out the ignored members (sameAs.ignore): two copies of an object written by one serializer
-// (a list's item, the same object fetched by id) have equal fingerprints exactly when their other members are
-// equal. The members between ignored ones are hashed as runs, so a compact item is hashed where it lies.
-func (run *ruleRun) fingerprint() uint64 {
-	b, seed := run.b, run.e.seed
-	var h uint64
-	add := func(text []byte) {
-		if len(text) > 0 {
-			h = h*0x9e3779b97f4a7c15 + maphash.Bytes(seed, text)
-		}
+// hashMember adds one member of the current item to its fingerprint (same-object): the member's compact text
+// ("name":value without insignificant whitespace) is hashed and the hashes summed, so the fingerprint does not
+// depend on the members' order, and the ignored members (sameAs.ignore) are left out by the caller.
+func (run *ruleRun) hashMember(nameStart, nameEnd, start, end int) {
+	b := run.b
+	text := b[nameStart:end]
+	if start != nameEnd+1 || b[start] == '{' || b[start] == '[' {
+		buf := append(run.scratch[:0], b[nameStart:nameEnd]...)
+		buf = append(buf, ':')
+		buf = compact(buf, b[start:end])
+		run.scratch, text = buf, buf
 	}
-	if run.itemEnd-run.itemStart == 2+run.memberBytes+max(run.memberCount-1, 0) {
-		// No whitespace: the runs are slices of the item between the ignored members and their commas.
-		pos := run.itemStart + 1
-		for _, m := range run.ignoredSpans {
-			add(b[pos:max(m[0]-1, pos)])
-			pos = min(m[1]+1, run.itemEnd-1)
-		}
-		add(b[pos : run.itemEnd-1])
-		return h | 1 // never 0, which means "not taken"
-	}
-	// Whitespace (a pretty-printed body): the same runs, rebuilt compactly member by member.
-	buf := run.scratch[:0]
-	s := &jscan{b: b[:run.itemEnd], i: run.itemStart + 1}
-	for s.ws(); !s.at('}'); {
-		nameStart := s.i
-		key, ok := s.member()
-		if !ok {
-			break
-		}
-		nameEnd, start := s.lastName, s.i
-		if _, ok := s.skip(); !ok {
-			break
-		}
-		if slot := run.lookup(key); slot >= 0 && slot < len(run.r.ignored) && run.r.ignored[slot] {
-			add(buf)
-			buf = buf[:0]
-		} else {
-			if len(buf) > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, b[nameStart:nameEnd]...)
-			buf = append(buf, ':')
-			buf = compact(buf, b[start:s.i])
-		}
-		if more, ok := s.next('}'); !ok || !more {
-			break
-		}
-	}
-	add(buf)
-	run.scratch = buf
-	return h | 1
+	run.hash += maphash.Bytes(run.e.seed, text) * 0x9e3779b97f4a7c15
 }
 
 // present reports whether the current item has a value for slot.
@@ -754,7 +711,7 @@ func (run *ruleRun) evalItem(idx int) {
 		it.version, it.hasVersion = versionOf(run.raw(run.slotVersion))
 		it.end, it.hasEnd = versionOf(run.raw(run.slotListed))
 		if run.hashing {
-			it.hash = run.fingerprint()
+			it.hash = run.hash | 1 // never 0, which means "not taken"
 		}
 		o.items = append(o.items, it)
 	}
@@ -1020,4 +977,17 @@ func rawExcerpt(raw []byte) string {
 		return string(raw[:maxValue]) + "…"
 	}
 	return string(raw)
+}
+
+// inEnum reports whether a parameter's value is one of its schema's enum values (true when there is no enum).
+func inEnum(p *openapi3.Parameter, v string) bool {
+	if p == nil || p.Schema == nil || p.Schema.Value == nil || len(p.Schema.Value.Enum) == 0 {
+		return true
+	}
+	for _, e := range p.Schema.Value.Enum {
+		if e == v {
+			return true
+		}
+	}
+	return false
 }

@@ -98,15 +98,14 @@ func (run *ruleRun) object(n *bodyNode, depth, index int, start, end int64, memb
 		if m.field >= 0 && !run.sparse {
 			// The common case, kept short: a declared member, no sparse fields to check.
 			a := run.fieldActs[m.field]
-			if run.hashing {
-				run.memberBytes += int(m.end - m.nameStart)
-				run.memberCount++
-				if a.ignored {
-					run.ignoredSpans = append(run.ignoredSpans, [2]int{int(m.nameStart), int(m.end)})
+			if a.slot >= 0 || run.hashing {
+				start := valueStart(b, m.nameEnd, m.end)
+				if a.slot >= 0 {
+					run.vals[a.slot] = fieldVal{start: int32(start), end: m.end, gen: run.gen}
 				}
-			}
-			if a.slot >= 0 {
-				run.vals[a.slot] = fieldVal{start: int32(valueStart(b, m.nameEnd, m.end)), end: int32(m.end), gen: run.gen}
+				if run.hashing && !a.ignored {
+					run.hashMember(int(m.nameStart), int(m.nameEnd), start, int(m.end))
+				}
 			}
 			continue
 		}

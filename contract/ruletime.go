@@ -19,6 +19,8 @@ func instantOf(t time.Time) (instant, bool) {
 	return instant(t.UnixNano()), true
 }
 
+func (i instant) time() time.Time { return time.Unix(0, int64(i)).UTC() }
+
 // parseDateTime reads a JSON value holding an RFC 3339 date-time (with its quotes). The common form
 // 2024-01-15T09:00:00.000Z or ...+01:00 is parsed by hand; anything else goes through time.Parse.
 func parseDateTime(raw []byte) (instant, bool) {
