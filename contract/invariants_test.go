@@ -240,3 +240,26 @@ func TestInvariantsWithoutObservations(t *testing.T) {
 		t.Errorf("got %v %v, want both valid: nothing was observed", results[0].Violations, results[1].Violations)
 	}
 }
+
+// TestRecordingsPassRulesAndInvariants checks that the shipped recordings (testdata/ and ../examples/, not the
+// broken ones) break no rule and no invariant: the rules raise no false alarm on real traffic.
+func TestRecordingsPassRulesAndInvariants(t *testing.T) {
+	t.Parallel()
+	v := newValidator(t, WithObservations(true))
+	var results []Result
+	for ex, err := range Load(t.Context(), []string{"testdata/doorflow.har", "testdata/sonderplan.har", "testdata/doorflow_cassette.yaml", "../examples"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, v.Validate(t.Context(), ex))
+	}
+	if len(results) < 20 {
+		t.Fatalf("got %d exchanges, want the shipped recordings", len(results))
+	}
+	NewInvariants().CheckAll(results)
+	for _, r := range results {
+		for _, vi := range r.Violations {
+			t.Errorf("%v", &vi)
+		}
+	}
+}

@@ -41,6 +41,8 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		warnings = fs.Bool("warnings", true, "text: print warnings (undeclared response properties)")
 		coverage = fs.Bool("coverage", false, "print which operations, statuses, parameters and enum values were exercised")
 		minCov   = fs.Float64("min-coverage", 0, "fail (exit 1) when less than `N` percent of documented statuses and parameters are exercised (implies --coverage)")
+		rules    = fs.String("rules", "all", "what to check: `schema` (the schemas only) or all (also the specs' x-apikit-rules and the invariants across exchanges)") // rules
+		zone     = fs.String("time-zone", "UTC", "IANA time `zone` of the parameters the specs declare as local time (DoorFlow's since)")                              // rules
 		maxBody  = byteSize(256 << 20)
 		bases    baseURLs
 	)
@@ -79,6 +81,11 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	}
 	for _, b := range bases {
 		opts = append(opts, contract.WithBaseURL(b[0], b[1]))
+	}
+	opts, err = ruleOptions(opts, *rules, *zone) // rules: --rules, --time-zone (rules.go)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
+		return exitUsage
 	}
 	v, err := contract.New(ctx, opts...)
 	if err != nil {
@@ -132,6 +139,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	} else {
 		report.Results, inputErrs = validateAll(ctx, check, contract.Load(ctx, paths, loadOpts...))
 	}
+	checkInvariants(&report, *rules) // rules: across exchanges, in time order per recording (rules.go)
 	if err := ctx.Err(); err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
