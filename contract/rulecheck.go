@@ -104,17 +104,20 @@ type ruleRun struct {
 	allowed []bool     // sparse fields: the slot's property may appear
 	used    []bool     // a rule reads the slot's value
 
+	// The slots of the fields the rules read; -1 for none.
 	slotStart, slotEnd, slotState, slotID, slotVersion, slotListed int
-	since                                                          []activeSince
-	filters                                                        []activeFilter
-	and                                                            bool
-	order                                                          *orderState
-	asked                                                          []int // sparse fields: slots of the asked properties the items declare
-	sparse                                                         bool
-	hashing                                                        bool
-	hash                                                           uint64 // the current item's fingerprint so far
-	perItem                                                        bool
-	scratch                                                        []byte
+
+	// The rules the request switches on.
+	since   []activeSince
+	filters []activeFilter
+	and     bool // filters combine with AND
+	order   *orderState
+	asked   []int // sparse fields: the slots of the asked properties the items declare
+	sparse  bool
+	hashing bool   // take the items' fingerprints (same-object)
+	hash    uint64 // the current item's fingerprint so far
+	perItem bool   // some rule reads the items
+	scratch []byte
 
 	obs        *Observation
 	collect    bool // record items in obs

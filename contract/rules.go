@@ -393,7 +393,7 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 		}
 	}
 	fail := func(format string, args ...any) (*opRules, *rulesDecl, error) {
-		return nil, nil, fmt.Errorf("%s: %s: %s", r.where, rulesExtension, fmt.Sprintf(format, args...))
+		return nil, nil, fmt.Errorf("%s: %s: "+format, append([]any{r.where, rulesExtension}, args...)...)
 	}
 	d, err := decodeDecl(raw)
 	if err != nil {
@@ -434,11 +434,11 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 	}
 	r.path, err = splitPointer(r.ptr)
 	if err != nil {
-		return fail("items/item: %v", err)
+		return fail("items/item: %w", err)
 	}
 	sch, err := schemaAt(body, r.path)
 	if err != nil {
-		return fail("items/item %q: %v", r.ptr, err)
+		return fail("items/item %q: %w", r.ptr, err)
 	}
 	if r.list {
 		if !sch.Type.Is(openapi3.TypeArray) || sch.Items == nil || sch.Items.Value == nil {
@@ -543,14 +543,14 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 		}
 		at, err := splitPointer(p.At)
 		if err != nil {
-			return fail("pagination.at: %v", err)
+			return fail("pagination.at: %w", err)
 		}
 		for _, m := range []struct {
 			name string
 			slot *int
 		}{{p.Total, &p.total}, {p.Count, &p.count}, {p.PerPage, &p.perPage}, {p.CurrentPage, &p.currentPage}} {
 			if *m.slot, err = r.envelope(body, append(slices.Clip(at), m.name)); err != nil {
-				return fail("pagination: %v", err)
+				return fail("pagination: %w", err)
 			}
 		}
 		r.pagination = p
@@ -635,10 +635,10 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 		if w.Total != "" {
 			segs, err := splitPointer(w.Total)
 			if err != nil {
-				return fail("walk.total: %v", err)
+				return fail("walk.total: %w", err)
 			}
 			if w.total, err = r.envelope(body, segs); err != nil {
-				return fail("walk.total: %v", err)
+				return fail("walk.total: %w", err)
 			}
 		}
 		r.walk = w
