@@ -155,7 +155,13 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 	}
 	obs.rules = r
 	base.In, base.Severity, base.Line = InResponseBody, SeverityError, r.line
-	run.r, run.base, run.b, run.now, run.when = r, base, ex.ResponseBody, obs.at, obs.timed
+	run.r, run.base, run.b = r, base, ex.ResponseBody
+	// The clock the server's states follow: its own Date header when it sent one, else the exchange's time.
+	if t := dateHeader(ex.ResponseHeader); !t.IsZero() {
+		run.now, run.when = instantOf(t)
+	} else {
+		run.now, run.when = obs.at, obs.timed
+	}
 	run.slotStart, run.slotEnd, run.slotState, run.slotID, run.slotVersion, run.slotListed = -1, -1, -1, -1, -1, -1
 	if obs.known && ex.URL != nil {
 		run.q = ex.URL.Query()
