@@ -33,8 +33,8 @@ type Exchange struct {
 	// NoRequest marks an exchange whose request is unknown (a bare response body): only the response is checked.
 	NoRequest bool
 
-	// Time is when the exchange happened: a HAR entry's startedDateTime, else the response's Date header (go-vcr
-	// cassettes, live traffic). The zero value means unknown; the validator then falls back to the Date header
+	// Time is when the exchange happened by the server's clock: the response's Date header where there is one,
+	// else a HAR entry's startedDateTime. The zero value means unknown; the validator then falls back to the Date header
 	// itself. Rules that depend on the clock (a pending reservation must start in the future) and the order of
 	// cross-exchange invariants use it.
 	Time time.Time

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// TestExchangeTime checks where the loaders take an exchange's time from: a HAR entry's startedDateTime, else
-// the response's Date header; a cassette's Date header; and the validator's fallback for exchanges built by hand.
+// TestExchangeTime checks where the loaders take an exchange's time from: the response's Date header (the
+// server's clock), else a HAR entry's startedDateTime; a cassette's Date header; and the validator's fallback for exchanges built by hand.
 func TestExchangeTime(t *testing.T) {
 	t.Parallel()
 	dateEntry := func(started, date string) string {
@@ -25,8 +25,8 @@ func TestExchangeTime(t *testing.T) {
 		name, file, content string
 		want                string // RFC 3339, "" for unknown
 	}{
-		{name: "HAR startedDateTime", file: "a.har", content: harOf(dateEntry("2024-01-15T10:30:00.120Z", "Mon, 15 Jan 2024 11:00:00 GMT")),
-			want: "2024-01-15T10:30:00.12Z"},
+		{name: "HAR Date header wins over startedDateTime", file: "a.har", content: harOf(dateEntry("2024-01-15T10:30:00.120Z", "Mon, 15 Jan 2024 11:00:00 GMT")),
+			want: "2024-01-15T11:00:00Z"},
 		{name: "HAR startedDateTime with offset", file: "a.har", content: harOf(dateEntry("2024-01-15T11:02:10.123456+01:00", "")),
 			want: "2024-01-15T10:02:10.123456Z"},
 		{name: "HAR malformed startedDateTime falls back to Date", file: "a.har", content: harOf(dateEntry("yesterday", "Mon, 15 Jan 2024 11:00:00 GMT")),

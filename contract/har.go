@@ -731,8 +731,10 @@ func (e *harEntry) exchange(file string, index int) (*Exchange, error) {
 		return nil, fmt.Errorf("request.url is not a URL: %w", err)
 	}
 	ex := &Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers)}
-	// startedDateTime is required by HAR 1.2, but a malformed one is not worth refusing the entry for: the
-	// exchange's time is then unknown (or the response's Date header, below).
+	// The exchange's time is the server's clock where the response has a Date header (the rules compare the
+	// vendor's states with the vendor's now, and a recording of a server with another clock, such as the mock's
+	// fixed now, must agree with itself), else the recorder's startedDateTime. A malformed startedDateTime is not
+	// worth refusing the entry for: the time is then unknown.
 	if t, err := time.Parse(time.RFC3339Nano, e.StartedDateTime); err == nil {
 		ex.Time = t
 	}
@@ -749,8 +751,8 @@ func (e *harEntry) exchange(file string, index int) (*Exchange, error) {
 	}
 	ex.Status = res.Status
 	ex.ResponseHeader = harHeader(res.Headers)
-	if ex.Time.IsZero() {
-		ex.Time = dateHeader(ex.ResponseHeader)
+	if d := dateHeader(ex.ResponseHeader); !d.IsZero() {
+		ex.Time = d
 	}
 	if res.Content.body != nil {
 		ex.ResponseBody = res.Content.body

@@ -204,7 +204,8 @@ func TestProxyStreams(t *testing.T) {
 	half := len(body) / 2
 	release := make(chan struct{})
 	upstream := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		w.Header().Set("Content-Type", "application/json") // no Content-Length: chunked, flushed as it comes
+		w.Header().Set("Content-Type", "application/json")            // no Content-Length: chunked, flushed as it comes
+		w.Header().Set("Date", m.Now().UTC().Format(http.TimeFormat)) // the clock the mock's data follows (rule.time-window)
 		_, _ = w.Write(body[:half])
 		_ = http.NewResponseController(w).Flush()
 		select {
