@@ -174,21 +174,30 @@ func (r *router) find(method string, u *url.URL) (*operation, map[string]string,
 		return nil, nil, fmt.Errorf("%w: the exchange has no URL", errNoRoute)
 	}
 	escaped := u.EscapedPath()
-	candidates := r.specs
+	// A host that is a known base URL of one or more vendors restricts routing to those vendors (each with its
+	// own path prefix removed); several vendors may share a host, such as the mock or a proxy. Any other host
+	// routes by path across all vendors.
+	byHost := false
 	if u.Host != "" {
-		for i, s := range r.specs {
-			for _, b := range s.bases {
-				if strings.EqualFold(b.Host, u.Host) && hasPathPrefix(escaped, b.EscapedPath()) {
-					candidates = r.specs[i : i+1]
-					escaped = strings.TrimPrefix(escaped, strings.TrimSuffix(b.EscapedPath(), "/"))
-				}
+		for _, s := range r.specs {
+			if _, ok := s.base(u.Host, escaped); ok {
+				byHost = true
+				break
 			}
 		}
 	}
 	var buf [16]string // perf: no allocation for paths of up to 16 segments
-	segs := splitPath(buf[:0], escaped)
 	pathMatched := false
-	for _, s := range candidates {
+	for _, s := range r.specs {
+		p := escaped
+		if byHost {
+			prefix, ok := s.base(u.Host, escaped)
+			if !ok {
+				continue
+			}
+			p = strings.TrimPrefix(escaped, prefix)
+		}
+		segs := splitPath(buf[:0], p)
 		for _, o := range s.ops {
 			if params, ok := o.match(method, segs); ok {
 				return o, params, nil
@@ -202,6 +211,19 @@ func (r *router) find(method string, u *url.URL) (*operation, map[string]string,
 		return nil, nil, fmt.Errorf("%w: the specs describe %s but not the method %s", errNoRoute, escaped, method)
 	}
 	return nil, nil, fmt.Errorf("%w: no operation in the specs matches %s %s", errNoRoute, method, escaped)
+}
+
+// base returns the path prefix of the spec's base URL (servers entry or configured) that host and the escaped
+// path fall under; the longest prefix wins.
+func (s *spec) base(host, escaped string) (string, bool) {
+	best, found := "", false
+	for _, b := range s.bases {
+		prefix := strings.TrimSuffix(b.EscapedPath(), "/")
+		if strings.EqualFold(b.Host, host) && hasPathPrefix(escaped, prefix) && (!found || len(prefix) > len(best)) {
+			best, found = prefix, true
+		}
+	}
+	return best, found
 }
 
 func hasPathPrefix(p, prefix string) bool {

@@ -130,3 +130,19 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		t.Errorf("a secret reached the output: %s", all)
 	}
 }
+
+// TestSharedBaseURL: the mock and a proxy serve both vendors on one host; each path routes to its own vendor.
+func TestSharedBaseURL(t *testing.T) {
+	t.Parallel()
+	base := "http://127.0.0.1:8080"
+	v := newValidator(t, WithBaseURL("doorflow", base), WithBaseURL("sonderplan", base))
+	for _, tc := range []struct{ url, want string }{
+		{base + "/api/3/group_reservations/456", "getGroupReservation"},
+		{base + "/v2/group", "listGroups"},
+	} {
+		res := v.ValidateRequest(t.Context(), &Exchange{Method: "GET", URL: mustURL(t, tc.url), RequestHeader: bearer()})
+		if res.OperationID != tc.want {
+			t.Errorf("%s: got operation %q (skipped=%v %s), want %s", tc.url, res.OperationID, res.Skipped, res.SkipReason, tc.want)
+		}
+	}
+}
