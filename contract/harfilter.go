@@ -123,7 +123,7 @@ type bodySlot struct {
 // newHARFilter reads r, which head was already read from (the first bytes of the input, when they are not a
 // byte order mark).
 func newHARFilter(r io.Reader, head []byte, limit, maxRaw int64) *harFilter {
-	f := &harFilter{src: r, limit: limit, max: maxRaw, buf: make([]byte, readChunk), valRole: roleTop}
+	f := &harFilter{src: r, limit: limit, max: maxRaw, buf: getFilterBuf(), valRole: roleTop}
 	f.w = copy(f.buf, head)
 	f.n = int64(f.w)
 	f.headLeft = f.w
@@ -639,11 +639,31 @@ func (f *harFilter) release(out int64) {
 	}
 }
 
-// close forgets every body and unregisters the filter.
+// close forgets every body, unregisters the filter and gives its buffers back. The filter is not read after.
 func (f *harFilter) close() {
 	if f.id != 0 {
 		harFilters.Delete(f.id)
 		f.slots = nil
+	}
+	putFilterBuf(f.buf)
+	putFilterBuf(f.scratch)
+	f.buf, f.scratch, f.r, f.w = nil, nil, 0, 0
+}
+
+// filterBufs holds readChunk-sized buffers: a folder of small recordings would otherwise allocate 64 KiB per file.
+var filterBufs sync.Pool
+
+func getFilterBuf() []byte {
+	if b, ok := filterBufs.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, readChunk)
+}
+
+func putFilterBuf(b []byte) {
+	if cap(b) == readChunk {
+		b = b[:readChunk]
+		filterBufs.Put(&b)
 	}
 }
 
@@ -668,7 +688,11 @@ func (f *harFilter) measureInBuffer(st *textStats) (int64, int) {
 // guardEnd (textTooLarge).
 func (f *harFilter) measureAt(st *textStats, from, guardEnd int64) (int64, int) {
 	if f.scratch == nil {
-		f.scratch = make([]byte, len(f.buf))
+		if len(f.buf) == readChunk {
+			f.scratch = getFilterBuf()
+		} else {
+			f.scratch = make([]byte, len(f.buf))
+		}
 	}
 	for {
 		if from > guardEnd {
