@@ -45,10 +45,12 @@ BENCHOUT    ?= bench-latest.txt
 bench: ## benchmarks with allocations, then apikit against plain kin-openapi (benchstat, pinned); BENCHFLAGS='-cpu 1 -count 6'
 	go test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./... > $(BENCHOUT) || { cat $(BENCHOUT); exit 1; }
 	cat $(BENCHOUT)
-	@# Sub-benchmarks kin and apikit become engine=kin and engine=apikit, so benchstat puts them side by side
-	@# and prints apikit's change against kin ("vs base"; -90% is 10x faster).
-	sed -E 's#^(Benchmark[A-Za-z]+)/(kin|apikit)([^A-Za-z.=])#\1/engine=\2\3#' $(BENCHOUT) > bench-engines.txt
-	go run $(BENCHSTAT) -filter '/engine:(kin OR apikit)' -col '/engine@(kin apikit)' bench-engines.txt
+	@# Sub-benchmarks kin, apikit, encoding-json and legacy become engine=..., so benchstat puts them side by side
+	@# and prints apikit's change against the first column ("vs base"; -90% is 10x faster): the validators
+	@# against kin-openapi, then the HAR loaders against encoding/json decoding the whole file.
+	sed -E 's#^(Benchmark[A-Za-z]+)/(kin|apikit|encoding-json|legacy)([^A-Za-z.=-])#\1/engine=\2\3#' $(BENCHOUT) > bench-engines.txt
+	go run $(BENCHSTAT) -filter '/engine:(kin OR apikit) -.name:/^ReadHAR/' -col '/engine@(kin apikit)' bench-engines.txt
+	go run $(BENCHSTAT) -filter '.name:/^ReadHAR/' -col '/engine@(encoding-json legacy apikit)' bench-engines.txt
 
 fuzz: ## bounded fuzzing of every fuzz target (FUZZTIME each, default 20s)
 	@for pkg in $$(go list ./...); do \

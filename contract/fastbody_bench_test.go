@@ -10,6 +10,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/apikit/apikit/gen/doorflow"
 )
 
 // Benchmarks of apikit's Validator beside plain kin-openapi (openapi3filter with the options apikit uses) on the
@@ -93,6 +95,17 @@ func BenchmarkLargeList(b *testing.B) {
 			}
 		}
 	})
+	// What a client does with the body: encoding/json into the generated types (no schema check beyond Go's types).
+	b.Run("json.Unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var list []doorflow.GroupReservation
+			if err := json.Unmarshal(body, &list); err != nil || len(list) != 10000 {
+				b.Fatal(err, len(list))
+			}
+		}
+	})
 	b.Run("kin", func(b *testing.B) {
 		k := newKinEngine(b, v, "doorflow")
 		req, _ := http.NewRequestWithContext(b.Context(), "GET", url, nil)
@@ -127,6 +140,16 @@ func BenchmarkSmallExchange(b *testing.B) {
 		b.Fatalf("benchmark exchange is not valid: %+v", res)
 	}
 
+	b.Run("json.Unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var r doorflow.GroupReservation
+			if err := json.Unmarshal(body, &r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("kin", func(b *testing.B) {
 		k := newKinEngine(b, v, "doorflow")
 		b.SetBytes(int64(len(body)))

@@ -63,19 +63,7 @@ func addSeedFiles(f *testing.F, paths ...string) {
 
 func FuzzParseHAR(f *testing.F) {
 	addSeedFiles(f, "testdata/doorflow.har", "testdata/sonderplan.har")
-	good := entryWith(`{"mimeType":"application/json","text":"{}"}`)
-	for _, s := range []string{
-		"", " ", "{}", "[]", "null", `{"log":null}`, `{"log":{}}`, `{"log":{"entries":[]}}`, `{"log":{"entries":null}}`,
-		harOf(good), harOf(good, good)[:150], harOf(good) + "x", "\xEF\xBB\xBF" + harOf(good),
-		harOf(`{}`, `null`, `7`, `{"request":null,"response":null}`),
-		harOf(entryWith(`{"text":"eyJpZCI6MX0=","encoding":"base64"}`)),
-		harOf(entryWith(`{"text":"e30\/\n","encoding":"base64"}`)),
-		harOf(entryWith(`{"text":"\ud83d\ude00 \ud800 \u00e9 \\ \" \/"}`)),
-		harOf(`{"request":{"method":"POST","url":"https://x","postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"a","value":"b"}]}},"response":{"status":0}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":"200","content":5}}`),
-		`{"log":{"pages":[{"id":"p"}],"entries":[` + good + `],"_x":{"y":[1,2,3]}},"_z":true}`,
-		"\x00\x9f\x92\x96garbage\xff",
-	} {
+	for _, s := range harSeeds() { // harfilter_test.go
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

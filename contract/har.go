@@ -23,8 +23,10 @@ import (
 // [Exchange] per entry of log.entries, in file order, with Source set to path and Index to the entry's
 // position (0-based).
 //
-// The file is streamed: entries are decoded one at a time and each is yielded as soon as it is decoded, so
-// memory stays a small multiple of the largest entry however many entries the file holds. The request URL is
+// The file is streamed: entries are decoded one at a time and each is yielded as soon as it is decoded, and each
+// body is read from the file straight into a buffer of its exact size, never held as escaped JSON text; memory
+// stays about the largest body plus a small multiple of the rest of its entry, however many entries the file
+// holds. The request URL is
 // taken from request.url (queryString is ignored); request.postData.text and response.content.text become the
 // bodies, base64-decoded when their encoding is "base64". An entry without a response, or with status 0 (no
 // response was received), yields an exchange with Status 0. A missing Content-Type header is taken from the
@@ -54,39 +56,19 @@ func readHAR(ctx context.Context, path string, cfg *loadConfig) iter.Seq2[*Excha
 	}
 }
 
-// readChunk bounds each read from the file, so the decoder never reads far past the value it is decoding and
-// the size guard can attribute the bytes read to the current value.
+// readChunk bounds each read from the file and each read the decoder makes, so the decoder never reads far past
+// the value it is decoding and the size guard can attribute the bytes read to the current value.
 const readChunk = 64 << 10
-
-// guardReader counts the bytes read and refuses to read more once the value being decoded spans more than max
-// bytes. It bounds the memory the JSON decoder's buffer can take on a hostile or oversized file.
-type guardReader struct {
-	r     io.Reader
-	n     int64 // bytes read so far (after the BOM, if any)
-	start int64 // decoder offset where the current value starts
-	max   int64 // most bytes one value may span
-}
 
 var errValueTooLarge = errors.New("value too large")
 
-func (g *guardReader) Read(p []byte) (int, error) {
-	if g.n-g.start > g.max {
-		return 0, errValueTooLarge
-	}
-	if len(p) > readChunk {
-		p = p[:readChunk]
-	}
-	n, err := g.r.Read(p)
-	g.n += int64(n)
-	return n, err
-}
-
 // harStream walks one HAR file with encoding/json's tokenizer down to log.entries and decodes the entries one
-// at a time.
+// at a time. It reads the file through a harFilter (harfilter.go), which takes the text bodies out of the JSON
+// and reads each straight into a body of its exact size: the decoder buffers an entry without its bodies.
 type harStream struct {
 	file string
 	cfg  *loadConfig
-	in   *guardReader
+	in   *harFilter
 	dec  *json.Decoder
 	base int64 // bytes before the decoder's input (a UTF-8 byte order mark)
 }
@@ -102,17 +84,19 @@ func newHARStream(file string, r io.Reader, cfg *loadConfig) *harStream {
 	var base int64
 	head := make([]byte, len(utf8BOM))
 	n, _ := io.ReadFull(r, head)
-	if string(head[:n]) == utf8BOM {
-		base = int64(n)
-	} else {
-		r = io.MultiReader(bytes.NewReader(head[:n]), r)
+	head = head[:n]
+	if string(head) == utf8BOM {
+		base, head = int64(n), nil
 	}
-	g := &guardReader{r: r, max: maxRaw}
-	return &harStream{file: file, cfg: cfg, in: g, dec: json.NewDecoder(g), base: base}
+	f := newHARFilter(r, head, cfg.maxBody, maxRaw)
+	return &harStream{file: file, cfg: cfg, in: f, dec: json.NewDecoder(f), base: base}
 }
 
 // mark records where the next value starts, for the size guard.
-func (s *harStream) mark() { s.in.start = s.dec.InputOffset() }
+func (s *harStream) mark() { s.in.setStart(s.dec.InputOffset()) }
+
+// fileOffset is the file offset of a decoder offset.
+func (s *harStream) fileOffset(dec int64) int64 { return s.base + s.in.fileOf(dec) }
 
 func (s *harStream) token() (json.Token, error) {
 	s.mark()
@@ -163,21 +147,21 @@ func (s *harStream) streamError(err error, index int) *LoadError {
 // valueOffset is the file offset of the next value or token: past the whitespace, commas and colons that
 // follow the decoder's position, as far as its buffer shows them.
 func (s *harStream) valueOffset() int64 {
-	off := s.base + s.dec.InputOffset()
+	off := s.dec.InputOffset()
 	r, ok := s.dec.Buffered().(io.ByteReader)
 	if !ok {
-		return off
+		return s.fileOffset(off)
 	}
 	for {
 		c, err := r.ReadByte()
 		if err != nil {
-			return off
+			return s.fileOffset(off)
 		}
 		switch c {
 		case ' ', '\t', '\n', '\r', ',', ':':
 			off++
 		default:
-			return off
+			return s.fileOffset(off)
 		}
 	}
 }
@@ -188,14 +172,15 @@ func (s *harStream) valueOffset() int64 {
 func (s *harStream) syntaxOffset(syn *json.SyntaxError) int64 {
 	var again *json.SyntaxError
 	if err := json.NewDecoder(s.dec.Buffered()).Decode(&skipValue{}); errors.As(err, &again) {
-		return s.base + s.dec.InputOffset() + max(again.Offset-1, 0)
+		return s.fileOffset(s.dec.InputOffset() + max(again.Offset-1, 0))
 	}
-	return s.base + syn.Offset
+	return s.fileOffset(syn.Offset)
 }
 
 // run yields the file's exchanges; it returns when the file ends, on a stream-level error, or when the
 // consumer stops.
 func (s *harStream) run(ctx context.Context, yield func(*Exchange, error) bool) {
+	defer s.in.close()
 	at := s.valueOffset()
 	tok, err := s.token()
 	switch {
@@ -323,6 +308,7 @@ func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error
 		}
 		s.mark()
 		err := s.dec.Decode(&e)
+		s.in.release(s.dec.InputOffset())
 		if err != nil {
 			var typ *json.UnmarshalTypeError
 			var bodyErr *harBodyError
@@ -334,7 +320,7 @@ func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error
 				continue
 			case errors.As(err, &typ):
 				le := entryError(s.file, i, typeError(typ))
-				le.Offset = s.base + start + typ.Offset
+				le.Offset = s.fileOffset(start + typ.Offset)
 				if !yield(nil, le) {
 					return false
 				}
@@ -538,6 +524,9 @@ func formBody(params []harNameValue) []byte {
 // decodeHARText turns the raw JSON of a text field into body bytes, checking the size against limit before it
 // allocates the body. raw is nil when the field is absent; an empty text is no body (nil).
 func decodeHARText(raw []byte, encoding string, limit int64, field, what string) ([]byte, error) {
+	if s, ok := takeBody(raw); ok { // the filter read this text (harfilter.go)
+		return decodeBody(s, encoding, limit, field, what)
+	}
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
@@ -580,14 +569,22 @@ func decodeHARText(raw []byte, encoding string, limit int64, field, what string)
 		out := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
 		n, err := base64.StdEncoding.Decode(out, src)
 		if err != nil {
-			return nil, fmt.Errorf("%s.text is not valid base64 (%s.encoding is %q): %w", field, field, encoding, err)
+			return nil, base64Error(field, encoding, err)
 		}
 		if n == 0 {
 			return nil, nil
 		}
 		return out[:n], nil
 	}
-	return nil, fmt.Errorf(`%s.encoding %q is not supported (want "base64" or no encoding)`, field, encoding)
+	return nil, unsupportedEncoding(field, encoding)
+}
+
+func base64Error(field, encoding string, err error) error {
+	return fmt.Errorf("%s.text is not valid base64 (%s.encoding is %q): %w", field, field, encoding, err)
+}
+
+func unsupportedEncoding(field, encoding string) error {
+	return fmt.Errorf(`%s.encoding %q is not supported (want "base64" or no encoding)`, field, encoding)
 }
 
 // base64Len is the decoded length of standard base64 text, ignoring line breaks and padding.

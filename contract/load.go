@@ -11,6 +11,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -171,38 +172,53 @@ func bodyTooLarge(what string, size, limit int64) error {
 func Load(ctx context.Context, paths []string, opts ...LoadOption) iter.Seq2[*Exchange, error] {
 	cfg := newLoadConfig(opts)
 	return func(yield func(*Exchange, error) bool) {
-		for _, p := range paths {
-			if err := ctx.Err(); err != nil {
-				yield(nil, fileError(p, fmt.Errorf("loading stopped: %w", err)))
+		loadWith(ctx, paths, cfg, runtime.GOMAXPROCS(0), yield)
+	}
+}
+
+// loadWith is Load with workers cores: on one, it reads the files in turn; on more, it reads files ahead in
+// parallel (loadahead.go) and yields the same things in the same order.
+func loadWith(ctx context.Context, paths []string, cfg *loadConfig, workers int, yield func(*Exchange, error) bool) {
+	if workers > 1 {
+		loadAhead(ctx, paths, cfg, workers, yield)
+		return
+	}
+	loadInOrder(ctx, paths, cfg, yield)
+}
+
+// loadInOrder reads the files one after the other.
+func loadInOrder(ctx context.Context, paths []string, cfg *loadConfig, yield func(*Exchange, error) bool) {
+	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			yield(nil, fileError(p, fmt.Errorf("loading stopped: %w", err)))
+			return
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			if !yield(nil, fileError(p, openError(err))) {
 				return
 			}
-			st, err := os.Stat(p)
-			if err != nil {
-				if !yield(nil, fileError(p, openError(err))) {
-					return
-				}
-				continue
+			continue
+		}
+		if !st.IsDir() {
+			if !loadFile(ctx, p, false, cfg, yield) {
+				return
 			}
-			if !st.IsDir() {
-				if !loadFile(ctx, p, false, cfg, yield) {
-					return
-				}
-				continue
+			continue
+		}
+		files, errs := recordingsIn(p)
+		for _, le := range errs {
+			if !yield(nil, le) {
+				return
 			}
-			files, errs := recordingsIn(p)
-			for _, le := range errs {
-				if !yield(nil, le) {
-					return
-				}
+		}
+		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				yield(nil, fileError(f, fmt.Errorf("loading stopped: %w", err)))
+				return
 			}
-			for _, f := range files {
-				if err := ctx.Err(); err != nil {
-					yield(nil, fileError(f, fmt.Errorf("loading stopped: %w", err)))
-					return
-				}
-				if !loadFile(ctx, f, true, cfg, yield) {
-					return
-				}
+			if !loadFile(ctx, f, true, cfg, yield) {
+				return
 			}
 		}
 	}

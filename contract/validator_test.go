@@ -3,8 +3,11 @@ package contract
 import (
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/apikit/apikit/internal/benchdata"
 )
 
 func newValidator(t testing.TB, opts ...Option) *Validator {
@@ -144,5 +147,29 @@ func TestSharedBaseURL(t *testing.T) {
 		if res.OperationID != tc.want {
 			t.Errorf("%s: got operation %q (skipped=%v %s), want %s", tc.url, res.OperationID, res.Skipped, res.SkipReason, tc.want)
 		}
+	}
+}
+
+// TestValidateLargeBodyInPlace: a large valid list is checked where it lies, by the compiled path: nothing in
+// Validate copies the body (no clone, no string conversion) or hands it to kin-openapi (about 10x the body in
+// allocations). It does not run in parallel: it reads process-wide allocation counters.
+func TestValidateLargeBodyInPlace(t *testing.T) {
+	v := newValidator(t)
+	body := benchdata.ReservationList(45000) // 10 MB
+	ex := &Exchange{Source: "large.har", Index: 0, Method: "GET", URL: mustURL(t, "https://api.doorflow.com/api/3/group_reservations?skip_pagination=true"),
+		RequestHeader: bearer(), Status: 200, ResponseHeader: jsonHeader(), ResponseBody: body}
+	if res := v.Validate(t.Context(), ex); !res.Valid || len(res.Warnings) > 0 { // warm the walker pool
+		t.Fatalf("got %+v, want a clean pass", res)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res := v.Validate(t.Context(), ex)
+	runtime.ReadMemStats(&after)
+	if !res.Valid || res.OperationID != "listGroupReservations" {
+		t.Fatalf("got %+v, want a clean pass of listGroupReservations", res)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<10 {
+		t.Errorf("validating a %d-byte body allocated %d bytes, want under 64 KiB (no copy, no kin-openapi)", len(body), alloc)
 	}
 }

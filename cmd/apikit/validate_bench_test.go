@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apikit/apikit/contract"
+)
+
+// folderTemplates are the committed recordings a benchmark folder is made of: two HARs and a go-vcr cassette,
+// every exchange of which validates clean.
+var folderTemplates = []struct {
+	file      string
+	exchanges int
+}{
+	{"../../contract/testdata/doorflow.har", 6},
+	{"../../contract/testdata/sonderplan.har", 5},
+	{"../../contract/testdata/doorflow_cassette.yaml", 4},
+}
+
+// writeFolder writes n recordings into dir, copies of the templates in turn, and returns how many exchanges and
+// bytes they hold.
+func writeFolder(b *testing.B, dir string, n int) (exchanges int, size int64) {
+	b.Helper()
+	for i := range n {
+		tpl := folderTemplates[i%len(folderTemplates)]
+		data, err := os.ReadFile(tpl.file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := filepath.Join(dir, fmt.Sprintf("%02d", i/100), fmt.Sprintf("rec-%04d%s", i, filepath.Ext(tpl.file)))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(name, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		exchanges += tpl.exchanges
+		size += int64(len(data))
+	}
+	return exchanges, size
+}
+
+// BenchmarkValidateFolder validates a folder of 2,000 recordings (HARs and cassettes, about 10,000 exchanges) as
+// `apikit validate DIR` does: contract.Load walks the folder and reads the files, validateAll validates the
+// exchanges on GOMAXPROCS workers and returns the results in input order. The validator is built once, outside
+// the loop. Run it with -cpu 1,2: BENCHMARKS.md compares the two.
+func BenchmarkValidateFolder(b *testing.B) {
+	const files = 2000
+	dir := b.TempDir()
+	want, size := writeFolder(b, dir, files)
+	ctx := b.Context()
+	v, err := contract.New(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu0, cpuOK := processCPU()
+	for b.Loop() {
+		results, inputErrs := validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, contract.Load(ctx, []string{dir}))
+		if len(inputErrs) > 0 || len(results) != want {
+			b.Fatalf("got %d results and input errors %v, want %d results", len(results), inputErrs, want)
+		}
+		for _, r := range results {
+			if !r.Valid || r.Skipped {
+				b.Fatalf("%s: valid %v, skipped %v (%s): %v", r.Where(), r.Valid, r.Skipped, r.SkipReason, r.Violations)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/files/1000, "µs/file")
+	// CPU time per operation, every goroutine of the process: on a shared machine, where wall time depends on
+	// what else runs, cpu-ms/op at -cpu 2 against -cpu 1 shows what running on two cores costs in overhead.
+	if cpu1, ok := processCPU(); ok && cpuOK {
+		b.ReportMetric(float64((cpu1-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+	}
+}
