@@ -45,8 +45,9 @@ func writeFolder(b *testing.B, dir string, n int) (exchanges int, size int64) {
 
 // BenchmarkValidateFolder validates a folder of 2,000 recordings (HARs and cassettes, 10,000 exchanges) as
 // `apikit validate DIR` does: contract.Load walks the folder and reads the files, validateAll validates the
-// exchanges on GOMAXPROCS workers and returns the results in input order. The validator is built once, outside
-// the timed loop. Run it with -cpu 1,2: BENCHMARKS.md compares the two.
+// exchanges on GOMAXPROCS workers and returns the results in input order, with the collector tuned as main
+// tunes it (gctune.go). The validator is built once, outside the timed loop. Run it with -cpu 1,2:
+// BENCHMARKS.md compares the two.
 //
 // It loops over b.N rather than with b.Loop on purpose: go test measures the first -cpu value of a list inside
 // its first call of the benchmark, before it sets GOMAXPROCS to that value (golang/go#49980), and with b.Loop
@@ -60,6 +61,7 @@ func BenchmarkValidateFolder(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer startGCTuner(minHeapHeadroom)() // as main does for apikit validate
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()
