@@ -37,6 +37,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout)}
+	if len(os.Args) > 1 && os.Args[1] == "validate" {
+		startGCTuner(minHeapHeadroom) // gctune.go; process-wide, so here rather than in cmdValidate
+	}
 	os.Exit(run(ctx, os.Args[1:], e))
 }
 
