@@ -43,7 +43,7 @@ bench: ## benchmarks with allocations, then apikit against plain kin-openapi (be
 	@# Sub-benchmarks kin, apikit, encoding-json and legacy become engine=..., so benchstat puts them side by side
 	@# and prints apikit's change against the first column ("vs base"; -90% is 10x faster): the validators
 	@# against kin-openapi, then the HAR loaders against encoding/json decoding the whole file.
-	sed -E 's#^(Benchmark[A-Za-z]+)/(kin|apikit|encoding-json|legacy)([^A-Za-z.=-])#\1/engine=\2\3#' $(BENCHOUT) > bench-engines.txt
+	sed -E 's#^(Benchmark[A-Za-z]+)/(kin|apikit|encoding-json|legacy)([^A-Za-z.=])#\1/engine=\2\3#' $(BENCHOUT) > bench-engines.txt
 	go run $(BENCHSTAT) -filter '/engine:(kin OR apikit) -.name:/^ReadHAR/' -col '/engine@(kin apikit)' bench-engines.txt
 	go run $(BENCHSTAT) -filter '.name:/^ReadHAR/' -col '/engine@(encoding-json legacy apikit)' bench-engines.txt
 
