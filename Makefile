@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 FUZZTIME    ?= 20s
 
-.PHONY: help generate check-generated check-breaking lint lint-spec test bench fuzz tidy-check record
+.PHONY: help generate check-generated check-breaking lint lint-spec test bench bench-rss fuzz tidy-check record
 
 help: ## list targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "%-16s %s\n",$$1,$$2}' $(MAKEFILE_LIST)
@@ -48,9 +48,17 @@ bench: ## benchmarks with allocations, then apikit against plain kin-openapi (be
 	@# Sub-benchmarks kin, apikit, encoding-json and legacy become engine=..., so benchstat puts them side by side
 	@# and prints apikit's change against the first column ("vs base"; -90% is 10x faster): the validators
 	@# against kin-openapi, then the HAR loaders against encoding/json decoding the whole file.
-	sed -E 's#^(Benchmark[A-Za-z]+)/(kin|apikit|encoding-json|legacy)([^A-Za-z.=-])#\1/engine=\2\3#' $(BENCHOUT) > bench-engines.txt
+	sed -E 's#^(Benchmark[A-Za-z]+)/(kin|apikit|encoding-json|legacy)([^A-Za-z.=])#\1/engine=\2\3#' $(BENCHOUT) > bench-engines.txt
 	go run $(BENCHSTAT) -filter '/engine:(kin OR apikit) -.name:/^ReadHAR/' -col '/engine@(kin apikit)' bench-engines.txt
 	go run $(BENCHSTAT) -filter '.name:/^ReadHAR/' -col '/engine@(encoding-json legacy apikit)' bench-engines.txt
+
+RSSRESERVATIONS ?= 437000
+
+bench-rss: ## peak RSS of apikit validate on a generated HAR with one 100 MB body (Linux /usr/bin/time; RSSRESERVATIONS)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	go run ./internal/benchdata/genhar -n $(RSSRESERVATIONS) -o "$$tmp/big.har" && \
+	go build -o "$$tmp/apikit" ./cmd/apikit && \
+	/usr/bin/time -v "$$tmp/apikit" validate "$$tmp/big.har" 2>&1 | grep -E 'exchanges:|Maximum resident|Elapsed'
 
 fuzz: ## bounded fuzzing of every fuzz target (FUZZTIME each, default 20s)
 	@for pkg in $$(go list ./...); do \
