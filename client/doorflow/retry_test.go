@@ -70,13 +70,19 @@ func TestRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := setup(t, tc.opts...)
-			doorflow.SetClock(e.c, func() time.Time { return clock })
+			now := clock
+			if tc.deadline > 0 {
+				// A context deadline runs on the real clock, and a parallel subtest may start long after clock
+				// was read (seen under -race on a loaded machine): read it again so the deadline lies ahead.
+				now = time.Now()
+			}
+			doorflow.SetClock(e.c, func() time.Time { return now })
 			e.fake.set(reservation(456, 0))
 			e.fake.intercept = func(n int, w http.ResponseWriter, _ *http.Request) bool { return tc.answer(n, w) }
 			ctx := t.Context()
 			if tc.deadline > 0 {
 				var cancel context.CancelFunc
-				ctx, cancel = context.WithDeadline(ctx, clock.Add(tc.deadline))
+				ctx, cancel = context.WithDeadline(ctx, now.Add(tc.deadline))
 				defer cancel()
 			}
 			got, err := e.c.GetGroupReservation(ctx, 456)
