@@ -262,7 +262,7 @@ func TestContextCanceledMidIteration(t *testing.T) {
 
 func TestTimeoutOnSlowServer(t *testing.T) {
 	t.Parallel()
-	e := setup(t, doorflow.WithTimeout(50*time.Millisecond), doorflow.WithMaxAttempts(2))
+	e := setup(t, doorflow.WithTimeout(300*time.Millisecond), doorflow.WithMaxAttempts(2)) // long enough for each attempt to reach the server under -race on a loaded machine
 	e.fake.intercept = func(_ int, _ http.ResponseWriter, r *http.Request) bool {
 		<-r.Context().Done() // answer never: the client's attempt timeout closes the connection
 		return true
