@@ -96,20 +96,22 @@ type harFilter struct {
 	max   int64
 
 	// The tokenizer.
-	state       filterState
-	stack       []filterFrame
-	valRole     textRole // role of the next value
-	sawLog      bool
-	sawEntries  bool
-	keyInto     bool     // the string being passed through is a key worth matching
-	key         [64]byte // its raw bytes, as far as they fit
-	keyLen      int
-	keyLong     bool
-	inKey       bool // the string being passed through is a key
-	scratch     []byte
-	id          uint64 // in the placeholders, once registered
-	nextSlot    uint64
-	slots       map[uint64]*bodySlot
+	state      filterState
+	stack      []filterFrame
+	valRole    textRole // role of the next value
+	sawLog     bool
+	sawEntries bool
+	keyInto    bool     // the string being passed through is a key worth matching
+	key        [64]byte // its raw bytes, as far as they fit
+	keyLen     int
+	keyLong    bool
+	inKey      bool // the string being passed through is a key
+
+	// The bodies.
+	scratch     []byte               // measureAt's buffer
+	id          uint64               // names the filter in its placeholders, once it has one (harFilters)
+	nextSlot    uint64               // the next body's number
+	slots       map[uint64]*bodySlot // bodies whose placeholders the decoder has not taken yet
 	placeholder []byte
 }
 
