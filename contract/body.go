@@ -8,6 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // ReadBody reads a bare response body (a JSON file saved from a vendor's answer, with no request around it) as
@@ -19,29 +21,30 @@ import (
 // not a finding about a vendor. Every error is a [*LoadError]: a missing or empty file, a file over the
 // [WithMaxBody] limit, an empty operationID, a JSON body that does not parse.
 func ReadBody(ctx context.Context, path, operationID string, status int, contentType string, opts ...LoadOption) (*Exchange, error) {
-	cfg := newLoadConfig(opts)
+	cfg := capture.NewConfig(opts)
 	if err := ctx.Err(); err != nil {
-		return nil, fileError(path, fmt.Errorf("loading stopped: %w", err))
+		return nil, capture.FileError(path, fmt.Errorf("loading stopped: %w", err))
 	}
 	if operationID == "" {
-		return nil, fileError(path, errors.New("a bare body needs an operationId to validate against"))
+		return nil, capture.FileError(path, errors.New("a bare body needs an operationId to validate against"))
 	}
 	if status == 0 {
 		status = http.StatusOK
 	}
 	if status < 100 || status > 999 {
-		return nil, fileError(path, fmt.Errorf("status %d is not an HTTP status code", status))
+		return nil, capture.FileError(path, fmt.Errorf("status %d is not an HTTP status code", status))
 	}
 	if contentType == "" {
 		contentType = "application/json"
 	}
-	body, err := readWhole(path, cfg.maxBody, "body", false)
+	body, err := readWhole(path, cfg.MaxBody, "body", false)
 	if err != nil {
-		return nil, fileError(path, err)
+		return nil, capture.FileError(path, err)
 	}
 	if isJSONMediaType(contentType) {
 		if err := jsonSyntax(body); err != nil {
-			return nil, err.withFile(path)
+			err.File = path
+			return nil, err
 		}
 	}
 	return &Exchange{
@@ -80,9 +83,4 @@ func jsonSyntax(body []byte) *LoadError {
 		}
 	}
 	return le
-}
-
-func (e *LoadError) withFile(file string) *LoadError {
-	e.File = file
-	return e
 }

@@ -14,6 +14,8 @@ import (
 
 	"go.yaml.in/yaml/v4"
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // ReadCassette reads a go-vcr v4 cassette (version 2, *.yaml or *.yml) and yields one [Exchange] per
@@ -29,16 +31,16 @@ import (
 // cassette version or a file that is not a cassette ends the file. ReadCassette stops when ctx is done or the
 // consumer stops the iteration.
 func ReadCassette(ctx context.Context, path string, opts ...LoadOption) iter.Seq2[*Exchange, error] {
-	return readCassette(ctx, path, newLoadConfig(opts), false)
+	return readCassette(ctx, path, capture.NewConfig(opts), false)
 }
 
 // readCassette reads a cassette; with sniff, a YAML file that is not a cassette yields nothing instead of an
 // error (directory walks).
-func readCassette(ctx context.Context, path string, cfg *loadConfig, sniff bool) iter.Seq2[*Exchange, error] {
+func readCassette(ctx context.Context, path string, cfg *capture.Config, sniff bool) iter.Seq2[*Exchange, error] {
 	return func(yield func(*Exchange, error) bool) {
-		data, err := readWhole(path, cfg.maxBody, "cassette", sniff)
+		data, err := readWhole(path, cfg.MaxBody, "cassette", sniff)
 		if err != nil {
-			yield(nil, fileError(path, err))
+			yield(nil, capture.FileError(path, err))
 			return
 		}
 		if data == nil { // skipped while sniffing
@@ -49,31 +51,31 @@ func readCassette(ctx context.Context, path string, cfg *loadConfig, sniff bool)
 }
 
 // cassetteExchanges yields the exchanges of a cassette already read into data.
-func cassetteExchanges(ctx context.Context, path string, data []byte, cfg *loadConfig, sniff bool) iter.Seq2[*Exchange, error] {
+func cassetteExchanges(ctx context.Context, path string, data []byte, cfg *capture.Config, sniff bool) iter.Seq2[*Exchange, error] {
 	return func(yield func(*Exchange, error) bool) {
 		nodes, err := cassetteInteractions(data)
 		if errors.Is(err, errNotCassette) && sniff {
 			return
 		}
 		if err != nil {
-			yield(nil, fileError(path, err))
+			yield(nil, capture.FileError(path, err))
 			return
 		}
 		for i, n := range nodes {
 			if err := ctx.Err(); err != nil {
-				yield(nil, entryError(path, i, fmt.Errorf("loading stopped: %w", err)))
+				yield(nil, capture.EntryError(path, i, fmt.Errorf("loading stopped: %w", err)))
 				return
 			}
 			var it cassette.Interaction
 			if err := n.Load(&it, yaml.WithV3Defaults()); err != nil {
-				if !yield(nil, entryError(path, i, fmt.Errorf("interaction at line %d: %w", n.Line, err))) {
+				if !yield(nil, capture.EntryError(path, i, fmt.Errorf("interaction at line %d: %w", n.Line, err))) {
 					return
 				}
 				continue
 			}
-			ex, err := interactionExchange(path, i, &it, cfg.maxBody)
+			ex, err := interactionExchange(path, i, &it, cfg.MaxBody)
 			if err != nil {
-				err = entryError(path, i, fmt.Errorf("interaction at line %d: %w", n.Line, err))
+				err = capture.EntryError(path, i, fmt.Errorf("interaction at line %d: %w", n.Line, err))
 			}
 			if !yield(ex, err) {
 				return
@@ -87,22 +89,22 @@ func cassetteExchanges(ctx context.Context, path string, data []byte, cfg *loadC
 func readWhole(path string, limit int64, kind string, sniff bool) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, openError(err)
+		return nil, capture.OpenError(err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, openError(err)
+		return nil, capture.OpenError(err)
 	}
 	if st.IsDir() {
 		return nil, fmt.Errorf("is a directory, not a %s", kind)
 	}
 	tooLarge := func(size int64) error {
-		msg := fmt.Sprintf("%s file is %s, over the %s limit (--max-body)", kind, formatSize(size), formatSize(limit))
+		msg := fmt.Sprintf("%s file is %s, over the %s limit (--max-body)", kind, capture.FormatSize(size), capture.FormatSize(limit))
 		if kind == "cassette" {
 			msg += "; a cassette is parsed whole"
 		}
-		return &limitError{msg}
+		return capture.OverLimit(msg)
 	}
 	if st.Mode().IsRegular() && st.Size() > limit {
 		if sniff {
@@ -203,10 +205,10 @@ func interactionExchange(file string, index int, it *cassette.Interaction, limit
 	// The file itself is refused when over the limit, so this cannot trigger through ReadCassette today; it
 	// keeps the per-body guarantee from depending on how the file is read.
 	if n := int64(len(req.Body)); n > limit {
-		return nil, bodyTooLarge("request body", n, limit)
+		return nil, capture.BodyTooLarge("request body", n, limit)
 	}
 	if n := int64(len(res.Body)); n > limit {
-		return nil, bodyTooLarge("response body", n, limit)
+		return nil, capture.BodyTooLarge("response body", n, limit)
 	}
 	ex := &Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: canonicalHeader(req.Headers)}
 	if req.Body != "" {
@@ -220,7 +222,7 @@ func interactionExchange(file string, index int, it *cassette.Interaction, limit
 	}
 	ex.Status = res.Code
 	ex.ResponseHeader = canonicalHeader(res.Headers)
-	ex.Time = dateHeader(ex.ResponseHeader) // go-vcr records no time of its own
+	ex.Time = capture.DateHeader(ex.ResponseHeader) // go-vcr records no time of its own
 	if res.Body != "" {
 		ex.ResponseBody = []byte(res.Body)
 	}

@@ -56,11 +56,11 @@ func TestExchangeTime(t *testing.T) {
 	}
 
 	ex := &Exchange{ResponseHeader: http.Header{"Date": {"Mon, 15 Jan 2024 10:45:00 GMT"}}}
-	if got := ex.when(); !got.Equal(time.Date(2024, 1, 15, 10, 45, 0, 0, time.UTC)) {
+	if got := ex.When(); !got.Equal(time.Date(2024, 1, 15, 10, 45, 0, 0, time.UTC)) {
 		t.Errorf("an exchange built by hand: got time %v, want the Date header's", got)
 	}
 	ex.Time = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	if got := ex.when(); !got.Equal(ex.Time) {
+	if got := ex.When(); !got.Equal(ex.Time) {
 		t.Errorf("Time set: got %v, want Time itself", got)
 	}
 }

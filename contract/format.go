@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // InputError is a file (or one entry of it) that could not be read; it is reported beside the results and makes
@@ -174,7 +176,7 @@ func (o *Output) WriteJUnit(w io.Writer) error {
 		s := suite(e.File)
 		s.Tests++
 		s.Errors++
-		s.Cases = append(s.Cases, junitCase{Name: where(e.File, e.Index) + " read", Classname: e.File,
+		s.Cases = append(s.Cases, junitCase{Name: capture.Where(e.File, e.Index) + " read", Classname: e.File,
 			Error: &junitMessage{Message: e.Message, Type: "input"}})
 	}
 	for _, s := range root.Suites {

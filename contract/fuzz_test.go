@@ -7,6 +7,8 @@ import (
 	"iter"
 	"os"
 	"testing"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // fuzzLimit is the body limit the fuzz targets use, small so the limit paths are reached.
@@ -67,7 +69,7 @@ func FuzzParseHAR(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg := newLoadConfig([]LoadOption{WithMaxBody(fuzzLimit)})
+		cfg := capture.NewConfig([]LoadOption{WithMaxBody(fuzzLimit)})
 		seq := func(yield func(*Exchange, error) bool) {
 			newHARStream("fuzz.har", bytes.NewReader(data), cfg).run(t.Context(), yield)
 		}
@@ -94,7 +96,7 @@ func FuzzParseCassette(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg := newLoadConfig([]LoadOption{WithMaxBody(fuzzLimit)})
+		cfg := capture.NewConfig([]LoadOption{WithMaxBody(fuzzLimit)})
 		seq := cassetteExchanges(t.Context(), "fuzz.yaml", data, cfg, false)
 		checkLoaded(t, "fuzz.yaml", len(data), seq)
 		breakAfterFirst(seq)

@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // ReadHAR reads a HAR 1.2 file (as browser devtools, mitmproxy, Charles and Proxyman export it) and yields one
@@ -37,19 +39,19 @@ import (
 // syntax error, a truncated file or an unreadable file is yielded once and ends the file. ReadHAR stops when
 // ctx is done or the consumer stops the iteration.
 func ReadHAR(ctx context.Context, path string, opts ...LoadOption) iter.Seq2[*Exchange, error] {
-	return readHAR(ctx, path, newLoadConfig(opts))
+	return readHAR(ctx, path, capture.NewConfig(opts))
 }
 
-func readHAR(ctx context.Context, path string, cfg *loadConfig) iter.Seq2[*Exchange, error] {
+func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*Exchange, error] {
 	return func(yield func(*Exchange, error) bool) {
 		f, err := os.Open(path)
 		if err != nil {
-			yield(nil, fileError(path, openError(err)))
+			yield(nil, capture.FileError(path, capture.OpenError(err)))
 			return
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.IsDir() {
-			yield(nil, fileError(path, errors.New("is a directory, not a HAR file")))
+			yield(nil, capture.FileError(path, errors.New("is a directory, not a HAR file")))
 			return
 		}
 		newHARStream(path, f, cfg).run(ctx, yield)
@@ -67,19 +69,19 @@ var errValueTooLarge = errors.New("value too large")
 // and reads each straight into a body of its exact size: the decoder buffers an entry without its bodies.
 type harStream struct {
 	file string
-	cfg  *loadConfig
+	cfg  *capture.Config
 	in   *harFilter
 	dec  *json.Decoder
 	base int64 // bytes before the decoder's input (a UTF-8 byte order mark)
 }
 
-func newHARStream(file string, r io.Reader, cfg *loadConfig) *harStream {
+func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
 	// An entry holds up to two bodies, escaped or base64-encoded (4/3 of the body). Twice the limit plus slack
 	// takes one body at the limit in any common encoding; an entry larger than that is refused, with a message
 	// that says so, rather than buffered whole.
 	maxRaw := int64(math.MaxInt64)
-	if cfg.maxBody < (math.MaxInt64-(1<<20))/2 {
-		maxRaw = 2*cfg.maxBody + 1<<20
+	if cfg.MaxBody < (math.MaxInt64-(1<<20))/2 {
+		maxRaw = 2*cfg.MaxBody + 1<<20
 	}
 	var base int64
 	head := make([]byte, len(utf8BOM))
@@ -88,7 +90,7 @@ func newHARStream(file string, r io.Reader, cfg *loadConfig) *harStream {
 	if string(head) == utf8BOM {
 		base, head = int64(n), nil
 	}
-	f := newHARFilter(r, head, cfg.maxBody, maxRaw)
+	f := newHARFilter(r, head, cfg.MaxBody, maxRaw)
 	return &harStream{file: file, cfg: cfg, in: f, dec: json.NewDecoder(f), base: base}
 }
 
@@ -130,8 +132,8 @@ func (s *harStream) streamError(err error, index int) *LoadError {
 		if index >= 0 {
 			what = "the entry"
 		}
-		le.Err = &limitError{fmt.Sprintf("%s is over %s of JSON, more than two bodies within the %s limit (--max-body) can take",
-			what, formatSize(s.in.max), formatSize(s.cfg.maxBody))}
+		le.Err = capture.OverLimit(fmt.Sprintf("%s is over %s of JSON, more than two bodies within the %s limit (--max-body) can take",
+			what, capture.FormatSize(s.in.max), capture.FormatSize(s.cfg.MaxBody)))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF): // EOF where more JSON must follow
 		le.Offset = s.base + s.in.n
 		le.Err = &causeError{"unexpected end of JSON (truncated file?)", io.ErrUnexpectedEOF}
@@ -185,7 +187,7 @@ func (s *harStream) run(ctx context.Context, yield func(*Exchange, error) bool) 
 	tok, err := s.token()
 	switch {
 	case errors.Is(err, io.EOF):
-		yield(nil, fileError(s.file, errors.New("file is empty, not a HAR file")))
+		yield(nil, capture.FileError(s.file, errors.New("file is empty, not a HAR file")))
 		return
 	case err != nil:
 		le := s.streamError(err, -1)
@@ -221,7 +223,7 @@ func (s *harStream) run(ctx context.Context, yield func(*Exchange, error) bool) 
 		return
 	}
 	if !sawLog {
-		yield(nil, fileError(s.file, errors.New(`not a HAR file: no "log" object at the top level`)))
+		yield(nil, capture.FileError(s.file, errors.New(`not a HAR file: no "log" object at the top level`)))
 		return
 	}
 	at = s.valueOffset()
@@ -283,7 +285,7 @@ func (s *harStream) readLog(ctx context.Context, yield func(*Exchange, error) bo
 		return false
 	}
 	if !sawEntries {
-		yield(nil, fileError(s.file, errors.New("not a HAR file: log has no entries array")))
+		yield(nil, capture.FileError(s.file, errors.New("not a HAR file: log has no entries array")))
 		return false
 	}
 	return true
@@ -293,7 +295,7 @@ func (s *harStream) readLog(ctx context.Context, yield func(*Exchange, error) bo
 func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error) bool) bool {
 	for i := 0; s.more(); i++ {
 		if err := ctx.Err(); err != nil {
-			yield(nil, entryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
+			yield(nil, capture.EntryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
 			return false
 		}
 		// More left the decoder at the next value or at the comma before it.
@@ -303,8 +305,8 @@ func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error
 			start++
 		}
 		e := harEntry{
-			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.maxBody}},
-			Response: &harResponse{Content: harContent{limit: s.cfg.maxBody}},
+			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.MaxBody}},
+			Response: &harResponse{Content: harContent{limit: s.cfg.MaxBody}},
 		}
 		s.mark()
 		err := s.dec.Decode(&e)
@@ -314,12 +316,12 @@ func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error
 			var bodyErr *harBodyError
 			switch {
 			case errors.As(err, &bodyErr):
-				if !yield(nil, entryError(s.file, i, bodyErr.err)) {
+				if !yield(nil, capture.EntryError(s.file, i, bodyErr.err)) {
 					return false
 				}
 				continue
 			case errors.As(err, &typ):
-				le := entryError(s.file, i, typeError(typ))
+				le := capture.EntryError(s.file, i, typeError(typ))
 				le.Offset = s.fileOffset(start + typ.Offset)
 				if !yield(nil, le) {
 					return false
@@ -331,7 +333,7 @@ func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error
 		}
 		ex, err := e.exchange(s.file, i)
 		if err != nil {
-			if !yield(nil, entryError(s.file, i, err)) {
+			if !yield(nil, capture.EntryError(s.file, i, err)) {
 				return false
 			}
 			continue
@@ -488,7 +490,7 @@ func (p *harPostData) UnmarshalJSON(data []byte) error {
 	if body == nil && len(aux.Params) > 0 && strings.HasPrefix(strings.ToLower(aux.MimeType), "application/x-www-form-urlencoded") {
 		body = formBody(aux.Params)
 		if int64(len(body)) > p.limit {
-			return &harBodyError{bodyTooLarge("request body", int64(len(body)), p.limit)}
+			return &harBodyError{capture.BodyTooLarge("request body", int64(len(body)), p.limit)}
 		}
 	}
 	p.body = body
@@ -542,7 +544,7 @@ func decodeHARText(raw []byte, encoding string, limit int64, field, what string)
 			n = unquotedLen(inner)
 		}
 		if n > limit {
-			return nil, bodyTooLarge(what, n, limit)
+			return nil, capture.BodyTooLarge(what, n, limit)
 		}
 		if n == 0 {
 			return nil, nil
@@ -558,13 +560,13 @@ func decodeHARText(raw []byte, encoding string, limit int64, field, what string)
 		src := inner
 		if escaped { // base64 has nothing to escape, but "\/" and "\n" happen
 			if n := unquotedLen(inner); n/4*3 > limit {
-				return nil, bodyTooLarge(what, n/4*3, limit)
+				return nil, capture.BodyTooLarge(what, n/4*3, limit)
 			}
 			src = make([]byte, unquotedLen(inner))
 			unquoteInto(src, inner)
 		}
 		if n := base64Len(src); n > limit {
-			return nil, bodyTooLarge(what, n, limit)
+			return nil, capture.BodyTooLarge(what, n, limit)
 		}
 		out := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
 		n, err := base64.StdEncoding.Decode(out, src)
@@ -748,7 +750,7 @@ func (e *harEntry) exchange(file string, index int) (*Exchange, error) {
 	}
 	ex.Status = res.Status
 	ex.ResponseHeader = harHeader(res.Headers)
-	if d := dateHeader(ex.ResponseHeader); !d.IsZero() {
+	if d := capture.DateHeader(ex.ResponseHeader); !d.IsZero() {
 		ex.Time = d
 	}
 	if res.Content.body != nil {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // legacyGuardReader counts the bytes read and refuses to read more once the value being decoded spans more than max
@@ -38,19 +40,19 @@ func (g *legacyGuardReader) Read(p []byte) (int, error) {
 // at a time.
 type legacyHARStream struct {
 	file string
-	cfg  *loadConfig
+	cfg  *capture.Config
 	in   *legacyGuardReader
 	dec  *json.Decoder
 	base int64 // bytes before the decoder's input (a UTF-8 byte order mark)
 }
 
-func newLegacyHARStream(file string, r io.Reader, cfg *loadConfig) *legacyHARStream {
+func newLegacyHARStream(file string, r io.Reader, cfg *capture.Config) *legacyHARStream {
 	// An entry holds up to two bodies, escaped or base64-encoded (4/3 of the body). Twice the limit plus slack
 	// takes one body at the limit in any common encoding; an entry larger than that is refused, with a message
 	// that says so, rather than buffered whole.
 	maxRaw := int64(math.MaxInt64)
-	if cfg.maxBody < (math.MaxInt64-(1<<20))/2 {
-		maxRaw = 2*cfg.maxBody + 1<<20
+	if cfg.MaxBody < (math.MaxInt64-(1<<20))/2 {
+		maxRaw = 2*cfg.MaxBody + 1<<20
 	}
 	var base int64
 	head := make([]byte, len(utf8BOM))
@@ -99,8 +101,8 @@ func (s *legacyHARStream) streamError(err error, index int) *LoadError {
 		if index >= 0 {
 			what = "the entry"
 		}
-		le.Err = &limitError{fmt.Sprintf("%s is over %s of JSON, more than two bodies within the %s limit (--max-body) can take",
-			what, formatSize(s.in.max), formatSize(s.cfg.maxBody))}
+		le.Err = capture.OverLimit(fmt.Sprintf("%s is over %s of JSON, more than two bodies within the %s limit (--max-body) can take",
+			what, capture.FormatSize(s.in.max), capture.FormatSize(s.cfg.MaxBody)))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF): // EOF where more JSON must follow
 		le.Offset = s.base + s.in.n
 		le.Err = &causeError{"unexpected end of JSON (truncated file?)", io.ErrUnexpectedEOF}
@@ -153,7 +155,7 @@ func (s *legacyHARStream) run(ctx context.Context, yield func(*Exchange, error) 
 	tok, err := s.token()
 	switch {
 	case errors.Is(err, io.EOF):
-		yield(nil, fileError(s.file, errors.New("file is empty, not a HAR file")))
+		yield(nil, capture.FileError(s.file, errors.New("file is empty, not a HAR file")))
 		return
 	case err != nil:
 		le := s.streamError(err, -1)
@@ -189,7 +191,7 @@ func (s *legacyHARStream) run(ctx context.Context, yield func(*Exchange, error) 
 		return
 	}
 	if !sawLog {
-		yield(nil, fileError(s.file, errors.New(`not a HAR file: no "log" object at the top level`)))
+		yield(nil, capture.FileError(s.file, errors.New(`not a HAR file: no "log" object at the top level`)))
 		return
 	}
 	at = s.valueOffset()
@@ -251,7 +253,7 @@ func (s *legacyHARStream) readLog(ctx context.Context, yield func(*Exchange, err
 		return false
 	}
 	if !sawEntries {
-		yield(nil, fileError(s.file, errors.New("not a HAR file: log has no entries array")))
+		yield(nil, capture.FileError(s.file, errors.New("not a HAR file: log has no entries array")))
 		return false
 	}
 	return true
@@ -261,7 +263,7 @@ func (s *legacyHARStream) readLog(ctx context.Context, yield func(*Exchange, err
 func (s *legacyHARStream) readEntries(ctx context.Context, yield func(*Exchange, error) bool) bool {
 	for i := 0; s.more(); i++ {
 		if err := ctx.Err(); err != nil {
-			yield(nil, entryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
+			yield(nil, capture.EntryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
 			return false
 		}
 		// More left the decoder at the next value or at the comma before it.
@@ -271,8 +273,8 @@ func (s *legacyHARStream) readEntries(ctx context.Context, yield func(*Exchange,
 			start++
 		}
 		e := harEntry{
-			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.maxBody}},
-			Response: &harResponse{Content: harContent{limit: s.cfg.maxBody}},
+			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.MaxBody}},
+			Response: &harResponse{Content: harContent{limit: s.cfg.MaxBody}},
 		}
 		s.mark()
 		err := s.dec.Decode(&e)
@@ -281,12 +283,12 @@ func (s *legacyHARStream) readEntries(ctx context.Context, yield func(*Exchange,
 			var bodyErr *harBodyError
 			switch {
 			case errors.As(err, &bodyErr):
-				if !yield(nil, entryError(s.file, i, bodyErr.err)) {
+				if !yield(nil, capture.EntryError(s.file, i, bodyErr.err)) {
 					return false
 				}
 				continue
 			case errors.As(err, &typ):
-				le := entryError(s.file, i, typeError(typ))
+				le := capture.EntryError(s.file, i, typeError(typ))
 				le.Offset = s.base + start + typ.Offset
 				if !yield(nil, le) {
 					return false
@@ -298,7 +300,7 @@ func (s *legacyHARStream) readEntries(ctx context.Context, yield func(*Exchange,
 		}
 		ex, err := e.exchange(s.file, i)
 		if err != nil {
-			if !yield(nil, entryError(s.file, i, err)) {
+			if !yield(nil, capture.EntryError(s.file, i, err)) {
 				return false
 			}
 			continue

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/internal/benchdata"
 )
 
@@ -414,7 +415,7 @@ func TestReadHARManyEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	s := newHARStream(p, f, newLoadConfig(nil))
+	s := newHARStream(p, f, capture.NewConfig(nil))
 	var readAtFirst int64 = -1
 	s.run(t.Context(), func(ex *Exchange, err error) bool {
 		readAtFirst = s.in.n
@@ -560,7 +561,7 @@ func TestReadHARLargeBodyMemory(t *testing.T) {
 	// The body is read from the file straight into one buffer of its exact size (harfilter.go); the escaped text
 	// is never held whole, and the rest of the entry is small.
 	limit := uint64(size) + 1<<20
-	t.Logf("body %s, file %s: allocated %s (%.2fx the body)", formatSize(int64(size)), formatSize(st.Size()), formatSize(int64(alloc)), float64(alloc)/float64(size))
+	t.Logf("body %s, file %s: allocated %s (%.2fx the body)", capture.FormatSize(int64(size)), capture.FormatSize(st.Size()), capture.FormatSize(int64(alloc)), float64(alloc)/float64(size))
 	if n != size || alloc > limit {
 		t.Errorf("allocated %d bytes for a %d-byte body, want at most %d", alloc, size, limit)
 	}
@@ -649,7 +650,7 @@ func benchReadHAR(b *testing.B, p string, entries int, bodyBytes int64) {
 		}
 		b.ReportMetric(float64(bodyBytes), "body-B/op")
 	}
-	cfg := newLoadConfig(nil)
+	cfg := capture.NewConfig(nil)
 	b.Run("legacy", func(b *testing.B) {
 		stream(b, func(f *os.File, yield func(*Exchange, error) bool) {
 			newLegacyHARStream(p, f, cfg).run(b.Context(), yield)

@@ -25,6 +25,8 @@ import (
 	"sync/atomic"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // textRole says what a JSON value is, for the parts of a HAR the filter follows.
@@ -935,7 +937,7 @@ func decodeBody(s *bodySlot, encoding string, limit int64, field, what string) (
 	switch strings.ToLower(encoding) {
 	case "":
 		if s.n > limit {
-			return nil, bodyTooLarge(what, s.n, limit)
+			return nil, capture.BodyTooLarge(what, s.n, limit)
 		}
 		if s.n == 0 {
 			return nil, nil
@@ -943,10 +945,10 @@ func decodeBody(s *bodySlot, encoding string, limit int64, field, what string) (
 		return s.data, nil
 	case "base64":
 		if s.escaped && s.n/4*3 > limit {
-			return nil, bodyTooLarge(what, s.n/4*3, limit)
+			return nil, capture.BodyTooLarge(what, s.n/4*3, limit)
 		}
 		if n := s.base64Len(); n > limit {
-			return nil, bodyTooLarge(what, n, limit)
+			return nil, capture.BodyTooLarge(what, n, limit)
 		}
 		n, err := decodeBase64InPlace(s.data, base64Quanta)
 		if err != nil {

@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // loaded is one thing a HAR stream yielded, in a form two streams' outputs can be compared in.
@@ -60,7 +62,7 @@ var filterVariants = []filterVariant{
 	{name: "buffer 40 without ReadAt", bufSize: 40, noReadAt: true},
 }
 
-func newStreamVariant(data []byte, cfg *loadConfig, v filterVariant) *harStream {
+func newStreamVariant(data []byte, cfg *capture.Config, v filterVariant) *harStream {
 	var r io.Reader = bytes.NewReader(data)
 	if v.noReadAt {
 		r = readerOnly{r}
@@ -80,7 +82,7 @@ func newStreamVariant(data []byte, cfg *loadConfig, v filterVariant) *harStream 
 // difference in what they yield.
 func matchLegacy(t *testing.T, data []byte, limit int64) {
 	t.Helper()
-	cfg := newLoadConfig([]LoadOption{WithMaxBody(limit)})
+	cfg := capture.NewConfig([]LoadOption{WithMaxBody(limit)})
 	want := collectStream(t, func(yield func(*Exchange, error) bool) {
 		newLegacyHARStream("x.har", bytes.NewReader(data), cfg).run(t.Context(), yield)
 	})

@@ -12,127 +12,30 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // DefaultMaxBody is the largest request or response body a loader accepts unless [WithMaxBody] says otherwise.
-const DefaultMaxBody int64 = 256 << 20
+const DefaultMaxBody = capture.DefaultMaxBody
 
-// LoadOption configures the loaders ([Load], [ReadHAR], [ReadCassette], [ReadBody]).
-type LoadOption func(*loadConfig)
-
-type loadConfig struct {
-	maxBody int64
-}
+// LoadOption configures the loaders ([Load], [ReadHAR], [ReadCassette], [ReadBody]); it is [capture.Option].
+type LoadOption = capture.Option
 
 // WithMaxBody sets the largest body, in bytes after base64 decoding, that a loader accepts (default
 // [DefaultMaxBody], 256 MiB). A larger body is a [*LoadError] naming the file and entry, never a silent pass.
-// n <= 0 restores the default.
-func WithMaxBody(n int64) LoadOption {
-	return func(c *loadConfig) {
-		if n <= 0 {
-			n = DefaultMaxBody
-		}
-		c.maxBody = n
-	}
-}
+// n <= 0 restores the default. It is [capture.WithMaxBody].
+func WithMaxBody(n int64) LoadOption { return capture.WithMaxBody(n) }
 
-func newLoadConfig(opts []LoadOption) *loadConfig {
-	c := &loadConfig{maxBody: DefaultMaxBody}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
-}
-
-// LoadError is the one error type of the loaders: a file, or an entry in it, that cannot be read.
-//
-// Its text reads "capture.har: entry 3: response body is 300 MiB, over the 256 MiB limit (--max-body)" or
-// "capture.har: byte 1234: unexpected end of JSON (truncated file?)". The entry is counted from 0, as
-// [Exchange.Index] counts it.
-type LoadError struct {
-	File  string // the file, as the caller named it
-	Index int    // entry (HAR) or interaction (cassette) index, 0-based; -1 when the error is not about one entry
-	// Offset is the byte offset in File where the problem was found (for a value of the wrong type, where that
-	// value ends); -1 when not known.
-	Offset int64
-	Err    error // what went wrong
-}
-
-// Error formats the error as "file: entry N: byte M: message", leaving out what is not known.
-func (e *LoadError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Index >= 0 {
-		b.WriteString(": entry " + strconv.Itoa(e.Index))
-	}
-	if e.Offset >= 0 {
-		b.WriteString(": byte " + strconv.FormatInt(e.Offset, 10))
-	}
-	b.WriteString(": ")
-	if e.Err != nil {
-		b.WriteString(e.Err.Error())
-	} else {
-		b.WriteString("unknown error")
-	}
-	return b.String()
-}
-
-// Unwrap returns the underlying error, so errors.Is(err, fs.ErrNotExist) and similar work.
-func (e *LoadError) Unwrap() error { return e.Err }
-
-func fileError(file string, err error) *LoadError {
-	return &LoadError{File: file, Index: -1, Offset: -1, Err: err}
-}
-
-func entryError(file string, index int, err error) *LoadError {
-	return &LoadError{File: file, Index: index, Offset: -1, Err: err}
-}
+// LoadError is the one error type of the loaders: a file, or an entry in it, that cannot be read. It is
+// [capture.LoadError].
+type LoadError = capture.LoadError
 
 // sniffLimit is how much of a file is read to tell whether it is a recording.
 const sniffLimit = 64 << 10
 
 const utf8BOM = "\xEF\xBB\xBF"
-
-// openError turns an error from os.Open or os.Stat into a short message (the LoadError already names the
-// file) that still unwraps to the cause, such as fs.ErrNotExist.
-func openError(err error) error { return fmt.Errorf("cannot open: %w", pathCause(err)) }
-
-// pathCause strips the operation and path an *fs.PathError repeats.
-func pathCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-// formatSize renders a byte count for messages: "300 MiB", "1.5 KiB", "17 bytes".
-func formatSize(n int64) string {
-	const (
-		kib = 1 << 10
-		mib = 1 << 20
-		gib = 1 << 30
-	)
-	unit := func(size int64, name string) string {
-		if n%size == 0 {
-			return strconv.FormatInt(n/size, 10) + " " + name
-		}
-		return strconv.FormatFloat(float64(n)/float64(size), 'f', 1, 64) + " " + name
-	}
-	switch {
-	case n >= gib:
-		return unit(gib, "GiB")
-	case n >= mib:
-		return unit(mib, "MiB")
-	case n >= kib:
-		return unit(kib, "KiB")
-	case n == 1:
-		return "1 byte"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
-}
 
 // causeError prints msg and unwraps to err, for a message that says more than err without repeating it.
 type causeError struct {
@@ -144,18 +47,7 @@ func (e *causeError) Error() string { return e.msg }
 func (e *causeError) Unwrap() error { return e.err }
 
 // ErrBodyTooLarge is matched (with errors.Is) by the [*LoadError] for a body over the [WithMaxBody] limit.
-var ErrBodyTooLarge = errors.New("body over the --max-body limit")
-
-// limitError is an error about the body limit; errors.Is matches it with ErrBodyTooLarge.
-type limitError struct{ msg string }
-
-func (e *limitError) Error() string        { return e.msg }
-func (e *limitError) Is(target error) bool { return target == ErrBodyTooLarge }
-
-// bodyTooLarge is the error for a body over the limit; what is "request body" or "response body".
-func bodyTooLarge(what string, size, limit int64) error {
-	return &limitError{fmt.Sprintf("%s is %s, over the %s limit (--max-body)", what, formatSize(size), formatSize(limit))}
-}
+var ErrBodyTooLarge = capture.ErrBodyTooLarge
 
 // Load reads every recording named by paths and yields its exchanges in order, one at a time.
 //
@@ -170,7 +62,7 @@ func bodyTooLarge(what string, size, limit int64) error {
 // and goes on with the next file. Load stops when ctx is done (yielding ctx's error once) or when the consumer
 // stops the iteration.
 func Load(ctx context.Context, paths []string, opts ...LoadOption) iter.Seq2[*Exchange, error] {
-	cfg := newLoadConfig(opts)
+	cfg := capture.NewConfig(opts)
 	return func(yield func(*Exchange, error) bool) {
 		loadWith(ctx, paths, cfg, runtime.GOMAXPROCS(0), yield)
 	}
@@ -178,7 +70,7 @@ func Load(ctx context.Context, paths []string, opts ...LoadOption) iter.Seq2[*Ex
 
 // loadWith is Load with workers cores: on one, it reads the files in turn; on more, it reads files ahead in
 // parallel (loadahead.go) and yields the same things in the same order.
-func loadWith(ctx context.Context, paths []string, cfg *loadConfig, workers int, yield func(*Exchange, error) bool) {
+func loadWith(ctx context.Context, paths []string, cfg *capture.Config, workers int, yield func(*Exchange, error) bool) {
 	if workers > 1 {
 		loadAhead(ctx, paths, cfg, workers, yield)
 		return
@@ -187,15 +79,15 @@ func loadWith(ctx context.Context, paths []string, cfg *loadConfig, workers int,
 }
 
 // loadInOrder reads the files one after the other.
-func loadInOrder(ctx context.Context, paths []string, cfg *loadConfig, yield func(*Exchange, error) bool) {
+func loadInOrder(ctx context.Context, paths []string, cfg *capture.Config, yield func(*Exchange, error) bool) {
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
-			yield(nil, fileError(p, fmt.Errorf("loading stopped: %w", err)))
+			yield(nil, capture.FileError(p, fmt.Errorf("loading stopped: %w", err)))
 			return
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			if !yield(nil, fileError(p, openError(err))) {
+			if !yield(nil, capture.FileError(p, capture.OpenError(err))) {
 				return
 			}
 			continue
@@ -214,7 +106,7 @@ func loadInOrder(ctx context.Context, paths []string, cfg *loadConfig, yield fun
 		}
 		for _, f := range files {
 			if err := ctx.Err(); err != nil {
-				yield(nil, fileError(f, fmt.Errorf("loading stopped: %w", err)))
+				yield(nil, capture.FileError(f, fmt.Errorf("loading stopped: %w", err)))
 				return
 			}
 			if !loadFile(ctx, f, true, cfg, yield) {
@@ -233,7 +125,7 @@ func recordingsIn(dir string) ([]string, []*LoadError) {
 	dir = filepath.Clean(dir)
 	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			errs = append(errs, fileError(p, fmt.Errorf("cannot list: %w", pathCause(err))))
+			errs = append(errs, capture.FileError(p, fmt.Errorf("cannot list: %w", capture.PathCause(err))))
 			if d != nil && d.IsDir() && p != dir {
 				return fs.SkipDir
 			}
@@ -251,7 +143,7 @@ func recordingsIn(dir string) ([]string, []*LoadError) {
 			}
 			patterns, err := readIgnoreFile(filepath.Join(p, IgnoreFile))
 			if err != nil {
-				errs = append(errs, fileError(filepath.Join(p, IgnoreFile), err))
+				errs = append(errs, capture.FileError(filepath.Join(p, IgnoreFile), err))
 			}
 			ignored[p] = patterns
 			return nil
@@ -265,7 +157,7 @@ func recordingsIn(dir string) ([]string, []*LoadError) {
 		return nil
 	})
 	if walkErr != nil {
-		errs = append(errs, fileError(dir, fmt.Errorf("cannot list: %w", pathCause(walkErr))))
+		errs = append(errs, capture.FileError(dir, fmt.Errorf("cannot list: %w", capture.PathCause(walkErr))))
 	}
 	return files, errs
 }
@@ -281,7 +173,7 @@ func readIgnoreFile(p string) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read: %w", pathCause(err))
+		return nil, fmt.Errorf("cannot read: %w", capture.PathCause(err))
 	}
 	var patterns []string
 	for i, line := range strings.Split(string(data), "\n") {
@@ -330,7 +222,7 @@ func kindOf(p string) fileKind {
 
 // loadFile reads one file; sniff says it was found by walking a directory, so a file that is not a recording is
 // skipped instead of reported. It returns false when the consumer stopped.
-func loadFile(ctx context.Context, p string, sniff bool, cfg *loadConfig, yield func(*Exchange, error) bool) bool {
+func loadFile(ctx context.Context, p string, sniff bool, cfg *capture.Config, yield func(*Exchange, error) bool) bool {
 	var seq iter.Seq2[*Exchange, error]
 	switch kindOf(p) {
 	case kindHAR:
@@ -339,7 +231,7 @@ func loadFile(ctx context.Context, p string, sniff bool, cfg *loadConfig, yield 
 		if sniff {
 			ok, err := sniffHAR(p)
 			if err != nil {
-				return yield(nil, fileError(p, err))
+				return yield(nil, capture.FileError(p, err))
 			}
 			if !ok {
 				return true
@@ -349,7 +241,7 @@ func loadFile(ctx context.Context, p string, sniff bool, cfg *loadConfig, yield 
 	case kindCassette:
 		seq = readCassette(ctx, p, cfg, sniff)
 	default:
-		return yield(nil, fileError(p, errors.New("not a recording: want a .har, .json, .yaml or .yml file")))
+		return yield(nil, capture.FileError(p, errors.New("not a recording: want a .har, .json, .yaml or .yml file")))
 	}
 	stopped := false
 	for ex, err := range seq {
@@ -367,7 +259,7 @@ func loadFile(ctx context.Context, p string, sniff bool, cfg *loadConfig, yield 
 func sniffHAR(p string) (bool, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return false, openError(err)
+		return false, capture.OpenError(err)
 	}
 	defer f.Close()
 	head := make([]byte, sniffLimit)

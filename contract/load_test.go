@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // collect runs a loader to the end and returns what it yielded. Every error must be a *LoadError.
@@ -76,7 +78,7 @@ func TestLoadError(t *testing.T) {
 		want string
 	}{
 		{"file only", &LoadError{File: "capture.har", Index: -1, Offset: -1, Err: cause}, "capture.har: file does not exist"},
-		{"entry", &LoadError{File: "capture.har", Index: 3, Offset: -1, Err: bodyTooLarge("response body", 300<<20, 256<<20)},
+		{"entry", &LoadError{File: "capture.har", Index: 3, Offset: -1, Err: capture.BodyTooLarge("response body", 300<<20, 256<<20)},
 			"capture.har: entry 3: response body is 300 MiB, over the 256 MiB limit (--max-body)"},
 		{"byte", &LoadError{File: "capture.har", Index: -1, Offset: 1234, Err: errors.New("unexpected end of JSON (truncated file?)")},
 			"capture.har: byte 1234: unexpected end of JSON (truncated file?)"},
@@ -112,8 +114,8 @@ func TestFormatSize(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {
 			t.Parallel()
-			if got := formatSize(tc.n); got != tc.want {
-				t.Errorf("formatSize(%d): got %q, want %q", tc.n, got, tc.want)
+			if got := capture.FormatSize(tc.n); got != tc.want {
+				t.Errorf("capture.FormatSize(%d): got %q, want %q", tc.n, got, tc.want)
 			}
 		})
 	}

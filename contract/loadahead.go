@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // Load on several cores. Reading a recording (opening it, parsing its JSON or YAML, unescaping its bodies) costs
@@ -117,7 +119,7 @@ type loadUnit struct {
 	q    *loadQueue // a file's exchanges
 }
 
-func loadAhead(ctx context.Context, paths []string, cfg *loadConfig, workers int, yield func(*Exchange, error) bool) {
+func loadAhead(ctx context.Context, paths []string, cfg *capture.Config, workers int, yield func(*Exchange, error) bool) {
 	ahead := 2 * workers
 	readCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -165,7 +167,7 @@ func loadAhead(ctx context.Context, paths []string, cfg *loadConfig, workers int
 			}
 			st, err := os.Stat(p)
 			if err != nil {
-				if !send(loadUnit{path: p, err: fileError(p, openError(err))}) {
+				if !send(loadUnit{path: p, err: capture.FileError(p, capture.OpenError(err))}) {
 					return
 				}
 				continue
@@ -200,13 +202,13 @@ func loadAhead(ctx context.Context, paths []string, cfg *loadConfig, workers int
 			continue
 		case u.q == nil: // the start of a path
 			if err := ctx.Err(); err != nil {
-				yield(nil, fileError(u.path, fmt.Errorf("loading stopped: %w", err)))
+				yield(nil, capture.FileError(u.path, fmt.Errorf("loading stopped: %w", err)))
 				return
 			}
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			yield(nil, fileError(u.path, fmt.Errorf("loading stopped: %w", err)))
+			yield(nil, capture.FileError(u.path, fmt.Errorf("loading stopped: %w", err)))
 			return
 		}
 		next := -1 // the index of the entry after the last one yielded
@@ -237,7 +239,7 @@ func loadAhead(ctx context.Context, paths []string, cfg *loadConfig, workers int
 	}
 	// The lister stops early only when ctx is done: report it at the path it had not listed yet.
 	if err := ctx.Err(); err != nil && stoppedAt != "" {
-		yield(nil, fileError(stoppedAt, fmt.Errorf("loading stopped: %w", err)))
+		yield(nil, capture.FileError(stoppedAt, fmt.Errorf("loading stopped: %w", err)))
 	}
 }
 

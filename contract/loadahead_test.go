@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // loadFolder writes a folder with every kind of input Load meets and returns it.
@@ -37,7 +39,7 @@ func loadFolder(t *testing.T) string {
 func collectLoad(t *testing.T, ctx context.Context, paths []string, workers int) []loaded {
 	t.Helper()
 	return collectStream(t, func(yield func(*Exchange, error) bool) {
-		loadWith(ctx, paths, newLoadConfig([]LoadOption{WithMaxBody(4 << 20)}), workers, yield)
+		loadWith(ctx, paths, capture.NewConfig([]LoadOption{WithMaxBody(4 << 20)}), workers, yield)
 	})
 }
 
@@ -69,7 +71,7 @@ func TestLoadAheadMatchesInOrder(t *testing.T) {
 	want := collectLoad(t, t.Context(), paths, 1)
 	for stop := 1; stop <= len(want); stop += max(1, stop/10) {
 		var got []loaded
-		loadWith(t.Context(), paths, newLoadConfig(nil), 2, func(ex *Exchange, err error) bool {
+		loadWith(t.Context(), paths, capture.NewConfig(nil), 2, func(ex *Exchange, err error) bool {
 			got = append(got, loaded{ex: ex})
 			return len(got) < stop
 		})
@@ -87,7 +89,7 @@ func TestLoadAheadCancel(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			n := 0
 			var errs []error
-			loadWith(ctx, []string{dir}, newLoadConfig(nil), workers, func(ex *Exchange, err error) bool {
+			loadWith(ctx, []string{dir}, capture.NewConfig(nil), workers, func(ex *Exchange, err error) bool {
 				if err != nil && errors.Is(err, context.Canceled) {
 					errs = append(errs, err)
 					return true

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // Observation is what the cross-exchange [Invariants] need of one exchange: its time, its paging, and the ids,
@@ -142,7 +144,7 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 		return nil
 	}
 	obs := &Observation{known: !ex.NoRequest}
-	if t := ex.when(); !t.IsZero() {
+	if t := ex.When(); !t.IsZero() {
 		obs.at, obs.timed = instantOf(t)
 	}
 	run := &ruleRun{e: e, obs: obs}
@@ -157,7 +159,7 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 	base.In, base.Severity, base.Line = InResponseBody, SeverityError, r.line
 	run.r, run.base, run.b = r, base, ex.ResponseBody
 	// The clock the server's states follow: its own Date header when it sent one, else the exchange's time.
-	if t := dateHeader(ex.ResponseHeader); !t.IsZero() {
+	if t := capture.DateHeader(ex.ResponseHeader); !t.IsZero() {
 		run.now, run.when = instantOf(t)
 	} else {
 		run.now, run.when = obs.at, obs.timed

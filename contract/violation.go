@@ -3,6 +3,8 @@ package contract
 import (
 	"fmt"
 	"strings"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // Where a violation sits in an exchange: the values of [Violation.In].
@@ -48,7 +50,7 @@ type Violation struct {
 // "file#entry operation in pointer: message (got VALUE)".
 func (v *Violation) Error() string {
 	var b strings.Builder
-	b.WriteString(where(v.Source, v.Index))
+	b.WriteString(capture.Where(v.Source, v.Index))
 	if v.OperationID != "" {
 		b.WriteString(" " + v.OperationID)
 	}
@@ -85,7 +87,7 @@ type Result struct {
 }
 
 // Where returns "source#index" for messages.
-func (r *Result) Where() string { return where(r.Source, r.Index) }
+func (r *Result) Where() string { return capture.Where(r.Source, r.Index) }
 
 // Report is the verdict on many exchanges, in the order they were read.
 type Report struct {

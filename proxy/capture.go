@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/contract"
 )
 
@@ -198,7 +199,7 @@ func decodeForValidation(ex *contract.Exchange, limit int64) error {
 	case err != nil:
 		return fmt.Errorf("the %s response body cannot be decoded: %w", enc, err)
 	case int64(len(decoded)) > limit:
-		return fmt.Errorf("the decoded response body is larger than the %s body limit", formatSize(limit))
+		return fmt.Errorf("the decoded response body is larger than the %s body limit", capture.FormatSize(limit))
 	}
 	ex.ResponseBody = decoded
 	if len(decoded) == 0 {

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/contract"
 )
 
@@ -299,7 +300,7 @@ func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 			slog.Int("status", st.resp.StatusCode), slog.Int64("bytes", body.n))
 		return
 	case body.over:
-		p.notValidated(ctx, r, st, elapsed, fmt.Sprintf("the response body is larger than the %s body limit", formatSize(p.maxBody)))
+		p.notValidated(ctx, r, st, elapsed, fmt.Sprintf("the response body is larger than the %s body limit", capture.FormatSize(p.maxBody)))
 		return
 	}
 	var reqBody []byte
@@ -307,7 +308,7 @@ func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 		rb := st.reqBody.snapshot()
 		switch {
 		case rb.over:
-			p.notValidated(ctx, r, st, elapsed, fmt.Sprintf("the request body is larger than the %s body limit", formatSize(p.maxBody)))
+			p.notValidated(ctx, r, st, elapsed, fmt.Sprintf("the request body is larger than the %s body limit", capture.FormatSize(p.maxBody)))
 			return
 		case !rb.eof:
 			p.notValidated(ctx, r, st, elapsed, "the upstream answered before reading the whole request body")
@@ -432,16 +433,4 @@ func urlString(u *url.URL) string {
 	c.User = nil
 	c.RawQuery = ""
 	return strings.TrimSuffix(c.String(), "?")
-}
-
-func formatSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
