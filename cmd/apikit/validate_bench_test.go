@@ -67,14 +67,26 @@ func BenchmarkValidateFolder(b *testing.B) {
 	b.ResetTimer()
 	cpu0, cpuOK := processCPU()
 	for range b.N {
-		results, inputErrs := validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, contract.Load(ctx, []string{dir}))
-		if len(inputErrs) > 0 || len(results) != want {
-			b.Fatalf("got %d results and input errors %v, want %d results", len(results), inputErrs, want)
-		}
-		for _, r := range results {
-			if !r.Valid || r.Skipped {
-				b.Fatalf("%s: valid %v, skipped %v (%s): %v", r.Where(), r.Valid, r.Skipped, r.SkipReason, r.Violations)
+		var (
+			n         int
+			inputErrs []contract.InputError
+			bad       *contract.Result
+		)
+		validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, contract.Load(ctx, []string{dir}), func(it item) {
+			if it.inputErr != nil {
+				inputErrs = append(inputErrs, *it.inputErr)
+				return
 			}
+			n++
+			if (!it.res.Valid || it.res.Skipped) && bad == nil {
+				bad = &it.res
+			}
+		})
+		if r := bad; r != nil {
+			b.Fatalf("%s: valid %v, skipped %v (%s): %v", r.Where(), r.Valid, r.Skipped, r.SkipReason, r.Violations)
+		}
+		if len(inputErrs) > 0 || n != want {
+			b.Fatalf("got %d results and input errors %v, want %d results", n, inputErrs, want)
 		}
 	}
 	b.StopTimer()
