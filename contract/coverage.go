@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -81,7 +82,7 @@ func collectEnums(s *openapi3.Schema, name string, into map[string]int, seen map
 
 // Observe counts the exchange a verdict is about (res.Exchange), as [Coverage.Add] does: Coverage is a [Sink].
 // A verdict that does not carry its exchange is an error, not a silent miss.
-func (c *Coverage) Observe(res *Result) error {
+func (c *Coverage) Observe(_ context.Context, res *Result) error {
 	if res.Exchange == nil {
 		return fmt.Errorf("coverage: the verdict on %s carries no exchange", res.Where())
 	}

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"errors"
 	"io"
 )
@@ -60,9 +61,10 @@ func (o *Output) WriteJUnit(w io.Writer) error {
 // replay feeds the output's results, then its input errors, to s and closes it. The summary is the sink's own
 // count of the results.
 func (o *Output) replay(s InputErrorSink) error {
+	ctx := context.Background() // the writes are to w, which has no context
 	var errs []error
 	for i := range o.Results {
-		if err := s.Observe(&o.Results[i]); err != nil {
+		if err := s.Observe(ctx, &o.Results[i]); err != nil {
 			errs = append(errs, err)
 			break
 		}
@@ -71,7 +73,7 @@ func (o *Output) replay(s InputErrorSink) error {
 		if len(errs) > 0 {
 			break
 		}
-		if err := s.ObserveInputError(e); err != nil {
+		if err := s.ObserveInputError(ctx, e); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ type jsonSink struct {
 	b        bytes.Buffer
 }
 
-func (j *jsonSink) Observe(r *Result) error {
+func (j *jsonSink) Observe(_ context.Context, r *Result) error {
 	j.b.Reset()
 	if j.sum.Exchanges == 0 {
 		j.b.WriteString("{\n  \"exchanges\": [\n    ")
@@ -37,7 +38,7 @@ func (j *jsonSink) Observe(r *Result) error {
 	return j.flush()
 }
 
-func (j *jsonSink) ObserveInputError(e InputError) error {
+func (j *jsonSink) ObserveInputError(_ context.Context, e InputError) error {
 	j.errs = append(j.errs, e)
 	return nil
 }

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -82,7 +83,7 @@ func (j *junitSink) suite(file string, exchange bool) *junitSuite {
 	return &j.suites[i]
 }
 
-func (j *junitSink) Observe(r *Result) error {
+func (j *junitSink) Observe(_ context.Context, r *Result) error {
 	s := j.suite(r.Source, true)
 	c := junitCase{Name: fmt.Sprintf("%s %s %s", r.Where(), r.Method, r.URL), Classname: r.Source}
 	if r.OperationID != "" {
@@ -107,7 +108,7 @@ func (j *junitSink) Observe(r *Result) error {
 	return j.write(&s.cases, c)
 }
 
-func (j *junitSink) ObserveInputError(e InputError) error {
+func (j *junitSink) ObserveInputError(_ context.Context, e InputError) error {
 	s := j.suite(e.File, false)
 	s.tests++
 	s.errors++

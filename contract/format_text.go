@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -33,7 +34,7 @@ func (t *textSink) paint(code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-func (t *textSink) Observe(r *Result) error {
+func (t *textSink) Observe(_ context.Context, r *Result) error {
 	t.sum.Count(r)
 	t.b.Reset()
 	where, request := egress.Sanitize(r.Where()), egress.Sanitize(r.Method+" "+r.URL)
@@ -54,7 +55,7 @@ func (t *textSink) Observe(r *Result) error {
 	return t.flush()
 }
 
-func (t *textSink) ObserveInputError(InputError) error {
+func (t *textSink) ObserveInputError(context.Context, InputError) error {
 	t.inputs++
 	return nil
 }

@@ -1,8 +1,8 @@
 package contract
 
 import (
+	"context"
 	"errors"
-	"fmt"
 )
 
 // Sink is where verdicts leave the harness: every front end (apikit validate, [Transport], the proxy) hands each
@@ -20,7 +20,7 @@ import (
 // exchange. Close is called once, after the last Observe; it finishes what the sink writes (the JSON closing, a
 // spooled JUnit file, a summary line) and releases what it holds.
 type Sink interface {
-	Observe(res *Result) error
+	Observe(ctx context.Context, res *Result) error
 	Close() error
 }
 
@@ -28,27 +28,27 @@ type Sink interface {
 // them beside the verdicts). [Tee] passes input errors on to the sinks that implement it.
 type InputErrorSink interface {
 	Sink
-	ObserveInputError(e InputError) error
+	ObserveInputError(ctx context.Context, e InputError) error
 }
 
 // SinkFunc makes a Sink of a function; its Close does nothing.
-type SinkFunc func(res *Result) error
+type SinkFunc func(ctx context.Context, res *Result) error
 
 // Observe calls f.
-func (f SinkFunc) Observe(res *Result) error { return f(res) }
+func (f SinkFunc) Observe(ctx context.Context, res *Result) error { return f(ctx, res) }
 
 // Close does nothing.
 func (SinkFunc) Close() error { return nil }
 
 // OnResult returns a Sink that calls fn with a copy of every verdict, as [WithOnResult] does.
 func OnResult(fn func(Result)) Sink {
-	return SinkFunc(func(res *Result) error { fn(*res); return nil })
+	return SinkFunc(func(_ context.Context, res *Result) error { fn(*res); return nil })
 }
 
 // OnViolation returns a Sink that calls fn with a copy of every verdict that breaks the contract (Result.Valid
 // false), as [WithOnViolation] does.
 func OnViolation(fn func(Result)) Sink {
-	return SinkFunc(func(res *Result) error {
+	return SinkFunc(func(_ context.Context, res *Result) error {
 		if !res.Valid {
 			fn(*res)
 		}
@@ -80,21 +80,21 @@ func Tee(sinks ...Sink) Sink {
 
 type tee []Sink
 
-func (t tee) Observe(res *Result) error {
+func (t tee) Observe(ctx context.Context, res *Result) error {
 	var errs []error
 	for _, s := range t {
-		if err := s.Observe(res); err != nil {
+		if err := s.Observe(ctx, res); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (t tee) ObserveInputError(e InputError) error {
+func (t tee) ObserveInputError(ctx context.Context, e InputError) error {
 	var errs []error
 	for _, s := range t {
 		if es, ok := s.(InputErrorSink); ok {
-			if err := es.ObserveInputError(e); err != nil {
+			if err := es.ObserveInputError(ctx, e); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -114,7 +114,7 @@ func (t tee) Close() error {
 
 // Observe appends a copy of the verdict: a Report is the Sink that holds every result, for a caller who wants
 // them all (a test, [Report.Unwrap]).
-func (r *Report) Observe(res *Result) error {
+func (r *Report) Observe(_ context.Context, res *Result) error {
 	c := *res
 	c.Exchange = nil
 	r.Add(c)
@@ -136,12 +136,4 @@ func (s *Summary) Count(res *Result) {
 	default:
 		s.Invalid++
 	}
-}
-
-// sinkError names the sink stage that failed in a front end's message.
-func sinkError(where string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", where, err)
 }

@@ -4,7 +4,7 @@
 //
 //	sink, err := output.New(output.Formats(), "json", os.Stdout, output.Options{})
 //	for res := range verdicts {
-//		err = sink.Observe(&res) // written now, in the order given
+//		err = sink.Observe(ctx, &res) // written now, in the order given
 //	}
 //	err = sink.Close() // the closing: input errors, summary, coverage
 //
@@ -14,6 +14,7 @@
 package output
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -96,7 +97,7 @@ type exitPoint struct {
 	terminal bool
 }
 
-func (e *exitPoint) Observe(res *contract.Result) error {
+func (e *exitPoint) Observe(ctx context.Context, res *contract.Result) error {
 	c := *res
 	c.Exchange = nil // formats print verdicts, never the exchange's bytes
 	c.URL = egress.URLString(c.URL)
@@ -105,14 +106,14 @@ func (e *exitPoint) Observe(res *contract.Result) error {
 		c.OperationID, c.Path, c.SkipReason = egress.Sanitize(c.OperationID), egress.Sanitize(c.Path), egress.Sanitize(c.SkipReason)
 		c.Violations, c.Warnings = sanitizeViolations(c.Violations), sanitizeViolations(c.Warnings)
 	}
-	return e.next.Observe(&c)
+	return e.next.Observe(ctx, &c)
 }
 
-func (e *exitPoint) ObserveInputError(ie contract.InputError) error {
+func (e *exitPoint) ObserveInputError(ctx context.Context, ie contract.InputError) error {
 	if e.terminal {
 		ie.File, ie.Message = egress.Sanitize(ie.File), egress.Sanitize(ie.Message)
 	}
-	return e.next.ObserveInputError(ie)
+	return e.next.ObserveInputError(ctx, ie)
 }
 
 func (e *exitPoint) Close() error { return e.next.Close() }

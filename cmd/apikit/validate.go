@@ -115,7 +115,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		res := v.Validate(ctx, ex)
 		if cov != nil {
 			res.Exchange = ex
-			_ = cov.Observe(&res) // cannot fail: the verdict carries its exchange
+			_ = cov.Observe(ctx, &res) // cannot fail: the verdict carries its exchange
 			res.Exchange = nil
 		}
 		return res
@@ -156,8 +156,8 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	var sum contract.Summary
-	st := &stream{sink: contract.Tee(out, contract.SinkFunc(func(r *contract.Result) error { sum.Count(r); return nil })),
-		stderr: e.stderr, rules: *rules}
+	st := &stream{sink: contract.Tee(out, contract.SinkFunc(func(_ context.Context, r *contract.Result) error { sum.Count(r); return nil })),
+		stderr: e.stderr, rules: *rules, ctx: ctx}
 	switch {
 	case *op == "":
 		validateAll(ctx, check, contract.Load(ctx, paths, loadOpts...), st.take)
@@ -206,6 +206,7 @@ type item struct {
 // invariants ran (rules.go), then releases them; otherwise it passes each verdict on at once. Input errors go
 // to stderr and to the sink as they come. It is used from one goroutine.
 type stream struct {
+	ctx       context.Context // the run's, for the sinks
 	sink      contract.Sink
 	stderr    io.Writer
 	rules     string
@@ -219,12 +220,12 @@ func (s *stream) take(it item) {
 		s.inputErrs++
 		fmt.Fprintf(s.stderr, "apikit validate: %s\n", egress.Sanitize(it.inputErr.Message))
 		if es, ok := s.sink.(contract.InputErrorSink); ok {
-			s.fail(es.ObserveInputError(*it.inputErr))
+			s.fail(es.ObserveInputError(s.ctx, *it.inputErr))
 		}
 		return
 	}
 	if !holdsRecordings(s.rules) {
-		s.fail(s.sink.Observe(&it.res))
+		s.fail(s.sink.Observe(s.ctx, &it.res))
 		return
 	}
 	if len(s.recording) > 0 && s.recording[0].Source != it.res.Source {
@@ -237,7 +238,7 @@ func (s *stream) take(it item) {
 func (s *stream) flush() {
 	checkInvariants(s.recording, s.rules) // rules: across exchanges, in time order per recording (rules.go)
 	for i := range s.recording {
-		s.fail(s.sink.Observe(&s.recording[i]))
+		s.fail(s.sink.Observe(s.ctx, &s.recording[i]))
 	}
 	clear(s.recording) // release the verdicts (and their observations) before the next recording
 	s.recording = s.recording[:0]

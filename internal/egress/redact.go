@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+
 	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/internal/redact"
 )
@@ -55,4 +57,10 @@ func URLString(raw string) string {
 		return raw
 	}
 	return URL(u)
+}
+
+// Interaction returns the go-vcr hook that redacts an interaction with r before a cassette is saved (a
+// recorder.BeforeSaveHook: the disk copy only, live credentials keep working during the run).
+func Interaction(r *redact.Redactor) func(*cassette.Interaction) error {
+	return r.Interaction
 }
