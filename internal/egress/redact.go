@@ -46,15 +46,20 @@ func message(r *redact.Redactor, h http.Header, body []byte) (http.Header, []byt
 	return out, b
 }
 
-// URLString redacts a URL already printed as a string (a verdict's URL, a header's value); a string that does
-// not parse is returned as it is. A URL without a query, fragment or user information is returned unchanged.
+// URLString redacts a URL already printed as a string (a verdict's URL, a header's value). Of a string that does
+// not parse as a URL, what follows the first "?" is redacted as a query. A URL without a query, fragment or
+// user information is returned unchanged.
 func URLString(raw string) string {
 	if !strings.ContainsAny(raw, "?#@") {
 		return raw
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return raw
+		base, query, ok := strings.Cut(raw, "?")
+		if !ok {
+			return raw
+		}
+		return base + "?" + Query(query)
 	}
 	return URL(u)
 }
