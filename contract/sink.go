@@ -40,19 +40,24 @@ func (f SinkFunc) Observe(ctx context.Context, res *Result) error { return f(ctx
 // Close does nothing.
 func (SinkFunc) Close() error { return nil }
 
-// OnResult returns a Sink that calls fn with a copy of every verdict, as [WithOnResult] does.
+// OnResult returns a Sink that calls fn with a copy of every verdict, as [WithOnResult] does. The copy does not
+// carry the exchange (Result.Exchange is nil), so a callback that keeps verdicts does not keep bodies.
 func OnResult(fn func(Result)) Sink {
-	return SinkFunc(func(_ context.Context, res *Result) error { fn(*res); return nil })
+	return SinkFunc(func(_ context.Context, res *Result) error {
+		c := *res
+		c.Exchange = nil
+		fn(c)
+		return nil
+	})
 }
 
-// OnViolation returns a Sink that calls fn with a copy of every verdict that breaks the contract (Result.Valid
-// false), as [WithOnViolation] does.
+// OnViolation returns a Sink that calls fn as [OnResult] does, with every verdict that breaks the contract
+// (Result.Valid false), as [WithOnViolation] does.
 func OnViolation(fn func(Result)) Sink {
-	return SinkFunc(func(_ context.Context, res *Result) error {
+	return OnResult(func(res Result) {
 		if !res.Valid {
-			fn(*res)
+			fn(res)
 		}
-		return nil
 	})
 }
 

@@ -17,10 +17,9 @@ import (
 
 // recordingSink remembers what it was given, in order, under a name.
 type recordingSink struct {
-	name  string
-	log   *[]string
-	err   error
-	input bool
+	name string
+	log  *[]string
+	err  error
 }
 
 func (s *recordingSink) Observe(_ context.Context, res *Result) error {
@@ -134,7 +133,7 @@ func TestTextSinkSanitizes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := s.(InputErrorSink).ObserveInputError(t.Context(), InputError{File: "f", Message: "m"}); err != nil {
+		if err := s.ObserveInputError(t.Context(), InputError{File: "f", Message: "m"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Close(); err != nil {

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -113,5 +116,58 @@ func TestValidateAllStreams(t *testing.T) {
 	}
 	if maxAhead > window+1 {
 		t.Errorf("read %d items ahead of the verdicts handed on, want at most the window and one, %d", maxAhead, window+1)
+	}
+}
+
+// TestValidateHostileNames: a file name, a HAR's method and a JSON property name (in a pointer) carrying
+// terminal controls reach the text output escaped, on one line each (issue 14's terminal injection), in every
+// verbosity; the JSON output escapes them itself and keeps them.
+func TestValidateHostileNames(t *testing.T) {
+	t.Parallel()
+	entry := func(method, body string) map[string]any {
+		return map[string]any{"startedDateTime": "2024-01-15T10:00:00.000Z", "time": 1,
+			"request": map[string]any{"method": method, "url": "https://api.doorflow.com/api/3/group_reservations/1", "httpVersion": "HTTP/1.1",
+				"headers": []any{map[string]any{"name": "Authorization", "value": "Bearer REDACTED"}}, "queryString": []any{}, "cookies": []any{},
+				"headersSize": -1, "bodySize": 0},
+			"response": map[string]any{"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+				"headers": []any{map[string]any{"name": "Content-Type", "value": "application/json"}}, "cookies": []any{},
+				"content": map[string]any{"size": len(body), "mimeType": "application/json", "text": body}, "redirectURL": "", "headersSize": -1, "bodySize": len(body)},
+			"cache": map[string]any{}, "timings": map[string]any{"send": 0, "wait": 1, "receive": 0}}
+	}
+	body := `{"id":1,"person_id":1,"start_time":"2024-01-15T09:00:00.000Z","end_time":"2024-01-15T17:00:00.000Z","state":"active",` +
+		`"group_ids":[1],"created_at":"2024-01-10T12:00:00.000Z","updated_at":"2024-01-10T12:00:00.000Z","x\u001b]0;pwned\u0007\r\n✗ forged ok":1}`
+	har, err := json.Marshal(map[string]any{"log": map[string]any{"version": "1.2", "creator": map[string]any{"name": "t", "version": "1"},
+		"entries": []any{entry("GET\x1b[2J", "{}"), entry("GET", body)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "evil\x1b[2J\r.har"), har, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{{[]string{"--strict"}, exitViolation}, {[]string{"--strict", "-v"}, exitViolation}, {[]string{"-v"}, exitOK}} {
+		args := tc.args
+		code, out, errOut := apikit(t, append(append([]string{"validate"}, args...), dir)...)
+		if code != tc.code {
+			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, tc.code, out, errOut)
+		}
+		if strings.ContainsAny(out, "\x1b\r\x07") {
+			t.Errorf("%v: control characters reach the terminal:\n%q", args, out)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if strings.HasPrefix(line, "✗ forged") {
+				t.Errorf("%v: a forged line: %q", args, out)
+			}
+		}
+		if !strings.Contains(out, `evil\x1b[2J\r.har#1`) {
+			t.Errorf("%v: the file name is not printed escaped:\n%s", args, out)
+		}
+	}
+	_, js, _ := apikit(t, "validate", "--strict", "--format", "json", dir)
+	if !strings.Contains(js, `evil\u001b[2J\r.har`) || !strings.Contains(js, `GET\u001b[2J`) {
+		t.Errorf("the JSON output does not keep the names, escaped by its encoder:\n%s", js)
 	}
 }
