@@ -1,6 +1,9 @@
-// Package output holds the formats apikit validate prints its verdicts in, each a streaming [contract.Sink]:
-// text (text.go), JSON (json.go) and JUnit XML (junit.go). [Formats] is the registry the CLI's --format reads,
-// one line per format; adding an output is one new file with its constructor plus one line there.
+// Package output is the registry of the formats apikit validate prints its verdicts in, each a streaming
+// [contract.Sink]: text (text.go), JSON (json.go) and JUnit XML (junit.go), one file each. [Formats] is the list
+// the CLI's --format reads, one line per format; adding an output is one new file with its constructor and sink
+// plus one line there. (The shipped formats' sinks themselves are in package contract, [contract.NewTextSink]
+// and its siblings, because contract's Output.WriteText, WriteJSON and WriteJUnit forward to them and contract
+// cannot import this package.)
 //
 //	sink, err := output.New(output.Formats(), "json", os.Stdout, output.Options{})
 //	for res := range verdicts {
@@ -123,7 +126,7 @@ func (e *exitPoint) Close() error { return e.next.Close() }
 func sanitizeViolations(vs []contract.Violation) []contract.Violation {
 	var out []contract.Violation
 	for i := range vs {
-		c := SanitizeViolation(vs[i])
+		c := sanitizeViolation(vs[i])
 		if out == nil && c != vs[i] {
 			out = append(make([]contract.Violation, 0, len(vs)), vs[:i]...)
 		}
@@ -137,8 +140,8 @@ func sanitizeViolations(vs []contract.Violation) []contract.Violation {
 	return out
 }
 
-// SanitizeViolation returns v with every text field sanitised for a terminal (see internal/egress).
-func SanitizeViolation(v contract.Violation) contract.Violation {
+// sanitizeViolation returns v with every text field sanitised for a terminal (see internal/egress).
+func sanitizeViolation(v contract.Violation) contract.Violation {
 	for _, f := range []*string{&v.Source, &v.Spec, &v.OperationID, &v.Method, &v.Path, &v.In, &v.Pointer, &v.Rule, &v.Message, &v.Value} {
 		*f = egress.Sanitize(*f)
 	}
