@@ -1,0 +1,125 @@
+package contract_test
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/andybalholm/brotli"
+
+	"github.com/apikit/apikit/contract"
+)
+
+// groups is a valid Sonderplan listGroups answer.
+const groups = `{"data":[{"id":5693,"name":"Video Editors","members":[{"id":4,"first_name":"Ada","last_name":"L","primary_email":"ada@example.com"}],` +
+	`"acl_schedule":"R-"}],"meta":{"pagination":{"total":1,"count":1,"per_page":10,"current_page":1}}}`
+
+// compress applies the content codings in order, as a server would, with the writer for each.
+func compress(t *testing.T, body []byte, writers ...func(io.Writer) io.WriteCloser) []byte {
+	t.Helper()
+	for _, nw := range writers {
+		var buf bytes.Buffer
+		w := nw(&buf)
+		if _, err := w.Write(body); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		body = buf.Bytes()
+	}
+	return body
+}
+
+var (
+	gzipW = func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) }
+	zlibW = func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) }
+	rawW  = func(w io.Writer) io.WriteCloser { fw, _ := flate.NewWriter(w, flate.DefaultCompression); return fw }
+	brW   = func(w io.Writer) io.WriteCloser { return brotli.NewWriter(w) }
+)
+
+// TestIssue12TransportDecodes: a valid JSON answer the caller asked to receive encoded is valid whatever its
+// Content-Encoding (before issue 12 only gzip was decoded, and a deflate answer was "not valid JSON"); the
+// caller still gets the encoded bytes; a corrupt body is validated as it came and logged, naming the encoding.
+func TestIssue12TransportDecodes(t *testing.T) {
+	t.Parallel()
+	v, err := contract.New(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := []byte(groups)
+	cases := []struct {
+		name, encoding string
+		body           []byte
+		wantValid      bool
+		wantLog        string
+	}{
+		{"gzip", "gzip", compress(t, plain, gzipW), true, ""},
+		{"deflate, zlib-wrapped", "deflate", compress(t, plain, zlibW), true, ""},
+		{"deflate, raw", "deflate", compress(t, plain, rawW), true, ""},
+		{"br", "br", compress(t, plain, brW), true, ""},
+		{"gzip then br", "gzip, br", compress(t, plain, gzipW, brW), true, ""},
+		{"corrupt br", "br", []byte("not brotli at all"), false, "decoding br"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if got := r.Header.Get("Accept-Encoding"); got != tc.encoding {
+					t.Errorf("got Accept-Encoding %q, want the caller's %q", got, tc.encoding)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Encoding", tc.encoding)
+				_, _ = w.Write(tc.body)
+			}))
+			t.Cleanup(srv.Close)
+			var (
+				mu      sync.Mutex
+				results []contract.Result
+				log     bytes.Buffer
+			)
+			tr, err := contract.NewTransport(v, contract.WithRoundTripper(srv.Client().Transport),
+				contract.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+				contract.WithOnResult(func(r contract.Result) {
+					mu.Lock()
+					defer mu.Unlock()
+					results = append(results, r)
+				}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/v2/group?limit=10", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer token")
+			req.Header.Set("Accept-Encoding", tc.encoding)
+			resp, err := (&http.Client{Transport: tr}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || !bytes.Equal(got, tc.body) || resp.Header.Get("Content-Encoding") != tc.encoding {
+				t.Errorf("the caller got %d bytes with Content-Encoding %q, %v; want the server's %d bytes as %q",
+					len(got), resp.Header.Get("Content-Encoding"), err, len(tc.body), tc.encoding)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(results) != 1 || results[0].OperationID != "listGroups" || results[0].Valid != tc.wantValid {
+				t.Fatalf("got results %+v, want one listGroups with Valid %v", results, tc.wantValid)
+			}
+			if tc.wantLog == "" && log.Len() > 0 || !strings.Contains(log.String(), tc.wantLog) {
+				t.Errorf("got log %q, want %q", log.String(), tc.wantLog)
+			}
+		})
+	}
+}
