@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/andybalholm/brotli"
 
@@ -121,5 +123,63 @@ func TestIssue12TransportDecodes(t *testing.T) {
 				t.Errorf("got log %q, want %q", log.String(), tc.wantLog)
 			}
 		})
+	}
+}
+
+// paramContentSpec declares a query parameter with content: instead of schema: (OpenAPI 3.0 allows either).
+const paramContentSpec = `openapi: 3.0.3
+info: {title: things, version: "1"}
+servers: [{url: "https://t.example"}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      parameters:
+        - name: filter
+          in: query
+          content:
+            application/json:
+              schema: {type: object, properties: {state: {type: string, enum: [on, off]}}}
+        - name: page
+          in: query
+          schema: {type: integer}
+      responses:
+        "200":
+          description: things
+          content:
+            application/json:
+              schema: {type: object, properties: {kind: {type: string, enum: [a, b]}}}
+`
+
+// TestIssue12CoverageContentParameter: coverage of a spec whose parameter is declared with content: (before
+// issue 12, NewCoverage dereferenced the nil schema and panicked). The parameter counts; enums still count.
+func TestIssue12CoverageContentParameter(t *testing.T) {
+	t.Parallel()
+	v, err := contract.New(t.Context(), contract.WithSpecFS(fstest.MapFS{"things.yaml": {Data: []byte(paramContentSpec)}}, "spec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cov := v.NewCoverage()
+	u, _ := url.Parse(`https://t.example/things?filter=` + url.QueryEscape(`{"state":"on"}`) + `&page=2`)
+	ex := &contract.Exchange{Method: http.MethodGet, URL: u, RequestHeader: http.Header{}, Status: 200,
+		ResponseHeader: http.Header{"Content-Type": {"application/json"}}, ResponseBody: []byte(`{"kind":"a"}`)}
+	res := v.Validate(t.Context(), ex)
+	if !res.Valid {
+		t.Fatalf("got %+v, want a valid exchange", res)
+	}
+	cov.Observe(ex, res)
+	r := cov.Report()
+	if len(r.Operations) != 1 {
+		t.Fatalf("got %d operations, want 1", len(r.Operations))
+	}
+	hits := map[string]int{}
+	for _, it := range append(r.Operations[0].Parameters, r.Operations[0].EnumValues...) {
+		hits[it.Name] = it.Hits
+	}
+	want := map[string]int{"query:filter": 1, "query:page": 1, "kind=a": 1, "kind=b": 0}
+	for name, n := range want {
+		if got, ok := hits[name]; !ok || got != n {
+			t.Errorf("%s: got %d hits (listed: %v), want %d", name, got, ok, n)
+		}
 	}
 }
