@@ -2,9 +2,6 @@ package capture_test
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"errors"
 	"io"
 	"net/http"
@@ -12,42 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/andybalholm/brotli"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/apikit/apikit/capture"
+	"github.com/apikit/apikit/internal/codingtest"
 )
-
-// encoders apply one content coding each, as a server would.
-var encoders = map[string]func(io.Writer) io.WriteCloser{
-	"gzip": func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) },
-	"zlib": func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) },
-	"raw": func(w io.Writer) io.WriteCloser {
-		fw, _ := flate.NewWriter(w, flate.BestSpeed)
-		return fw
-	},
-	// A 64 KiB window (the decoder's ring buffer is the window), so that TestDecodeBomb can stay small.
-	"br": func(w io.Writer) io.WriteCloser {
-		return brotli.NewWriterOptions(w, brotli.WriterOptions{Quality: brotli.BestSpeed, LGWin: 16})
-	},
-}
-
-// encode applies the named encoders to body in order.
-func encode(t testing.TB, body []byte, names ...string) []byte {
-	t.Helper()
-	for _, name := range names {
-		var buf bytes.Buffer
-		w := encoders[name](&buf)
-		if _, err := w.Write(body); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		body = buf.Bytes()
-	}
-	return body
-}
 
 func TestDecode(t *testing.T) {
 	t.Parallel()
@@ -56,16 +22,16 @@ func TestDecode(t *testing.T) {
 		name, encoding string
 		body           []byte
 	}{
-		{"gzip", "gzip", encode(t, plain, "gzip")},
-		{"x-gzip", "x-gzip", encode(t, plain, "gzip")},
-		{"upper case", " GZIP ", encode(t, plain, "gzip")},
-		{"deflate, zlib-wrapped (RFC 9110)", "deflate", encode(t, plain, "zlib")},
-		{"deflate, raw as some servers send", "deflate", encode(t, plain, "raw")},
-		{"br", "br", encode(t, plain, "br")},
+		{"gzip", "gzip", codingtest.Encode(t, plain, "gzip")},
+		{"x-gzip", "x-gzip", codingtest.Encode(t, plain, "gzip")},
+		{"upper case", " GZIP ", codingtest.Encode(t, plain, "gzip")},
+		{"deflate, zlib-wrapped (RFC 9110)", "deflate", codingtest.Encode(t, plain, "deflate")},
+		{"deflate, raw as some servers send", "deflate", codingtest.Encode(t, plain, "deflate-raw")},
+		{"br", "br", codingtest.Encode(t, plain, "br")},
 		{"identity", "identity", plain},
 		{"no encoding", "", plain},
-		{"a list is undone from the last", "gzip, br", encode(t, plain, "gzip", "br")},
-		{"identity in a list", "br, identity", encode(t, plain, "br")},
+		{"a list is undone from the last", "gzip, br", codingtest.Encode(t, plain, "gzip", "br")},
+		{"identity in a list", "br, identity", codingtest.Encode(t, plain, "br")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,12 +63,12 @@ func TestDecodeErrors(t *testing.T) {
 		wantText       string // in the error's text
 	}{
 		{"corrupt gzip", "gzip", []byte("not gzip at all"), 1 << 20, nil, "decoding gzip"},
-		{"truncated gzip", "gzip", truncated(encode(t, plain, "gzip")), 1 << 20, nil, "decoding gzip"},
-		{"truncated deflate", "deflate", truncated(encode(t, plain, "zlib")), 1 << 20, nil, "decoding deflate"},
+		{"truncated gzip", "gzip", truncated(codingtest.Encode(t, plain, "gzip")), 1 << 20, nil, "decoding gzip"},
+		{"truncated deflate", "deflate", truncated(codingtest.Encode(t, plain, "deflate")), 1 << 20, nil, "decoding deflate"},
 		{"corrupt br", "br", []byte("\xff\xff\xff\xff not brotli"), 1 << 20, nil, "decoding br"},
-		{"corrupt inner coding of a list", "gzip, br", encode(t, []byte("not gzip"), "br"), 1 << 20, nil, "decoding gzip"},
+		{"corrupt inner coding of a list", "gzip, br", codingtest.Encode(t, []byte("not gzip"), "br"), 1 << 20, nil, "decoding gzip"},
 		{"unsupported", "zstd", []byte("whatever"), 1 << 20, capture.ErrUnsupportedEncoding, `"zstd"`},
-		{"one byte over the limit", "gzip", encode(t, plain, "gzip"), int64(len(plain)) - 1, capture.ErrBodyTooLarge, "gzip data decodes to more than"},
+		{"one byte over the limit", "gzip", codingtest.Encode(t, plain, "gzip"), int64(len(plain)) - 1, capture.ErrBodyTooLarge, "gzip data decodes to more than"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,7 +86,7 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 	// At the limit exactly, the body decodes.
-	if got, err := capture.Decode("gzip", encode(t, plain, "gzip"), int64(len(plain))); err != nil || !bytes.Equal(got, plain) {
+	if got, err := capture.Decode("gzip", codingtest.Encode(t, plain, "gzip"), int64(len(plain))); err != nil || !bytes.Equal(got, plain) {
 		t.Errorf("at the limit: got %d bytes, %v; want the %d bytes", len(got), err, len(plain))
 	}
 }
@@ -131,9 +97,9 @@ func TestDecodeErrors(t *testing.T) {
 // is this test's alone.
 func TestDecodeBomb(t *testing.T) {
 	const size, limit = 8 << 20, 256 << 10
-	for _, tc := range []struct{ encoding, encoder string }{{"gzip", "gzip"}, {"deflate", "zlib"}, {"br", "br"}} {
+	for _, tc := range []struct{ encoding string }{{"gzip"}, {"deflate"}, {"br"}} {
 		var buf bytes.Buffer
-		w := encoders[tc.encoder](&buf)
+		w := codingtest.Writer(&buf, tc.encoding)
 		if _, err := io.Copy(w, io.LimitReader(zeros{}, size)); err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +139,7 @@ func TestDecodeResponse(t *testing.T) {
 	}{
 		{"decoded, the headers about the encoded form dropped",
 			http.Header{"Content-Encoding": {"br"}, "Content-Length": {"15"}, "Content-Type": {"application/json"}},
-			encode(t, plain, "br"),
+			codingtest.Encode(t, plain, "br"),
 			http.Header{"Content-Type": {"application/json"}}, plain, false},
 		{"identity is left as it is",
 			http.Header{"Content-Encoding": {"identity"}, "Content-Length": {"11"}},

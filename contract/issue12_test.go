@@ -2,51 +2,23 @@ package contract_test
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
-
-	"github.com/andybalholm/brotli"
 
 	"github.com/apikit/apikit/contract"
+	"github.com/apikit/apikit/internal/codingtest"
 )
 
 // groups is a valid Sonderplan listGroups answer.
 const groups = `{"data":[{"id":5693,"name":"Video Editors","members":[{"id":4,"first_name":"Ada","last_name":"L","primary_email":"ada@example.com"}],` +
 	`"acl_schedule":"R-"}],"meta":{"pagination":{"total":1,"count":1,"per_page":10,"current_page":1}}}`
-
-// compress applies the content codings in order, as a server would, with the writer for each.
-func compress(t *testing.T, body []byte, writers ...func(io.Writer) io.WriteCloser) []byte {
-	t.Helper()
-	for _, nw := range writers {
-		var buf bytes.Buffer
-		w := nw(&buf)
-		if _, err := w.Write(body); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		body = buf.Bytes()
-	}
-	return body
-}
-
-var (
-	gzipW = func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) }
-	zlibW = func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) }
-	rawW  = func(w io.Writer) io.WriteCloser { fw, _ := flate.NewWriter(w, flate.DefaultCompression); return fw }
-	brW   = func(w io.Writer) io.WriteCloser { return brotli.NewWriter(w) }
-)
 
 // TestIssue12TransportDecodes: a valid JSON answer the caller asked to receive encoded is valid whatever its
 // Content-Encoding (before issue 12 only gzip was decoded, and a deflate answer was "not valid JSON"); the
@@ -64,11 +36,11 @@ func TestIssue12TransportDecodes(t *testing.T) {
 		wantValid      bool
 		wantLog        string
 	}{
-		{"gzip", "gzip", compress(t, plain, gzipW), true, ""},
-		{"deflate, zlib-wrapped", "deflate", compress(t, plain, zlibW), true, ""},
-		{"deflate, raw", "deflate", compress(t, plain, rawW), true, ""},
-		{"br", "br", compress(t, plain, brW), true, ""},
-		{"gzip then br", "gzip, br", compress(t, plain, gzipW, brW), true, ""},
+		{"gzip", "gzip", codingtest.Encode(t, plain, "gzip"), true, ""},
+		{"deflate, zlib-wrapped", "deflate", codingtest.Encode(t, plain, "deflate"), true, ""},
+		{"deflate, raw", "deflate", codingtest.Encode(t, plain, "deflate-raw"), true, ""},
+		{"br", "br", codingtest.Encode(t, plain, "br"), true, ""},
+		{"gzip then br", "gzip, br", codingtest.Encode(t, plain, "gzip", "br"), true, ""},
 		{"corrupt br", "br", []byte("not brotli at all"), false, "decoding br"},
 	}
 	for _, tc := range cases {
@@ -126,36 +98,11 @@ func TestIssue12TransportDecodes(t *testing.T) {
 	}
 }
 
-// paramContentSpec declares a query parameter with content: instead of schema: (OpenAPI 3.0 allows either).
-const paramContentSpec = `openapi: 3.0.3
-info: {title: things, version: "1"}
-servers: [{url: "https://t.example"}]
-paths:
-  /things:
-    get:
-      operationId: listThings
-      parameters:
-        - name: filter
-          in: query
-          content:
-            application/json:
-              schema: {type: object, properties: {state: {type: string, enum: [on, off]}}}
-        - name: page
-          in: query
-          schema: {type: integer}
-      responses:
-        "200":
-          description: things
-          content:
-            application/json:
-              schema: {type: object, properties: {kind: {type: string, enum: [a, b]}}}
-`
-
-// TestIssue12CoverageContentParameter: coverage of a spec whose parameter is declared with content: (before
-// issue 12, NewCoverage dereferenced the nil schema and panicked). The parameter counts; enums still count.
+// TestIssue12CoverageContentParameter: coverage of a spec whose parameter is declared with content: instead of
+// schema: (testdata/issue12/things.yaml; before issue 12, NewCoverage dereferenced the nil schema and panicked). The parameter counts; enums still count.
 func TestIssue12CoverageContentParameter(t *testing.T) {
 	t.Parallel()
-	v, err := contract.New(t.Context(), contract.WithSpecFS(fstest.MapFS{"things.yaml": {Data: []byte(paramContentSpec)}}, "spec"))
+	v, err := contract.New(t.Context(), contract.WithSpecFS(os.DirFS("testdata/issue12"), "testdata/issue12"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package proxy_test
 
 import (
 	"bytes"
-	"compress/gzip"
-	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/andybalholm/brotli"
+	"github.com/apikit/apikit/internal/codingtest"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
@@ -324,20 +322,13 @@ func TestProxyContentEncoding(t *testing.T) {
 	t.Parallel()
 	m := newMock(t)
 	plain := mockBody(t, m, "/v2/group?limit=3")
-	encode := func(newWriter func(io.Writer) io.WriteCloser) []byte {
-		var buf bytes.Buffer
-		w := newWriter(&buf)
-		_, _ = w.Write(plain)
-		_ = w.Close()
-		return buf.Bytes()
-	}
 	cases := []struct {
 		encoding string
 		body     []byte
 	}{
-		{"gzip", encode(func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) })},
-		{"deflate", encode(func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) })},
-		{"br", encode(func(w io.Writer) io.WriteCloser { return brotli.NewWriter(w) })},
+		{"gzip", codingtest.Encode(t, plain, "gzip")},
+		{"deflate", codingtest.Encode(t, plain, "deflate")},
+		{"br", codingtest.Encode(t, plain, "br")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.encoding, func(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/andybalholm/brotli"
+	"github.com/apikit/apikit/internal/codingtest"
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v4"
@@ -168,10 +168,6 @@ func TestMessage(t *testing.T) {
 	w := gzip.NewWriter(&gz)
 	_, _ = w.Write([]byte(`{"access_token":"SECRET-a"}`))
 	_ = w.Close()
-	var br bytes.Buffer
-	bw := brotli.NewWriter(&br)
-	_, _ = bw.Write([]byte(`{"access_token":"SECRET-b"}`))
-	_ = bw.Close()
 	cases := []struct {
 		name     string
 		header   http.Header
@@ -186,7 +182,7 @@ func TestMessage(t *testing.T) {
 			`{"access_token":"REDACTED"}`},
 		{"br is decoded and redacted",
 			http.Header{"Content-Encoding": {"br"}, "Content-Type": {"application/json"}},
-			br.Bytes(),
+			codingtest.Encode(t, []byte(`{"access_token":"SECRET-b"}`), "br"),
 			http.Header{"Content-Type": {"application/json"}},
 			`{"access_token":"REDACTED"}`},
 		{"an encoding it cannot read becomes the placeholder",
