@@ -18,7 +18,6 @@ import (
 
 	"github.com/apikit/apikit/contract"
 	"github.com/apikit/apikit/internal/egress"
-	"github.com/apikit/apikit/internal/redact"
 	"github.com/apikit/apikit/proxy"
 )
 
@@ -137,7 +136,8 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	attrs := []any{"url", "http://" + ln.Addr().String(), "target", redact.URL(tu).String(), "strict", *strict, "timeout", *timeout}
+	// target is a *url.URL: the logger (egress.Handler) redacts it.
+	attrs := []any{"url", "http://" + ln.Addr().String(), "target", tu, "strict", *strict, "timeout", *timeout}
 	if har != nil {
 		attrs = append(attrs, "record", har.Path())
 	}
