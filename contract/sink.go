@@ -7,16 +7,18 @@ import (
 
 // Sink is where verdicts leave the harness: every front end (apikit validate, [Transport], the proxy) hands each
 // [Result] to its sinks as soon as it is final, and every consumer of verdicts is one: the text, JSON and JUnit
-// outputs (package output), [Coverage], the test helpers (package contracttest), the proxy's log and recorder,
-// a Transport's callbacks ([WithOnResult]), and a user's own (a metrics counter, say). [Tee] fans one stream
-// out to many. A new consumer is one Sink passed to a front end ([WithSink], proxy.WithSink, the CLI's list).
+// outputs ([NewTextSink], [NewJSONSink], [NewJUnitSink]; package output is their registry), [Coverage], the
+// test helpers (package contracttest), the proxy's log and recorder, a Transport's callbacks ([WithOnResult]),
+// and a user's own (a metrics counter, say). [Tee] fans one stream out to many. A new consumer is one Sink
+// passed to a front end ([WithSink], proxy.WithSink, the CLI's list of outputs).
 //
 // Observe is called once per exchange, in the order the front end produces verdicts (input order for apikit
 // validate; completion order for live traffic, where it may be called from many goroutines at once unless the
 // sink says otherwise). It takes a pointer so that a verdict is not copied once per sink and so that sinks in a
-// [Tee] see what the ones before them completed (the proxy's recorder names the HAR entry); a sink must not keep
-// the pointer, nor the Result's slices, after Observe returns: copy what it keeps. An error from Observe is the
-// sink's own failure (a disk full, a closed writer): the front end reports it and goes on with the next
+// [Tee] see what the ones before them completed (the proxy's recorder names the HAR entry); a sink may keep a
+// copy of the Result but not the pointer, and changes a verdict only to complete it for the sinks after it.
+// The context is the exchange's (a live front end puts its timing there: see [Timing]). An error from Observe
+// is the sink's own failure (a disk full, a closed writer): the front end reports it and goes on with the next
 // exchange. Close is called once, after the last Observe; it finishes what the sink writes (the JSON closing, a
 // spooled JUnit file, a summary line) and releases what it holds.
 type Sink interface {
@@ -63,7 +65,7 @@ func OnViolation(fn func(Result)) Sink {
 
 // Tee returns a Sink that passes every verdict to each of sinks in order (nil ones are left out), and input
 // errors to those that are [InputErrorSink]s. Observe and Close go on past a failing sink and return every
-// failure, joined. With one sink, Tee returns it.
+// failure, joined. The result is always an [InputErrorSink] (a single sink that is one is returned as it is).
 func Tee(sinks ...Sink) Sink {
 	var t tee
 	for _, s := range sinks {
