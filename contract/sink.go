@@ -3,6 +3,7 @@ package contract
 import (
 	"context"
 	"errors"
+	"sync"
 )
 
 // Sink is where verdicts leave the harness: every front end (apikit validate, [Transport], the proxy) hands each
@@ -143,4 +144,35 @@ func (s *Summary) Count(res *Result) {
 	default:
 		s.Invalid++
 	}
+}
+
+// Serial returns a Sink that calls s from one goroutine at a time, input errors included: what a sink that is
+// not safe for concurrent use (the outputs) needs behind a live front end, whose verdicts arrive from many
+// goroutines at once.
+func Serial(s Sink) InputErrorSink { return &serial{s: s} }
+
+type serial struct {
+	mu sync.Mutex
+	s  Sink
+}
+
+func (l *serial) Observe(ctx context.Context, res *Result) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s.Observe(ctx, res)
+}
+
+func (l *serial) ObserveInputError(ctx context.Context, e InputError) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if es, ok := l.s.(InputErrorSink); ok {
+		return es.ObserveInputError(ctx, e)
+	}
+	return nil
+}
+
+func (l *serial) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s.Close()
 }

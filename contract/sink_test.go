@@ -311,8 +311,9 @@ func TestTransportWithSink(t *testing.T) {
 	srv := plantedServer(t)
 	m := &metrics{}
 	var onResult int
+	var jsonOut bytes.Buffer // an output behind a live front end: Serial makes it safe
 	tr, err := NewTransport(newValidator(t), WithRoundTripper(srv.Client().Transport), WithSink(m),
-		WithOnResult(func(Result) { onResult++ }))
+		WithOnResult(func(Result) { onResult++ }), WithSink(Serial(NewJSONSink(&jsonOut, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,6 +326,10 @@ func TestTransportWithSink(t *testing.T) {
 	}
 	if m.shut != 1 {
 		t.Errorf("Close closed the sink %d times, want 1", m.shut)
+	}
+	var doc Output
+	if err := json.Unmarshal(jsonOut.Bytes(), &doc); err != nil || doc.Summary.Exchanges != 4 || len(doc.Results) != 4 {
+		t.Errorf("the JSON sink, closed by Close: got %+v, %v\n%s", doc.Summary, err, jsonOut.String())
 	}
 	if _, err := NewTransport(newValidator(t), WithSink(nil)); err == nil {
 		t.Error("WithSink(nil): got no error")

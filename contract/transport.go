@@ -81,7 +81,8 @@ func WithRoundTripper(rt http.RoundTripper) TransportOption {
 
 // WithSink hands the verdict on every exchange (valid, invalid or skipped) to s, once the response has been
 // validated or the request has failed, with Result.Exchange set and the exchange's timing in the context (see
-// [Timing]). s is called from many goroutines at once, so it must be safe for that; [Transport.Close] closes it.
+// [Timing]). s is called from many goroutines at once, so it must be safe for that (wrap it in [Serial]
+// otherwise); [Transport.Close] closes it.
 // The option may be repeated: the sinks are called in order, after the callbacks.
 func WithSink(s Sink) TransportOption {
 	return func(c *transportConfig) error {
