@@ -124,8 +124,8 @@ func WithLogger(l *slog.Logger) Option {
 // WithSink hands the verdict on every exchange the upstream completed to s, after the log line and the
 // callbacks, with Result.Exchange set (its bodies decoded) and the exchange's timing in the context
 // ([contract.Timing]). s is called from many goroutines at once (wrap it in [contract.Serial] unless it is safe
-// for that), and delays the end of the client's response
-// while it runs. The caller closes s once the server has shut down. The option may be repeated.
+// for that), and delays the end of the client's response while it runs. The caller closes s once the server has
+// shut down. The option may be repeated.
 func WithSink(s contract.Sink) Option {
 	return func(c *config) error {
 		if s == nil {
