@@ -1,48 +1,20 @@
-package contract
+package har
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/apikit/apikit/internal/capturetest"
+
 	"github.com/apikit/apikit/capture"
 )
-
-// loaded is one thing a HAR stream yielded, in a form two streams' outputs can be compared in.
-type loaded struct {
-	ex     *Exchange
-	err    string
-	index  int
-	offset int64
-	tooBig bool // errors.Is(err, ErrBodyTooLarge)
-	eof    bool // errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-func collectStream(t *testing.T, run func(yield func(*Exchange, error) bool)) []loaded {
-	t.Helper()
-	var out []loaded
-	run(func(ex *Exchange, err error) bool {
-		if err != nil {
-			var le *LoadError
-			if !errors.As(err, &le) {
-				t.Fatalf("got error %T %q, want *LoadError", err, err)
-			}
-			out = append(out, loaded{err: err.Error(), index: le.Index, offset: le.Offset,
-				tooBig: errors.Is(err, ErrBodyTooLarge), eof: errors.Is(err, io.ErrUnexpectedEOF)})
-			return true
-		}
-		out = append(out, loaded{ex: ex})
-		return true
-	})
-	return out
-}
 
 // readerOnly hides every method of a reader but Read (no ReadAt, no Seek).
 type readerOnly struct{ io.Reader }
@@ -82,72 +54,18 @@ func newStreamVariant(data []byte, cfg *capture.Config, v filterVariant) *harStr
 // difference in what they yield.
 func matchLegacy(t *testing.T, data []byte, limit int64) {
 	t.Helper()
-	cfg := capture.NewConfig([]LoadOption{WithMaxBody(limit)})
-	want := collectStream(t, func(yield func(*Exchange, error) bool) {
+	cfg := capture.NewConfig([]capture.Option{capture.WithMaxBody(limit)})
+	want := capturetest.CollectStream(t, func(yield func(*capture.Exchange, error) bool) {
 		newLegacyHARStream("x.har", bytes.NewReader(data), cfg).run(t.Context(), yield)
 	})
 	for _, v := range filterVariants {
-		got := collectStream(t, func(yield func(*Exchange, error) bool) {
+		got := capturetest.CollectStream(t, func(yield func(*capture.Exchange, error) bool) {
 			newStreamVariant(data, cfg, v).run(t.Context(), yield)
 		})
-		if diff := diffLoaded(got, want); diff != "" {
+		if diff := capturetest.DiffLoaded(got, want); diff != "" {
 			t.Fatalf("%s: input %q (limit %d):\n%s", v.name, data, limit, diff)
 		}
 	}
-}
-
-func diffLoaded(got, want []loaded) string {
-	var b strings.Builder
-	for i := range max(len(got), len(want)) {
-		var g, w loaded
-		if i < len(got) {
-			g = got[i]
-		}
-		if i < len(want) {
-			w = want[i]
-		}
-		if i >= len(got) || i >= len(want) {
-			fmt.Fprintf(&b, "item %d: got %s, want %s\n", i, describeLoaded(g, i < len(got)), describeLoaded(w, i < len(want)))
-			continue
-		}
-		if (g.ex == nil) != (w.ex == nil) || g.err != w.err || g.index != w.index || g.offset != w.offset || g.tooBig != w.tooBig || g.eof != w.eof {
-			fmt.Fprintf(&b, "item %d: got %s, want %s\n", i, describeLoaded(g, true), describeLoaded(w, true))
-			continue
-		}
-		if g.ex != nil {
-			if d := diffExchange(g.ex, w.ex); d != "" {
-				fmt.Fprintf(&b, "item %d: %s\n", i, d)
-			}
-		}
-	}
-	return b.String()
-}
-
-func describeLoaded(l loaded, ok bool) string {
-	switch {
-	case !ok:
-		return "nothing"
-	case l.ex != nil:
-		return fmt.Sprintf("exchange %d", l.ex.Index)
-	}
-	return fmt.Sprintf("error %q (index %d, offset %d, too big %v, eof %v)", l.err, l.index, l.offset, l.tooBig, l.eof)
-}
-
-func diffExchange(g, w *Exchange) string {
-	switch {
-	case g.Source != w.Source || g.Index != w.Index || g.Method != w.Method || g.Status != w.Status ||
-		g.OperationID != w.OperationID || g.NoRequest != w.NoRequest:
-		return fmt.Sprintf("got %+v, want %+v", g, w)
-	case g.URL.String() != w.URL.String():
-		return fmt.Sprintf("got URL %s, want %s", g.URL, w.URL)
-	case !reflect.DeepEqual(g.RequestHeader, w.RequestHeader) || !reflect.DeepEqual(g.ResponseHeader, w.ResponseHeader):
-		return fmt.Sprintf("got headers %v %v, want %v %v", g.RequestHeader, g.ResponseHeader, w.RequestHeader, w.ResponseHeader)
-	case !bytes.Equal(g.RequestBody, w.RequestBody) || (g.RequestBody == nil) != (w.RequestBody == nil):
-		return fmt.Sprintf("got request body %q, want %q", g.RequestBody, w.RequestBody)
-	case !bytes.Equal(g.ResponseBody, w.ResponseBody) || (g.ResponseBody == nil) != (w.ResponseBody == nil):
-		return fmt.Sprintf("got response body %q, want %q", g.ResponseBody, w.ResponseBody)
-	}
-	return ""
 }
 
 // harSeeds are inputs for the differential tests and FuzzParseHAR: the shapes the loader meets, and the corners
@@ -158,57 +76,61 @@ func harSeeds() []string {
 	long := strings.Repeat(`{\"id\":1,\"s\":\"\\u00e9\\ud83d\\ude00\"},`, 9)
 	seeds := []string{
 		"", " ", "{}", "[]", "null", `{"log":null}`, `{"log":{}}`, `{"log":{"entries":[]}}`, `{"log":{"entries":null}}`,
-		harOf(good), harOf(good, good)[:150], harOf(good) + "x", "\xEF\xBB\xBF" + harOf(good), "\xEF\xBB",
-		harOf(`{}`, `null`, `7`, `{"request":null,"response":null}`),
-		harOf(entryWith(`{"text":"eyJpZCI6MX0=","encoding":"base64"}`)),
-		harOf(entryWith(`{"text":"e30\/\n","encoding":"base64"}`)),
-		harOf(entryWith(`{"text":"\ud83d\ude00 \ud800 \u00e9 \\ \" \/"}`)),
-		harOf(`{"request":{"method":"POST","url":"https://x","postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"a","value":"b"}]}},"response":{"status":0}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":"200","content":5}}`),
+		capturetest.HAROf(good), capturetest.HAROf(good, good)[:150], capturetest.HAROf(good) + "x", "\xEF\xBB\xBF" + capturetest.HAROf(good), "\xEF\xBB",
+		capturetest.HAROf(`{}`, `null`, `7`, `{"request":null,"response":null}`),
+		// A member made null, then given again: encoding/json decodes it into a new struct, without the filter.
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":null,"Response":{"status":200,"content":{"text":"abc"}}}`),
+		capturetest.HAROf(`{"request":null,"request":{"method":"POST","url":"https://x","postData":{"text":"a"}},"response":{"status":204}}`),
+		capturetest.HAROf(`{"request":{"method":"POST","url":"https://x","postData":null,"postData":{"text":"a"}},"response":{"status":204}}`),
+		capturetest.HAROf(entryWith(`{"text":"eyJpZCI6MX0=","encoding":"base64"}`)),
+		capturetest.HAROf(entryWith(`{"text":"e30\/\n","encoding":"base64"}`)),
+		capturetest.HAROf(entryWith(`{"text":"\ud83d\ude00 \ud800 \u00e9 \\ \" \/"}`)),
+		capturetest.HAROf(`{"request":{"method":"POST","url":"https://x","postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"a","value":"b"}]}},"response":{"status":0}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":"200","content":5}}`),
 		`{"log":{"pages":[{"id":"p"}],"entries":[` + good + `],"_x":{"y":[1,2,3]}},"_z":true}`,
 		"\x00\x9f\x92\x96garbage\xff",
 		// Bodies long enough to cross small buffers, escaped and not, and base64 in every key order.
-		harOf(entryWith(`{"size":400,"mimeType":"application/json","text":"[`+long+`{}]"}`), good),
-		harOf(entryWith(`{"text":"` + b64 + `","encoding":"base64"}`)),
-		harOf(entryWith(`{"encoding":"base64","text":"` + b64 + `"}`)),
-		harOf(entryWith(`{"encoding":"base64","text":"` + strings.Repeat(b64[:16]+`\n`, 8) + `"}`)),
-		harOf(entryWith(`{"encoding":"base64","text":"` + strings.Repeat(b64[:16]+`\r\n`, 8) + `=="}`)),
-		harOf(entryWith(`{"encoding":"base64","text":"QQ==QUFB"}`)),
-		harOf(entryWith(`{"encoding":"base64","text":"QQ==\n\nA"}`)),
-		harOf(entryWith(`{"encoding":"base64","text":"QQ=\n="}`)),
-		harOf(entryWith(`{"encoding":"base64","text":"QUFB` + strings.Repeat("=", 40) + `"}`)),
-		harOf(entryWith(`{"encoding":"base64","text":"\u0051\u0051=="}`)),
+		capturetest.HAROf(entryWith(`{"size":400,"mimeType":"application/json","text":"[`+long+`{}]"}`), good),
+		capturetest.HAROf(entryWith(`{"text":"` + b64 + `","encoding":"base64"}`)),
+		capturetest.HAROf(entryWith(`{"encoding":"base64","text":"` + b64 + `"}`)),
+		capturetest.HAROf(entryWith(`{"encoding":"base64","text":"` + strings.Repeat(b64[:16]+`\n`, 8) + `"}`)),
+		capturetest.HAROf(entryWith(`{"encoding":"base64","text":"` + strings.Repeat(b64[:16]+`\r\n`, 8) + `=="}`)),
+		capturetest.HAROf(entryWith(`{"encoding":"base64","text":"QQ==QUFB"}`)),
+		capturetest.HAROf(entryWith(`{"encoding":"base64","text":"QQ==\n\nA"}`)),
+		capturetest.HAROf(entryWith(`{"encoding":"base64","text":"QQ=\n="}`)),
+		capturetest.HAROf(entryWith(`{"encoding":"base64","text":"QUFB` + strings.Repeat("=", 40) + `"}`)),
+		capturetest.HAROf(entryWith(`{"encoding":"base64","text":"\u0051\u0051=="}`)),
 		// Keys as encoding/json matches them: case folding, escapes, the long s, duplicates (the last wins).
-		harOf(`{"Request":{"method":"GET","url":"https://x","PostData":{"TEXT":"a"}},"RESPONSE":{"status":200,"Content":{"Text":"{}"}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"re\u017fponse":{"status":200,"content":{"t\u0065xt":"[1]"}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"reſponse":{"status":200,"content":{"text":"[1]"}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":"[1]","text":"[2]"}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":"[1]"},"content":{"mimeType":"a/b"}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":null,"response":{"status":200,"content":{"text":"[1]"}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":"[1]","encoding":"base64","encoding":""}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":5}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":"x","content":{"text":"` + long + `"}}}`),
-		harOf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":"[1]","mimeType":5}}}`),
+		capturetest.HAROf(`{"Request":{"method":"GET","url":"https://x","PostData":{"TEXT":"a"}},"RESPONSE":{"status":200,"Content":{"Text":"{}"}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"re\u017fponse":{"status":200,"content":{"t\u0065xt":"[1]"}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"reſponse":{"status":200,"content":{"text":"[1]"}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":"[1]","text":"[2]"}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":"[1]"},"content":{"mimeType":"a/b"}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":null,"response":{"status":200,"content":{"text":"[1]"}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":"[1]","encoding":"base64","encoding":""}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":5}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":"x","content":{"text":"` + long + `"}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"content":{"text":"[1]","mimeType":5}}}`),
 		// Texts that are not where the loader reads bodies pass through.
 		`{"log":{"entries":null,"entries":[` + good + `],"entries":[` + good + `]},"log":{"entries":[` + good + `]}}`,
 		`{"log2":{"entries":[` + good + `]},"log":{"entries":[{"request":{"method":"GET","url":"https://x"},"response":{"status":200,"x":{"content":{"text":"a"}}}}]}}`,
 		`{"log":{"entries":[[` + good + `],{"request":[{"postData":{"text":"a"}}]}]}}`,
 		// Broken strings: the decoder must report them where they break, as before.
-		harOf(entryWith(`{"text":"ab\qc"}`)),
-		harOf(entryWith(`{"text":"ab\u12g4"}`)),
-		harOf(entryWith(`{"text":"ab` + "\x01" + `c"}`)),
-		harOf(entryWith(`{"text":"ab\ud83d\u12x4"}`)),
-		harOf(entryWith(`{"text":"` + long + `\x"}`)),
-		harOf(entryWith(`{"text":"abc`)),
-		harOf(entryWith(`{"text":"abc\`)),
-		harOf(entryWith(`{"text":"abc\u00`)),
-		harOf(entryWith(`{"text":"abc\ud83d\`)),
-		harOf(entryWith(`{"text":"abc"`)),
-		harOf(`{"request":{"method":"GET" "url":"x"},"response":{"content":{"text":"` + long + `"}}}`),
-		harOf(`{"request":{"method":"GET","url":"x"},"response":{"content":{"text":"` + long + `"}}`),
-		harOf(entryWith(`{"text":"a"}`)+`x`, good),
+		capturetest.HAROf(entryWith(`{"text":"ab\qc"}`)),
+		capturetest.HAROf(entryWith(`{"text":"ab\u12g4"}`)),
+		capturetest.HAROf(entryWith(`{"text":"ab` + "\x01" + `c"}`)),
+		capturetest.HAROf(entryWith(`{"text":"ab\ud83d\u12x4"}`)),
+		capturetest.HAROf(entryWith(`{"text":"` + long + `\x"}`)),
+		capturetest.HAROf(entryWith(`{"text":"abc`)),
+		capturetest.HAROf(entryWith(`{"text":"abc\`)),
+		capturetest.HAROf(entryWith(`{"text":"abc\u00`)),
+		capturetest.HAROf(entryWith(`{"text":"abc\ud83d\`)),
+		capturetest.HAROf(entryWith(`{"text":"abc"`)),
+		capturetest.HAROf(`{"request":{"method":"GET" "url":"x"},"response":{"content":{"text":"` + long + `"}}}`),
+		capturetest.HAROf(`{"request":{"method":"GET","url":"x"},"response":{"content":{"text":"` + long + `"}}`),
+		capturetest.HAROf(entryWith(`{"text":"a"}`)+`x`, good),
 		// Invalid UTF-8 and unpaired surrogates are kept as the loader always kept them.
-		harOf(entryWith(`{"text":"a` + "\xff\xfe" + `b\udc00\ud800x\ud800\ud800"}`)),
+		capturetest.HAROf(entryWith(`{"text":"a` + "\xff\xfe" + `b\udc00\ud800x\ud800\ud800"}`)),
 	}
 	return seeds
 }
@@ -216,13 +138,13 @@ func harSeeds() []string {
 func TestReadHARMatchesLegacy(t *testing.T) {
 	t.Parallel()
 	for _, seed := range harSeeds() {
-		for _, limit := range []int64{fuzzLimit, 10, 2, 0} {
+		for _, limit := range []int64{capturetest.FuzzLimit, 10, 2, 0} {
 			matchLegacy(t, []byte(seed), limit)
 		}
 	}
 	// Every prefix of the committed recordings and of a few seeds: truncated files, cut anywhere.
 	inputs := [][]byte{}
-	for _, p := range []string{"testdata/doorflow.har"} {
+	for _, p := range []string{"../../contract/testdata/doorflow.har"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -234,7 +156,7 @@ func TestReadHARMatchesLegacy(t *testing.T) {
 	for _, in := range inputs {
 		step := max(1, len(in)/3000)
 		for n := 0; n <= len(in); n += step {
-			matchLegacy(t, in[:n], fuzzLimit)
+			matchLegacy(t, in[:n], capturetest.FuzzLimit)
 		}
 	}
 }
@@ -250,7 +172,7 @@ func FuzzReadHARMatchesLegacy(f *testing.F) {
 		if len(data) > 4<<10 {
 			t.Skip("inputs over 4 KiB are slow to minimize")
 		}
-		matchLegacy(t, data, fuzzLimit)
+		matchLegacy(t, data, capturetest.FuzzLimit)
 		matchLegacy(t, data, 3)
 	})
 }
@@ -316,4 +238,36 @@ func FuzzDecodeBase64InPlace(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(checkBase64InPlace)
+}
+
+// TestStreamsKeepTheirBodies: two files read at once, entry by entry in turn, each get their own bodies; the
+// bodies a filter takes out are its own stream's (no state shared between files).
+func TestStreamsKeepTheirBodies(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var paths [2]string
+	for f := range paths {
+		var entries []string
+		for i := range 20 {
+			entries = append(entries, entryWith(fmt.Sprintf(`{"mimeType":"application/json","text":"{\"file\":%d,\"entry\":%d}"}`, f, i)))
+		}
+		paths[f] = capturetest.WriteFile(t, dir, fmt.Sprintf("f%d.har", f), capturetest.HAROf(entries...))
+	}
+	var next [2]func() (*capture.Exchange, error, bool)
+	for f, p := range paths {
+		n, stop := iter.Pull2(Read(t.Context(), p))
+		defer stop()
+		next[f] = n
+	}
+	for i := range 20 {
+		for f := range next {
+			ex, err, ok := next[f]()
+			if !ok || err != nil {
+				t.Fatalf("file %d entry %d: got %v, %v", f, i, ok, err)
+			}
+			if want := fmt.Sprintf(`{"file":%d,"entry":%d}`, f, i); string(ex.ResponseBody) != want {
+				t.Errorf("file %d entry %d: got body %s, want %s", f, i, ex.ResponseBody, want)
+			}
+		}
+	}
 }
