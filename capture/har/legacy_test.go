@@ -44,6 +44,8 @@ type legacyHARStream struct {
 	in   *legacyGuardReader
 	dec  *json.Decoder
 	base int64 // bytes before the decoder's input (a UTF-8 byte order mark)
+	// bodies is the body limit the entries share (with no filter: the legacy stream reads bodies as JSON text).
+	bodies *entryBodies
 }
 
 func newLegacyHARStream(file string, r io.Reader, cfg *capture.Config) *legacyHARStream {
@@ -63,7 +65,7 @@ func newLegacyHARStream(file string, r io.Reader, cfg *capture.Config) *legacyHA
 		r = io.MultiReader(bytes.NewReader(head[:n]), r)
 	}
 	g := &legacyGuardReader{r: r, max: maxRaw}
-	return &legacyHARStream{file: file, cfg: cfg, in: g, dec: json.NewDecoder(g), base: base}
+	return &legacyHARStream{file: file, cfg: cfg, in: g, dec: json.NewDecoder(g), base: base, bodies: &entryBodies{limit: cfg.MaxBody}}
 }
 
 // mark records where the next value starts, for the size guard.
@@ -273,8 +275,8 @@ func (s *legacyHARStream) readEntries(ctx context.Context, yield func(*capture.E
 			start++
 		}
 		e := harEntry{
-			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.MaxBody}},
-			Response: &harResponse{Content: harContent{limit: s.cfg.MaxBody}},
+			Request:  &harRequest{PostData: &harPostData{bodies: s.bodies}},
+			Response: &harResponse{Content: harContent{bodies: s.bodies}},
 		}
 		s.mark()
 		err := s.dec.Decode(&e)

@@ -122,11 +122,12 @@ var errValueTooLarge = errors.New("value too large")
 // at a time. It reads the file through a harFilter (harfilter.go), which takes the text bodies out of the JSON
 // and reads each straight into a body of its exact size: the decoder buffers an entry without its bodies.
 type harStream struct {
-	file string
-	cfg  *capture.Config
-	in   *harFilter
-	dec  *json.Decoder
-	base int64 // bytes before the decoder's input (a UTF-8 byte order mark)
+	file   string
+	cfg    *capture.Config
+	in     *harFilter
+	bodies *entryBodies // the limit and the filter, for the entries' bodies
+	dec    *json.Decoder
+	base   int64 // bytes before the decoder's input (a UTF-8 byte order mark)
 }
 
 func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
@@ -145,7 +146,7 @@ func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
 		base, head = int64(n), nil
 	}
 	f := newHARFilter(r, head, cfg.MaxBody, maxRaw)
-	return &harStream{file: file, cfg: cfg, in: f, dec: json.NewDecoder(f), base: base}
+	return &harStream{file: file, cfg: cfg, in: f, bodies: &entryBodies{limit: cfg.MaxBody, filter: f}, dec: json.NewDecoder(f), base: base}
 }
 
 // mark records where the next value starts, for the size guard.
@@ -359,8 +360,8 @@ func (s *harStream) readEntries(ctx context.Context, yield func(*capture.Exchang
 			start++
 		}
 		e := harEntry{
-			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.MaxBody, bodies: s.in}},
-			Response: &harResponse{Content: harContent{limit: s.cfg.MaxBody, bodies: s.in}},
+			Request:  &harRequest{PostData: &harPostData{bodies: s.bodies}},
+			Response: &harResponse{Content: harContent{bodies: s.bodies}},
 		}
 		s.mark()
 		err := s.dec.Decode(&e)
@@ -476,18 +477,39 @@ type harResponse struct {
 // harContent is response.content. Its text is decoded in UnmarshalJSON, where the encoding and the limit are
 // both known, straight from the decoder's buffer into a body of the exact size: no intermediate string.
 type harContent struct {
-	limit    int64
-	bodies   *harFilter // the file's filter, which holds the bodies its placeholders name; nil without one
+	bodies   *entryBodies // nil in a struct encoding/json made anew: no body fits a limit of 0
 	mimeType string
 	body     []byte
 }
 
 // harPostData is request.postData, decoded like harContent.
 type harPostData struct {
-	limit    int64
-	bodies   *harFilter
+	bodies   *entryBodies
 	mimeType string
 	body     []byte
+}
+
+// entryBodies is what the bodies of one file's entries share: the limit, and the file's filter, which holds the
+// bodies its placeholders name (nil when the file is read without one).
+type entryBodies struct {
+	limit  int64
+	filter *harFilter
+}
+
+// limitOf is the body limit; 0 for nil.
+func (b *entryBodies) limitOf() int64 {
+	if b == nil {
+		return 0
+	}
+	return b.limit
+}
+
+// filterOf is the filter; nil for nil.
+func (b *entryBodies) filterOf() *harFilter {
+	if b == nil {
+		return nil
+	}
+	return b.filter
 }
 
 // harBodyError is a problem with one body (too large, bad base64): the entry is skipped, the stream goes on.
@@ -517,7 +539,7 @@ func (c *harContent) UnmarshalJSON(data []byte) error {
 		return &harBodyError{innerError(err, "response.content")}
 	}
 	c.mimeType = aux.MimeType
-	body, err := decodeHARText(c.bodies, aux.Text, aux.Encoding, c.limit, "response.content", "response body")
+	body, err := decodeHARText(c.bodies.filterOf(), aux.Text, aux.Encoding, c.bodies.limitOf(), "response.content", "response body")
 	if err != nil {
 		return &harBodyError{err}
 	}
@@ -539,14 +561,14 @@ func (p *harPostData) UnmarshalJSON(data []byte) error {
 		return &harBodyError{innerError(err, "request.postData")}
 	}
 	p.mimeType = aux.MimeType
-	body, err := decodeHARText(p.bodies, aux.Text, aux.Encoding, p.limit, "request.postData", "request body")
+	body, err := decodeHARText(p.bodies.filterOf(), aux.Text, aux.Encoding, p.bodies.limitOf(), "request.postData", "request body")
 	if err != nil {
 		return &harBodyError{err}
 	}
 	if body == nil && len(aux.Params) > 0 && strings.HasPrefix(strings.ToLower(aux.MimeType), "application/x-www-form-urlencoded") {
 		body = formBody(aux.Params)
-		if int64(len(body)) > p.limit {
-			return &harBodyError{capture.BodyTooLarge("request body", int64(len(body)), p.limit)}
+		if limit := p.bodies.limitOf(); int64(len(body)) > limit {
+			return &harBodyError{capture.BodyTooLarge("request body", int64(len(body)), limit)}
 		}
 	}
 	p.body = body

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,7 +35,7 @@ func TestHARWriterAppendIndexed(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			path := "/api/3/group_reservations/" + string(rune('a'+i))
-			i, err := w.AppendIndexed(&capture.Exchange{Method: http.MethodGet, URL: mustURL(t, "https://api.doorflow.com"+path)}, harStart, 0)
+			i, err := w.AppendIndexed(&capture.Exchange{Method: http.MethodGet, URL: capturetest.MustURL(t, "https://api.doorflow.com"+path)}, harStart, 0)
 			if err != nil {
 				t.Error(err)
 				return
@@ -62,22 +61,13 @@ func TestHARWriterAppendIndexed(t *testing.T) {
 			t.Errorf("entry %d: got %s, want %s", ex.Index, ex.URL.Path, paths[ex.Index])
 		}
 	}
-	if i, err := w.AppendIndexed(&capture.Exchange{Method: "GET", URL: mustURL(t, "https://x/")}, harStart, 0); !errors.Is(err, os.ErrClosed) || i != -1 {
+	if i, err := w.AppendIndexed(&capture.Exchange{Method: "GET", URL: capturetest.MustURL(t, "https://x/")}, harStart, 0); !errors.Is(err, os.ErrClosed) || i != -1 {
 		t.Errorf("AppendIndexed after Close: got %d, %v; want -1, os.ErrClosed", i, err)
 	}
 }
 
 // asIs is a redaction step that keeps everything.
 func asIs(ex *capture.Exchange) *capture.Exchange { return ex }
-
-func mustURL(t testing.TB, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
 
 // TestWriterRedacts: Create refuses a writer without a redaction step, and what the step returns is what the
 // file holds, while the exchange given to Append is left as it was.
@@ -95,7 +85,7 @@ func TestWriterRedacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex := &capture.Exchange{Method: http.MethodGet, URL: mustURL(t, "https://api.doorflow.com/api/3/people"),
+	ex := &capture.Exchange{Method: http.MethodGet, URL: capturetest.MustURL(t, "https://api.doorflow.com/api/3/people"),
 		RequestHeader: http.Header{"Authorization": {"Bearer SECRET"}}, Status: http.StatusOK}
 	if err := w.Append(ex, harStart, 0); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"iter"
 	"net/url"
 	"os"
@@ -51,16 +52,15 @@ func readReqs(ctx context.Context, path string, opts ...capture.Option) iter.Seq
 }
 
 func sniffReqs(ctx context.Context, path string, opts ...capture.Option) iter.Seq2[*capture.Exchange, error] {
-	return func(yield func(*capture.Exchange, error) bool) {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			yield(nil, capture.FileError(path, capture.OpenError(err)))
-			return
-		}
-		if bytes.HasPrefix(data, []byte("#reqs\n")) {
-			readReqs(ctx, path, opts...)(yield)
+	head := make([]byte, len("#reqs\n"))
+	if f, err := os.Open(path); err == nil {
+		_, err = io.ReadFull(f, head)
+		f.Close()
+		if err == nil && string(head) != "#reqs\n" {
+			return func(func(*capture.Exchange, error) bool) {} // not a request list
 		}
 	}
+	return readReqs(ctx, path, opts...) // which reports a file it cannot read
 }
 
 var reqsFormat = Format{Name: "request list", Extensions: []string{".reqs"}, Sniff: sniffReqs, Read: readReqs}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -284,4 +285,14 @@ func AddSeedFiles(f *testing.F, paths ...string) {
 		}
 		f.Add(b)
 	}
+}
+
+// MustURL parses s, failing the test when it is not a URL.
+func MustURL(t testing.TB, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
