@@ -125,7 +125,7 @@ type harStream struct {
 	file   string
 	cfg    *capture.Config
 	in     *harFilter
-	bodies *entryBodies // the limit and the filter, for the entries' bodies
+	bodies entryBodies // the limit and the filter, which the entries' body fields point to
 	dec    *json.Decoder
 	base   int64 // bytes before the decoder's input (a UTF-8 byte order mark)
 }
@@ -146,7 +146,7 @@ func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
 		base, head = int64(n), nil
 	}
 	f := newHARFilter(r, head, cfg.MaxBody, maxRaw)
-	return &harStream{file: file, cfg: cfg, in: f, bodies: &entryBodies{limit: cfg.MaxBody, filter: f}, dec: json.NewDecoder(f), base: base}
+	return &harStream{file: file, cfg: cfg, in: f, bodies: entryBodies{limit: cfg.MaxBody, filter: f}, dec: json.NewDecoder(f), base: base}
 }
 
 // mark records where the next value starts, for the size guard.
@@ -360,8 +360,8 @@ func (s *harStream) readEntries(ctx context.Context, yield func(*capture.Exchang
 			start++
 		}
 		e := harEntry{
-			Request:  &harRequest{PostData: &harPostData{bodies: s.bodies}},
-			Response: &harResponse{Content: harContent{bodies: s.bodies}},
+			Request:  &harRequest{PostData: &harPostData{bodies: &s.bodies}},
+			Response: &harResponse{Content: harContent{bodies: &s.bodies}},
 		}
 		s.mark()
 		err := s.dec.Decode(&e)
