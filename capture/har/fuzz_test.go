@@ -12,7 +12,7 @@ import (
 // FuzzParseHAR: any input gives complete exchanges within the limit or *capture.LoadErrors, and invalid JSON an error.
 func FuzzParseHAR(f *testing.F) {
 	capturetest.AddSeedFiles(f, "../../contract/testdata/doorflow.har", "../../contract/testdata/sonderplan.har")
-	for _, s := range harSeeds() { // harfilter_test.go
+	for _, s := range harSeeds() { // filter_test.go
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

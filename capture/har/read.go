@@ -119,7 +119,7 @@ const readChunk = 64 << 10
 var errValueTooLarge = errors.New("value too large")
 
 // harStream walks one HAR file with encoding/json's tokenizer down to log.entries and decodes the entries one
-// at a time. It reads the file through a harFilter (harfilter.go), which takes the text bodies out of the JSON
+// at a time. It reads the file through a harFilter (filter.go), which takes the text bodies out of the JSON
 // and reads each straight into a body of its exact size: the decoder buffers an entry without its bodies.
 type harStream struct {
 	file   string

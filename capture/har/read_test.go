@@ -488,7 +488,7 @@ func TestReadHARLargeBodyMemory(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	alloc := after.TotalAlloc - before.TotalAlloc
-	// The body is read from the file straight into one buffer of its exact size (harfilter.go); the escaped text
+	// The body is read from the file straight into one buffer of its exact size (filter.go); the escaped text
 	// is never held whole, and the rest of the entry is small.
 	limit := uint64(size) + 1<<20
 	t.Logf("body %s, file %s: allocated %s (%.2fx the body)", capture.FormatSize(int64(size)), capture.FormatSize(st.Size()), capture.FormatSize(int64(alloc)), float64(alloc)/float64(size))
