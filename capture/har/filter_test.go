@@ -142,7 +142,7 @@ func TestReadHARMatchesLegacy(t *testing.T) {
 			matchLegacy(t, []byte(seed), limit)
 		}
 	}
-	// Every prefix of the committed recordings and of a few seeds: truncated files, cut anywhere.
+	// Prefixes of the committed recordings and of a few seeds: truncated files, cut anywhere.
 	inputs := [][]byte{}
 	for _, p := range []string{"../../contract/testdata/doorflow.har"} {
 		b, err := os.ReadFile(p)
@@ -153,8 +153,13 @@ func TestReadHARMatchesLegacy(t *testing.T) {
 	}
 	seeds := harSeeds()
 	inputs = append(inputs, []byte(seeds[len(seeds)-1]), []byte(seeds[24]), []byte(seeds[30]))
+	// Every prefix under make test-long; about 300 cut points per input under make test.
+	cuts := 300
+	if capturetest.Long() {
+		cuts = 3000
+	}
 	for _, in := range inputs {
-		step := max(1, len(in)/3000)
+		step := max(1, len(in)/cuts)
 		for n := 0; n <= len(in); n += step {
 			matchLegacy(t, in[:n], capturetest.FuzzLimit)
 		}

@@ -61,7 +61,11 @@ func TestLoadAheadMatchesInOrder(t *testing.T) {
 		if i == 0 && len(want) < 300 {
 			t.Fatalf("the folder yielded %d items, want many", len(want))
 		}
-		for _, workers := range []int{2, 3, 8} {
+		workerCounts := []int{2}
+		if capturetest.Long() { // make test-long: more workers than files, and odd counts
+			workerCounts = []int{2, 3, 8}
+		}
+		for _, workers := range workerCounts {
 			got := collectLoad(t, t.Context(), paths, workers)
 			if diff := capturetest.DiffLoaded(got, want); diff != "" {
 				t.Errorf("paths %d, %d workers:\n%s", i, workers, diff)
@@ -71,7 +75,11 @@ func TestLoadAheadMatchesInOrder(t *testing.T) {
 	// Stop after every item.
 	paths := pathSets[1]
 	want := collectLoad(t, t.Context(), paths, 1)
-	for stop := 1; stop <= len(want); stop += max(1, stop/10) {
+	grow := 10 // make test-long: nearly every stopping point
+	if !capturetest.Long() {
+		grow = 2
+	}
+	for stop := 1; stop <= len(want); stop += max(1, stop/grow) {
 		var got []capturetest.Loaded
 		New().loadWith(t.Context(), paths, nil, 2, func(ex *capture.Exchange, err error) bool {
 			got = append(got, capturetest.Loaded{Ex: ex})

@@ -296,3 +296,7 @@ func MustURL(t testing.TB, s string) *url.URL {
 	}
 	return u
 }
+
+// Long reports whether the exhaustive variants of the comparison tests run: `make test-long` sets APIKIT_LONG=1;
+// `make test` runs a sample of the same comparisons.
+func Long() bool { return os.Getenv("APIKIT_LONG") == "1" }
