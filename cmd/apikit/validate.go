@@ -12,6 +12,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/apikit/apikit/capture"
+	"github.com/apikit/apikit/capture/body"
+	"github.com/apikit/apikit/capture/load"
+
 	"github.com/apikit/apikit/contract"
 	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/output"
@@ -96,7 +100,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
 	}
-	loadOpts := []contract.LoadOption{contract.WithMaxBody(int64(maxBody))}
+	loadOpts := []capture.Option{capture.WithMaxBody(int64(maxBody))}
 	if *minCov < 0 || *minCov > 100 {
 		fmt.Fprintln(e.stderr, "apikit validate: --min-coverage wants a percentage from 0 to 100")
 		return exitUsage
@@ -142,7 +146,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 			fmt.Fprintf(e.stderr, "apikit validate: %s: --content-type %q: %s documents %s for status %d\n", paths[0], *ctype, *op, strings.Join(cts, ", "), *status)
 			return exitUsage
 		}
-		if ex, err = contract.ReadBody(ctx, paths[0], *op, *status, *ctype, loadOpts...); err != nil {
+		if ex, err = body.Read(ctx, paths[0], *op, *status, *ctype, loadOpts...); err != nil {
 			ie := inputError(err, paths[0])
 			readErr = &ie
 		}
@@ -160,7 +164,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		stderr: e.stderr, rules: *rules, ctx: ctx}
 	switch {
 	case *op == "":
-		validateAll(ctx, check, contract.Load(ctx, paths, loadOpts...), st.take)
+		validateAll(ctx, check, load.Files(ctx, paths, loadOpts...), st.take)
 	case readErr != nil:
 		st.take(item{inputErr: readErr})
 	default:
@@ -262,7 +266,7 @@ func isSet(fs *flag.FlagSet, name string) bool {
 
 // inputError turns a loader error into a reportable one, naming the file.
 func inputError(err error, fallbackFile string) contract.InputError {
-	var le *contract.LoadError
+	var le *capture.LoadError
 	if errors.As(err, &le) {
 		return contract.InputError{File: le.File, Index: le.Index, Message: le.Error()}
 	}

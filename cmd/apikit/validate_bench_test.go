@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/apikit/apikit/capture/load"
+
 	"github.com/apikit/apikit/contract"
 )
 
@@ -44,8 +46,8 @@ func writeFolder(b *testing.B, dir string, n int) (exchanges int, size int64) {
 }
 
 // BenchmarkValidateFolder validates a folder of 2,000 recordings (HARs and cassettes, 10,000 exchanges) as
-// `apikit validate DIR` does: contract.Load walks the folder and reads the files, validateAll validates the
-// exchanges on GOMAXPROCS workers and returns the results in input order, with the collector tuned as main
+// `apikit validate DIR` does: load.Files walks the folder and reads the files, validateAll validates the
+// exchanges on GOMAXPROCS workers and hands the results on in input order, with the collector tuned as main
 // tunes it (gctune.go). The validator is built once, outside the timed loop. Run it with -cpu 1,2:
 // BENCHMARKS.md compares the two.
 //
@@ -72,7 +74,7 @@ func BenchmarkValidateFolder(b *testing.B) {
 			inputErrs []contract.InputError
 			bad       *contract.Result
 		)
-		validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, contract.Load(ctx, []string{dir}), func(it item) {
+		validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, load.Files(ctx, []string{dir}), func(it item) {
 			if it.inputErr != nil {
 				inputErrs = append(inputErrs, *it.inputErr)
 				return
