@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"iter"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -97,7 +96,7 @@ func TestValidateAllStreams(t *testing.T) {
 		order           []int
 		inputErrs       int
 	)
-	validateAll(t.Context(), check, iter.Seq2[*contract.Exchange, error](exchanges), func(it item) {
+	validateAll(t.Context(), check, exchanges, func(it item) {
 		if it.inputErr != nil {
 			inputErrs++
 		} else {
