@@ -32,6 +32,7 @@ import (
 	"testing"
 
 	"github.com/apikit/apikit/contract"
+	"github.com/apikit/apikit/internal/egress"
 )
 
 // RecordEnv is the environment variable that makes [WithCassette] record instead of replay: APIKIT_RECORD=1.
@@ -184,14 +185,16 @@ func Sink(t testing.TB) contract.Sink {
 // report turns one verdict into test failures and logs.
 func report(t testing.TB, res *contract.Result) {
 	t.Helper()
+	// The test log is a terminal's text too: it leaves through the exit point.
+	method, u := egress.Sanitize(res.Method), egress.Sanitize(egress.URLString(res.URL))
 	for i := range res.Violations {
-		t.Errorf("contract violation: %s %s (status %d): %s", res.Method, res.URL, res.Status, res.Violations[i].Error())
+		t.Errorf("contract violation: %s %s (status %d): %s", method, u, res.Status, egress.Sanitize(res.Violations[i].Error()))
 	}
 	for i := range res.Warnings {
-		t.Logf("contract warning: %s %s: %s", res.Method, res.URL, res.Warnings[i].Error())
+		t.Logf("contract warning: %s %s: %s", method, u, egress.Sanitize(res.Warnings[i].Error()))
 	}
 	if res.Skipped {
-		t.Logf("contract: %s %s not validated: %s", res.Method, res.URL, res.SkipReason)
+		t.Logf("contract: %s %s not validated: %s", method, u, egress.Sanitize(res.SkipReason))
 	}
 }
 
