@@ -24,8 +24,8 @@ import (
 // Transport is an [http.RoundTripper] that holds live traffic to the contract. For each exchange it validates
 // the request before it leaves and the response when it returns (reading the response body whole, then handing
 // the caller an identical copy), and hands the verdict to its sinks ([WithSink], and its callbacks, which are
-// sinks too); with [WithEnforce] a violation fails the request instead. It can also record the traffic, redacted, to a go-vcr cassette and to a HAR file, or
-// answer from a cassette with no network at all:
+// sinks too); with [WithEnforce] a violation fails the request instead. It can also record the traffic,
+// redacted, to a go-vcr cassette and to a HAR file, or answer from a cassette with no network at all:
 //
 //	pass-through   (default)       validate, send with the underlying transport
 //	WithRecord(path)               ... and record each exchange to a go-vcr v4 cassette, redacted when saved
@@ -82,8 +82,8 @@ func WithRoundTripper(rt http.RoundTripper) TransportOption {
 // WithSink hands the verdict on every exchange (valid, invalid or skipped) to s, once the response has been
 // validated or the request has failed, with Result.Exchange set and the exchange's timing in the context (see
 // [Timing]). s is called from many goroutines at once, so it must be safe for that (wrap it in [Serial]
-// otherwise); [Transport.Close] closes it.
-// The option may be repeated: the sinks are called in order, after the callbacks.
+// otherwise); [Transport.Close] closes it. The option may be repeated: the sinks are called in order, after the
+// callbacks.
 func WithSink(s Sink) TransportOption {
 	return func(c *transportConfig) error {
 		if s == nil {
