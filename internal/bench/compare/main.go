@@ -173,7 +173,6 @@ func fmtNum(v float64) string {
 	return strconv.FormatFloat(v, 'f', 3, 64)
 }
 
-
 func goVersion() string {
 	out, err := exec.Command("go", "env", "GOVERSION").Output()
 	if err != nil {
