@@ -199,15 +199,25 @@ func WriteAmplifyHAR(w io.Writer, n, m int, skip bool) error {
 	return h.Close()
 }
 
-// WriteTinyHAR writes n tiny entries: a DoorFlow get by id answered 404 with a small error body, which apikit
-// matches and validates (about 400 bytes of HAR each).
+// WriteTinyHAR writes n tiny entries (about 230 bytes each): a DoorFlow get by id with a bearer token, answered
+// 404 with an empty error object, which apikit routes and validates (valid).
 func WriteTinyHAR(w io.Writer, n int) error {
-	h := NewHARWriter(w)
-	body := []byte(`{"error":"not_found","error_description":"Not found"}`)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.WriteString(harHead)
+	var b []byte
 	for i := range n {
-		h.Write(Entry{Method: "GET", URL: doorflowBase + "/" + strconv.Itoa(i+1), Auth: true, Status: 404, Body: body})
+		b = b[:0]
+		if i > 0 {
+			b = append(b, ",\n"...)
+		}
+		b = append(b, `{"startedDateTime":"2024-01-15T10:30:00.000Z","request":{"method":"GET","url":"`+doorflowBase+`/`...)
+		b = strconv.AppendInt(b, int64(i+1), 10)
+		b = append(b, `","headers":[{"name":"Authorization","value":"Bearer x"}]},"response":{"status":404,"headers":[],`+
+			`"content":{"mimeType":"application/json","text":"{}"}}}`...)
+		bw.Write(b)
 	}
-	return h.Close()
+	bw.WriteString(harTail)
+	return bw.Flush()
 }
 
 // WriteAliasCassette writes a go-vcr v4 cassette of refs+1 interactions whose response is one YAML anchor (a

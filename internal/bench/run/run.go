@@ -45,6 +45,7 @@ type Sample struct {
 	CtlBytes  int64 // control bytes (below 0x20 but \n and \t, and 0x7f) in stdout and stderr
 	OutTail   string
 	ErrTail   string
+	OOM       bool // the Go runtime said "out of memory" on stderr
 	StartFail error
 }
 
@@ -52,6 +53,7 @@ type Sample struct {
 type Counter struct {
 	N, Ctl int64
 	tail   []byte
+	head   []byte
 	Next   io.Writer
 }
 
@@ -61,6 +63,9 @@ func (c *Counter) Write(p []byte) (int, error) {
 		if (b < 0x20 && b != '\n' && b != '\t') || b == 0x7f {
 			c.Ctl++
 		}
+	}
+	if len(c.head) < 4096 {
+		c.head = append(c.head, p[:min(len(p), 4096-len(c.head))]...)
 	}
 	c.tail = append(c.tail, p...)
 	if len(c.tail) > 4096 {
@@ -134,7 +139,8 @@ func (p *Proc) Wait() Sample {
 	defer p.cancel()
 	err := p.cmd.Wait()
 	s := Sample{Wall: time.Since(p.start), OutBytes: p.out.N, ErrBytes: p.err.N, CtlBytes: p.out.Ctl + p.err.Ctl,
-		OutTail: p.out.Tail(), ErrTail: p.err.Tail()}
+		OutTail: p.out.Tail(), ErrTail: p.err.Tail(),
+		OOM: bytes.Contains(p.err.head, []byte("out of memory")) || bytes.Contains(p.err.tail, []byte("out of memory"))}
 	s.TimedOut = errors.Is(p.ctx.Err(), context.DeadlineExceeded)
 	if st := p.cmd.ProcessState; st != nil {
 		s.Exit = st.ExitCode()
