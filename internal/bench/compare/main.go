@@ -106,8 +106,8 @@ type row struct {
 
 func compare(ctx context.Context, o *options, w io.Writer) error {
 	host, _ := os.Hostname()
-	fmt.Fprintf(w, "# bench-compare %s, %s, %d rounds, GOMAXPROCS=%s (%d CPUs on %s)\n", time.Now().UTC().Format(time.RFC3339),
-		goVersion(), o.rounds, os.Getenv("GOMAXPROCS"), runtime.NumCPU(), host)
+	fmt.Fprintf(w, "# bench-compare %s, %s %s/%s, %d rounds, %d CPUs on %s (GOMAXPROCS=%q in the environment)\n",
+		time.Now().UTC().Format(time.RFC3339), goVersion(), runtime.GOOS, runtime.GOARCH, o.rounds, runtime.NumCPU(), host, os.Getenv("GOMAXPROCS"))
 	var rows []*row
 	if !o.skip["list"] {
 		r, err := listCase(ctx, o, w)
@@ -449,7 +449,7 @@ func proxyCase(ctx context.Context, o *options, w io.Writer) ([]*row, error) {
 					return nil, fmt.Errorf("%s at %d clients: %w", s.name, c, err)
 				}
 				_ = os.Remove(record)
-				fmt.Fprintf(w, "  %-24s %d clients: %s; peak RSS %s, exit %d\n", s.name, c, res, run.MiB(st.MaxRSS), st.Exit)
+				fmt.Fprintf(w, "  %-24s clients=%d: %s; peak RSS %s, exit %d\n", s.name, c, res, run.MiB(st.MaxRSS), st.Exit)
 				k := key{s.name, c}
 				rps[k] = append(rps[k], res.PerSecond)
 				rss[k] = append(rss[k], float64(st.MaxRSS)/(1<<20))
@@ -464,13 +464,13 @@ func proxyCase(ctx context.Context, o *options, w io.Writer) ([]*row, error) {
 			if strings.Contains(s.name, "record") {
 				goal = 0.5
 			}
-			r := &row{what: fmt.Sprintf("%s, %d clients: req/s", s.name, c), unit: "req/s", aName: "apikit", bName: "ReverseProxy",
+			r := &row{what: fmt.Sprintf("%s, clients=%d: req/s", s.name, c), unit: "req/s", aName: "apikit", bName: "ReverseProxy",
 				goal: fmt.Sprintf("≥ %.2fx", goal), met: func(m float64) bool { return m >= goal }}
 			r.a, r.b = rps[key{s.name, c}], base
 			for i := range r.a {
 				r.ratio = append(r.ratio, r.a[i]/base[i])
 			}
-			m := &row{what: fmt.Sprintf("%s, %d clients: peak RSS", s.name, c), unit: "MiB", aName: "apikit", bName: "ReverseProxy"}
+			m := &row{what: fmt.Sprintf("%s, clients=%d: peak RSS", s.name, c), unit: "MiB", aName: "apikit", bName: "ReverseProxy"}
 			m.a, m.b = rss[key{s.name, c}], rss[key{"ReverseProxy", c}]
 			for i := range m.a {
 				m.ratio = append(m.ratio, m.a[i]/m.b[i])
