@@ -78,7 +78,7 @@ bench-compare: ## apikit validate/proxy against plain kin-openapi and httputil.R
 	go build -o "$$tmp/compare" ./internal/bench/compare && \
 	"$$tmp/compare" -apikit "$$tmp/apikit" -kin "$$tmp/kinbaseline" -revproxy "$$tmp/revproxy" -work "$$tmp/work" -rounds $(ROUNDS) $(COMPAREFLAGS)
 
-bench-hostile: ## issue 14: peak RSS, output size, exit code and time of apikit validate on hostile recordings at 1x, 2x, 4x (HOSTILEFLAGS='-scales 1,2 -mem 2147483648')
+bench-hostile: ## issue 14: peak RSS, output size, exit code and time of apikit validate on hostile recordings at 1x, 2x, 4x (HOSTILEFLAGS='-scales 1,2 -mem 2147483648 -only amplify')
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	go build -o "$$tmp/apikit" ./cmd/apikit && \
 	go build -o "$$tmp/hostile" ./internal/bench/hostile && \

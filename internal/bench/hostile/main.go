@@ -2,8 +2,9 @@
 // factors 1x, 2x, 4x it runs `apikit validate` on it, with the text and the JSON output, and prints the peak RSS
 // (getrusage of the child), the bytes written to stdout and stderr, the control bytes among them (terminal
 // escape sequences: 0 once the output is sanitised), the exit code and the wall time, and how RSS and output
-// grow from 1x. Each run is bounded: its address space (-mem, ulimit -v) and its time (-timeout); a run that
-// crosses a bound says so instead of taking the machine down.
+// grow from 1x. Each run is bounded: its resident set (-mem, a watchdog; its address space to 8 times that) and its
+// time (-timeout); a run that crosses a bound says so instead of taking the machine down, and its growth is not
+// computed.
 //
 //	go run ./internal/bench/hostile -apikit BIN [-scales 1,2,4]
 package main
@@ -40,7 +41,7 @@ func main() {
 	refs := flag.Int("alias-refs", 200, "references to the YAML anchor at 1x")
 	items := flag.Int("alias-items", 1000, "reservations in the anchored page")
 	names := flag.Int("names", 1000, "pairs of entries with hostile names at 1x")
-	mem := flag.Int64("mem", 4<<30, "address-space bound of each run in bytes (ulimit -v); 0: none")
+	mem := flag.Int64("mem", 3<<30, "bound of each run's resident set in bytes (a watchdog kills it past this; its address space to 8 times this); 0: none")
 	timeout := flag.Duration("timeout", 2*time.Minute, "time bound of each run")
 	flag.Parse()
 	if *apikit == "" {
@@ -83,7 +84,7 @@ func main() {
 	}
 	ctx := context.Background()
 	host, _ := os.Hostname()
-	fmt.Printf("# bench-hostile %s, %d CPUs on %s; each run bounded to %s of address space and %v\n",
+	fmt.Printf("# bench-hostile %s, %d CPUs on %s; each run killed past %s of RSS (or 8 times that of address space) or %v\n",
 		time.Now().UTC().Format(time.RFC3339), runtime.NumCPU(), host, run.Size(*mem), *timeout)
 	var rows [][]string
 	for _, sc := range all {
@@ -105,6 +106,8 @@ func main() {
 				}
 				exit := strconv.Itoa(s.Exit)
 				switch {
+				case s.OverMem:
+					exit = "killed: RSS > " + run.Size(*mem)
 				case s.TimedOut:
 					exit = "timeout"
 				case s.Exit == -1:
@@ -112,15 +115,16 @@ func main() {
 				case s.OOM:
 					exit = "2 (out of memory)"
 				}
-				growth := func(v, b int64) string {
-					if k == ks[0] || b == 0 {
-						return ""
-					}
-					return fmt.Sprintf("%.2fx", float64(v)/float64(b))
-				}
 				b := base[format]
 				if k == ks[0] {
 					base[format] = s
+				}
+				bounded := func(s run.Sample) bool { return s.OverMem || s.OOM || s.TimedOut }
+				growth := func(v, w int64) string {
+					if k == ks[0] || w == 0 || bounded(s) || bounded(b) {
+						return ""
+					}
+					return fmt.Sprintf("%.2fx", float64(v)/float64(w))
 				}
 				fmt.Printf("  %dx %-4s input %-10s exit %-3s %7.2f s  RSS %-10s stdout %-10s stderr %-10s ctl %d  %s\n", k, format, run.Size(size),
 					exit, s.Wall.Seconds(), run.Size(s.MaxRSS), run.Size(s.OutBytes), run.Size(s.ErrBytes), s.CtlBytes, trim(s.OutTail, 100))

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,8 +25,11 @@ type Cmd struct {
 	Dir  string
 	Env  []string // added to the environment
 
-	// MemLimit bounds the child's address space in bytes (ulimit -v through /bin/sh); 0: no bound. A Go
-	// process that crosses it dies with "out of memory" (exit 2): the row says so.
+	// MemLimit bounds the child's memory in bytes; 0: no bound. On Linux a watchdog reads its resident set
+	// every 10 ms and kills it past MemLimit (Sample.OverMem), and its address space is bounded to eight
+	// times MemLimit (ulimit -v through /bin/sh; a Go heap reserves several times what it touches) in case it
+	// grows faster than the watchdog reads; a Go process that crosses that dies with "out of memory" (exit 2,
+	// Sample.OOM).
 	MemLimit int64
 	// Timeout kills the child after this long; 0: no bound.
 	Timeout time.Duration
@@ -46,6 +50,7 @@ type Sample struct {
 	OutTail   string
 	ErrTail   string
 	OOM       bool // the Go runtime said "out of memory" on stderr
+	OverMem   bool // killed by the watchdog: its resident set crossed Cmd.MemLimit
 	StartFail error
 }
 
@@ -102,6 +107,8 @@ type Proc struct {
 	out, err *Counter
 	cancel   context.CancelFunc
 	ctx      context.Context
+	overMem  atomic.Bool
+	done     chan struct{}
 }
 
 // Start starts c; Wait or Stop ends it.
@@ -113,19 +120,51 @@ func Start(ctx context.Context, c Cmd) (*Proc, error) {
 	path, args := c.Path, c.Args
 	if c.MemLimit > 0 {
 		path = "/bin/sh"
-		args = append([]string{"-c", `ulimit -v ` + strconv.FormatInt(c.MemLimit>>10, 10) + ` && exec "$0" "$@"`, c.Path}, c.Args...)
+		args = append([]string{"-c", `ulimit -v ` + strconv.FormatInt(8*c.MemLimit>>10, 10) + ` && exec "$0" "$@"`, c.Path}, c.Args...)
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), c.Env...)
-	p := &Proc{cmd: cmd, out: &Counter{Next: c.Stdout}, err: &Counter{Next: c.Stderr}, cancel: cancel, ctx: ctx}
+	p := &Proc{cmd: cmd, out: &Counter{Next: c.Stdout}, err: &Counter{Next: c.Stderr}, cancel: cancel, ctx: ctx, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.err
 	p.start = time.Now()
 	if err := cmd.Start(); err != nil {
 		cancel()
 		return nil, fmt.Errorf("starting %s: %w", c.Path, err)
 	}
+	if c.MemLimit > 0 {
+		go p.watch(c.MemLimit)
+	}
 	return p, nil
+}
+
+// watch kills the child once its resident set crosses limit (Linux: /proc/PID/statm), until it ends.
+func (p *Proc) watch(limit int64) {
+	statm := fmt.Sprintf("/proc/%d/statm", p.cmd.Process.Pid)
+	page := int64(os.Getpagesize())
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+		data, err := os.ReadFile(statm)
+		if err != nil {
+			return // not Linux, or the child is gone
+		}
+		f := strings.Fields(string(data))
+		if len(f) < 2 {
+			return
+		}
+		pages, _ := strconv.ParseInt(f[1], 10, 64)
+		if pages*page > limit {
+			p.overMem.Store(true)
+			_ = p.cmd.Process.Kill()
+			return
+		}
+	}
 }
 
 // Stop sends SIGTERM and waits.
@@ -138,10 +177,12 @@ func (p *Proc) Stop() Sample {
 func (p *Proc) Wait() Sample {
 	defer p.cancel()
 	err := p.cmd.Wait()
+	close(p.done)
 	s := Sample{Wall: time.Since(p.start), OutBytes: p.out.N, ErrBytes: p.err.N, CtlBytes: p.out.Ctl + p.err.Ctl,
 		OutTail: p.out.Tail(), ErrTail: p.err.Tail(),
 		OOM: bytes.Contains(p.err.head, []byte("out of memory")) || bytes.Contains(p.err.tail, []byte("out of memory"))}
 	s.TimedOut = errors.Is(p.ctx.Err(), context.DeadlineExceeded)
+	s.OverMem = p.overMem.Load()
 	if st := p.cmd.ProcessState; st != nil {
 		s.Exit = st.ExitCode()
 		s.MaxRSS = maxRSS(st)
