@@ -76,9 +76,9 @@ type ruleRun struct {
 	items               []itemCheck
 	members             []memberCheck
 	pages               []pageCheck
-	itemBuf             [4]itemCheck
-	memberBuf           [2]memberCheck
-	pageBuf             [4]pageCheck
+	itemBuf             [3]itemCheck
+	memberBuf           [1]memberCheck
+	pageBuf             [2]pageCheck
 	slotID, slotVersion int // the slots of the fields the invariants follow; -1 for none
 	slotListed          int
 	hashing             bool   // take the items' fingerprints (same-object)
