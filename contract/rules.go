@@ -1,8 +1,11 @@
 package contract
 
 // Rules no schema can express, declared in the specs with the x-apikit-rules extension (README: "Rules beyond
-// the schema"). This file reads and checks the declarations at New; rulecheck.go applies them to one exchange,
-// rulescan.go extracts the values they need from a body in one pass, invariants.go checks a whole recording.
+// the schema"). Each rule is one file (rule_*.go: its declaration, its compile step, its hooks) named once in
+// ruleList below; each invariant likewise (invariant_*.go, named in invariantList in invariants.go). This file
+// reads the extension and compiles the parts every rule shares (the body, the items, their slots); rulecheck.go
+// runs a rule's hooks on one exchange, reading the body in the compiled check's pass (rulefast.go) or its own
+// (rulescan.go); invariants.go follows a whole recording.
 
 import (
 	"bytes"
