@@ -6,17 +6,13 @@ package contract
 // than one seen before is stale.
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 )
 
-type sameAsKey struct{}
-
-func (sameAsKey) key() string { return "sameAs" }
-
-func (sameAsKey) decode(raw json.RawMessage) (declared, error) { return decodeAs[sameAsDecl](raw) }
+// sameAsKey is the member of x-apikit-rules that declares it, and how its value is read.
+const sameAsKey = ruleKey[sameAsDecl, *sameAsDecl]("sameAs")
 
 type sameAsDecl struct {
 	Operation string   `json:"operation"`
@@ -69,7 +65,7 @@ func (d *sameAsDecl) pair(get *opRules, byID map[string]*opRules) error {
 
 type sameObject struct{ noHooks }
 
-func (sameObject) decl() declaration { return sameAsKey{} }
+func (sameObject) decl() declaration { return sameAsKey }
 
 // exchange compares each item with the latest copy the paired operation returned.
 func (sameObject) exchange(c *invCheck) {

@@ -12,7 +12,7 @@ import (
 
 type skipPaginationUnion struct{ noHooks }
 
-func (skipPaginationUnion) decl() declaration { return walkKey{} }
+func (skipPaginationUnion) decl() declaration { return walkKey }
 
 // unpaged checks an unpaged answer against the latest complete walk of the same query.
 func (skipPaginationUnion) unpaged(c *invCheck, ids map[string]walkID) {

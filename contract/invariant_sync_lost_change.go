@@ -5,17 +5,13 @@ package contract
 // with a version at or after since, unless its listedUntil time has passed.
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 )
 
-type syncKey struct{}
-
-func (syncKey) key() string { return "sync" }
-
-func (syncKey) decode(raw json.RawMessage) (declared, error) { return decodeAs[syncDecl](raw) }
+// syncKey is the member of x-apikit-rules that declares it, and how its value is read.
+const syncKey = ruleKey[syncDecl, *syncDecl]("sync")
 
 type syncDecl struct {
 	Since []string `json:"since"`
@@ -60,7 +56,7 @@ func observeSince(run *ruleRun) {
 
 type syncLostChange struct{ noHooks }
 
-func (syncLostChange) decl() declaration { return syncKey{} }
+func (syncLostChange) decl() declaration { return syncKey }
 
 // complete checks a complete walk that began with a since parameter, unless something changed during it.
 func (syncLostChange) complete(c *invCheck, w *walkState) {

@@ -10,7 +10,7 @@ import (
 
 type totalStable struct{ noHooks }
 
-func (totalStable) decl() declaration { return walkKey{} }
+func (totalStable) decl() declaration { return walkKey }
 
 func (totalStable) page(c *invCheck, w *walkState) {
 	o := c.o

@@ -7,7 +7,7 @@ import "fmt"
 
 type uniqueAcrossPages struct{ noHooks }
 
-func (uniqueAcrossPages) decl() declaration { return walkKey{} }
+func (uniqueAcrossPages) decl() declaration { return walkKey }
 
 func (uniqueAcrossPages) page(c *invCheck, w *walkState) {
 	if w.disturbed {

@@ -5,13 +5,8 @@ package contract
 // same parameters but the page) from page 1. invariants.go follows walks through a recording; the invariants
 // unique-across-pages, total-stable, skip-pagination-union and sync-lost-change hook into them.
 
-import "encoding/json"
-
-type walkKey struct{}
-
-func (walkKey) key() string { return "walk" }
-
-func (walkKey) decode(raw json.RawMessage) (declared, error) { return decodeAs[walkDecl](raw) }
+// walkKey is the member of x-apikit-rules that declares it, and how its value is read.
+const walkKey = ruleKey[walkDecl, *walkDecl]("walk")
 
 type walkDecl struct {
 	ID          string `json:"id"`

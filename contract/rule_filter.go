@@ -7,7 +7,6 @@ package contract
 // outside the parameter's enum is not evaluated.
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,11 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-type filterKey struct{}
-
-func (filterKey) key() string { return "filters" }
-
-func (filterKey) decode(raw json.RawMessage) (declared, error) { return decodeAs[filtersDecl](raw) }
+// filterKey is the member of x-apikit-rules that declares it, and how its value is read.
+const filterKey = ruleKey[filtersDecl, *filtersDecl]("filters")
 
 type filtersDecl struct {
 	Operator string       `json:"operator"`

@@ -4,16 +4,12 @@ package contract
 // parameter's (or its default's) items, unless the unless parameter is true.
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 )
 
-type maxItemsKey struct{}
-
-func (maxItemsKey) key() string { return "maxItems" }
-
-func (maxItemsKey) decode(raw json.RawMessage) (declared, error) { return decodeAs[maxItemsDecl](raw) }
+// maxItemsKey is the member of x-apikit-rules that declares it, and how its value is read.
+const maxItemsKey = ruleKey[maxItemsDecl, *maxItemsDecl]("maxItems")
 
 type maxItemsDecl struct {
 	Param  string `json:"param"`

@@ -5,18 +5,14 @@ package contract
 // passes); items without the field are skipped; with both parameters nothing is checked.
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-type orderKey struct{}
-
-func (orderKey) key() string { return "order" }
-
-func (orderKey) decode(raw json.RawMessage) (declared, error) { return decodeAs[orderDecl](raw) }
+// orderKey is the member of x-apikit-rules that declares it, and how its value is read.
+const orderKey = ruleKey[orderDecl, *orderDecl]("order")
 
 type orderDecl struct {
 	Asc  string `json:"asc"`

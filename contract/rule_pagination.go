@@ -6,19 +6,13 @@ package contract
 // current_page (total:, count:, perPage:, currentPage: override them).
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
 )
 
-type paginationKey struct{}
-
-func (paginationKey) key() string { return "pagination" }
-
-func (paginationKey) decode(raw json.RawMessage) (declared, error) {
-	return decodeAs[paginationDecl](raw)
-}
+// paginationKey is the member of x-apikit-rules that declares it, and how its value is read.
+const paginationKey = ruleKey[paginationDecl, *paginationDecl]("pagination")
 
 type paginationDecl struct {
 	At          string `json:"at"`

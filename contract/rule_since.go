@@ -10,6 +10,8 @@ import (
 	"time"
 )
 
+// sinceKey is the member of x-apikit-rules that declares it. Its value is a list, read as []sinceDecl (as the
+// error messages name it) and compiled as a sinceRule.
 type sinceKey struct{}
 
 func (sinceKey) key() string { return "since" }

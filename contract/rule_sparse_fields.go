@@ -5,19 +5,13 @@ package contract
 // unasked), and so is an asked property the item schema declares that is missing.
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 )
 
-type sparseFieldsKey struct{}
-
-func (sparseFieldsKey) key() string { return "sparseFields" }
-
-func (sparseFieldsKey) decode(raw json.RawMessage) (declared, error) {
-	return decodeAs[sparseDecl](raw)
-}
+// sparseFieldsKey is the member of x-apikit-rules that declares it, and how its value is read.
+const sparseFieldsKey = ruleKey[sparseDecl, *sparseDecl]("sparseFields")
 
 type sparseDecl struct {
 	Param          string   `json:"param"`

@@ -11,13 +11,8 @@ import (
 	"fmt"
 )
 
-type timeWindowKey struct{}
-
-func (timeWindowKey) key() string { return "timeWindow" }
-
-func (timeWindowKey) decode(raw json.RawMessage) (declared, error) {
-	return decodeAs[timeWindowDecl](raw)
-}
+// timeWindowKey is the member of x-apikit-rules that declares it, and how its value is read.
+const timeWindowKey = ruleKey[timeWindowDecl, *timeWindowDecl]("timeWindow")
 
 type timeWindowDecl struct {
 	Start  string `json:"start"`

@@ -133,13 +133,13 @@ const clockSkew = 5 * time.Minute
 // compiled and run. Adding a rule is a new file plus one line here. The invariants' list is in invariants.go.
 func ruleList() []declaration {
 	return []declaration{
-		sparseFieldsKey{}, // rule_sparse_fields.go
-		orderKey{},        // rule_order.go
-		filterKey{},       // rule_filter.go
-		paginationKey{},   // rule_pagination.go
-		sinceKey{},        // rule_since.go
-		maxItemsKey{},     // rule_max_items.go
-		timeWindowKey{},   // rule_time_window.go
+		sparseFieldsKey, // rule_sparse_fields.go
+		orderKey,        // rule_order.go
+		filterKey,       // rule_filter.go
+		paginationKey,   // rule_pagination.go
+		sinceKey{},      // rule_since.go
+		maxItemsKey,     // rule_max_items.go
+		timeWindowKey,   // rule_time_window.go
 	}
 }
 
@@ -166,6 +166,23 @@ type compiledRule interface {
 	// (run.slot) and registers its hooks (run.onItem, run.onMember, run.onPage). A rule the request does not switch
 	// on registers nothing.
 	start(run *ruleRun)
+}
+
+// ruleKey is a member of x-apikit-rules (its value the key) whose value is read strictly into a T; *T is the
+// declaration, compiled for the operation.
+type ruleKey[T any, P interface {
+	*T
+	declared
+}] string
+
+func (k ruleKey[T, P]) key() string { return string(k) }
+
+func (ruleKey[T, P]) decode(raw json.RawMessage) (declared, error) {
+	p, err := decodeStrict[T](raw)
+	if p == nil || err != nil {
+		return nil, err
+	}
+	return P(p), nil
 }
 
 // decodeStrict reads raw into a *T, rejecting unknown members; nil for null.
@@ -333,18 +350,6 @@ func decodeDecl(raw any, decls []declaration) (items, item *string, out []declar
 		}
 	}
 	return items, item, out, nil
-}
-
-// decodeAs reads raw strictly into a T whose pointer is the declaration; nil for null.
-func decodeAs[T any, P interface {
-	*T
-	declared
-}](raw json.RawMessage) (declared, error) {
-	p, err := decodeStrict[T](raw)
-	if p == nil || err != nil {
-		return nil, err
-	}
-	return P(p), nil
 }
 
 func decodeMember[T any](raw json.RawMessage, name string) (*T, error) {

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,11 +10,8 @@ import (
 // A rule defined here, to show what adding one takes: this file (its declaration, compile step and hooks) and one
 // line in the rule list. It is declared as oddIDs: {field: id} and reports every item whose field is an even
 // integer.
-type oddIDsKey struct{}
-
-func (oddIDsKey) key() string { return "oddIDs" }
-
-func (oddIDsKey) decode(raw json.RawMessage) (declared, error) { return decodeAs[oddIDsDecl](raw) }
+// oddIDsKey is the member of x-apikit-rules that declares it, and how its value is read.
+const oddIDsKey = ruleKey[oddIDsDecl, *oddIDsDecl]("oddIDs")
 
 type oddIDsDecl struct {
 	Field string `json:"field"`
@@ -51,7 +47,7 @@ func (c *oddIDsCheck) item(run *ruleRun, idx int) {
 func TestRulesRegistryAddsARule(t *testing.T) {
 	t.Parallel()
 	spec := WithSpecFS(rulesSpecFS(`{items: /items, oddIDs: {field: id}, filters: {match: [{param: q, field: secret, kind: equals}]}}`), "spec")
-	v := newValidator(t, spec, withRuleList(append(ruleList(), oddIDsKey{})))
+	v := newValidator(t, spec, withRuleList(append(ruleList(), oddIDsKey)))
 	ex := &Exchange{Source: "t", Index: 0, Method: "GET", URL: mustURL(t, "https://t.example/things?q=a"), Status: 200,
 		ResponseHeader: jsonHeader(), ResponseBody: []byte(`{"items":[{"id":1,"secret":"a"},{"id":2,"secret":"a"},{"id":3,"secret":"b"}],"total":3}`)}
 	var got []string
