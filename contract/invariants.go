@@ -262,7 +262,8 @@ func (c *invCheck) entry(index int) string {
 	return "entry " + strconv.Itoa(index)
 }
 
-// walk follows the pages of walks and checks unique ids, a stable total, unpaged answers and sync answers.
+// walk follows the pages of walks (invariant_walk.go) and calls the invariants' hooks on each page, on a walk
+// that completes and on an unpaged answer.
 func (c *invCheck) walk() {
 	o, r, src := c.o, c.r, c.src
 	if o.skip {

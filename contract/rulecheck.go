@@ -73,18 +73,19 @@ type ruleRun struct {
 
 	// The hooks of the rules the request switches on (compiledRule.start), in the registry's order; the arrays
 	// hold the first few without allocating.
-	items               []itemCheck
-	members             []memberCheck
-	pages               []pageCheck
-	itemBuf             [3]itemCheck
-	memberBuf           [1]memberCheck
-	pageBuf             [2]pageCheck
-	slotID, slotVersion int // the slots of the fields the invariants follow; -1 for none
-	slotListed          int
-	hashing             bool   // take the items' fingerprints (same-object)
-	hash                uint64 // the current item's fingerprint so far
-	perItem             bool   // some rule reads the items
-	scratch             []byte
+	items     []itemCheck
+	members   []memberCheck
+	pages     []pageCheck
+	itemBuf   [3]itemCheck
+	memberBuf [1]memberCheck
+	pageBuf   [2]pageCheck
+	perItem   bool // some rule or invariant reads the items
+
+	// What the invariants follow (WithObservations): the slots of their fields (-1 for none), the fingerprint.
+	slotID, slotVersion, slotListed int
+	hashing                         bool   // take the items' fingerprints (same-object)
+	hash                            uint64 // the current item's fingerprint so far
+	scratch                         []byte
 
 	obs        *Observation
 	collect    bool // record items in obs

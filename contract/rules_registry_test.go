@@ -65,3 +65,20 @@ func TestRulesRegistryAddsARule(t *testing.T) {
 		t.Errorf("without the rule in the list: got error %v, want the unknown field named", err)
 	}
 }
+
+// TestRulesRegistryKeys checks that the lists name every member of x-apikit-rules once, apart from the shared
+// items and item, so that the decoder knows each rule's key and no two rules read one member.
+func TestRulesRegistryKeys(t *testing.T) {
+	t.Parallel()
+	var keys []string
+	for _, d := range slices.Concat(ruleList(), invariantDecls()) {
+		keys = append(keys, d.key())
+	}
+	want := []string{"sparseFields", "order", "filters", "pagination", "since", "maxItems", "timeWindow", "walk", "sameAs", "sync"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("got keys %q, want %q", keys, want)
+	}
+	if len(invariantList()) != 5 {
+		t.Errorf("got %d invariants, want 5", len(invariantList()))
+	}
+}
