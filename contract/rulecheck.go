@@ -71,15 +71,11 @@ type ruleRun struct {
 	gen   uint32     // the current item (1, 2, ...)
 	used  []bool     // a rule reads the slot's value
 
-	// The hooks of the rules the request switches on (compiledRule.start), in the registry's order; the arrays
-	// hold the first few without allocating.
-	items     []itemCheck
-	members   []memberCheck
-	pages     []pageCheck
-	itemBuf   [3]itemCheck
-	memberBuf [1]memberCheck
-	pageBuf   [2]pageCheck
-	perItem   bool // some rule or invariant reads the items
+	// The hooks of the rules the request switches on (compiledRule.start), in the registry's order.
+	items   []itemCheck
+	members []memberCheck
+	pages   []pageCheck
+	perItem bool // some rule or invariant reads the items
 
 	// What the invariants follow (WithObservations): the slots of their fields (-1 for none), the fingerprint.
 	slotID, slotVersion, slotListed int
@@ -100,6 +96,11 @@ type ruleRun struct {
 	fieldActs            []fieldAct // per field of the item node: what the tap does with it
 	itemsStart, itemsEnd int        // the items array's span, once the tap saw it; -1 before
 	itemStart, itemEnd   int        // the current item's span
+
+	// Room for the first hooks without allocating; at the end, away from the fields each item reads.
+	itemBuf   [3]itemCheck
+	memberBuf [1]memberCheck
+	pageBuf   [2]pageCheck
 }
 
 // startRules prepares the rules of op for an exchange whose response is about to be checked, and returns nil
