@@ -66,29 +66,57 @@ func (c *windowCheck) item(run *ruleRun, idx int) {
 	start, end := run.raw(c.start), run.raw(c.end)
 	sz, ez := zuluShape(start), zuluShape(end)
 	if cmp, ok := cmpDateTimeZ(start, end, sz, ez); ok && cmp >= 0 {
-		run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("%s is not after %s", w.End, w.Start), run.valueOf(c.end))
+		c.report(run, idx, notAfter)
 	}
 	if c.state < 0 {
 		return
 	}
 	state := run.raw(c.state)
 	if bytes.IndexByte(state, '\\') >= 0 { // an escaped state: compare it unescaped
-		if v, ok := stringValue(state); ok {
-			state, _ = json.Marshal(v)
-		}
+		state = unescaped(state)
 	}
 	before := len(state) > 2 && string(state[1:len(state)-1]) == w.Before && state[0] == '"'
 	within := len(state) > 2 && string(state[1:len(state)-1]) == w.Within && state[0] == '"'
 	if before {
 		if cmp, ok := c.early.cmpZ(start, sz); ok && cmp < 0 {
-			run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Before, w.Start), run.valueOf(c.start))
+			c.report(run, idx, startPassed)
 		}
 	}
 	if within {
 		if cmp, ok := c.late.cmpZ(start, sz); ok && cmp > 0 {
-			run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", w.Within, w.Start), run.valueOf(c.start))
+			c.report(run, idx, startAhead)
 		} else if cmp, ok := c.early.cmpZ(end, ez); ok && cmp < 0 {
-			run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Within, w.End), run.valueOf(c.end))
+			c.report(run, idx, endPassed)
 		}
+	}
+}
+
+// unescaped returns a JSON string value without escapes.
+func unescaped(state []byte) []byte {
+	if v, ok := stringValue(state); ok {
+		state, _ = json.Marshal(v)
+	}
+	return state
+}
+
+// What a window violation says; its reporting is kept out of the per-item path.
+const (
+	notAfter = iota
+	startPassed
+	startAhead
+	endPassed
+)
+
+func (c *windowCheck) report(run *ruleRun, idx, what int) {
+	w := c.w
+	switch what {
+	case notAfter:
+		run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("%s is not after %s", w.End, w.Start), run.valueOf(c.end))
+	case startPassed:
+		run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Before, w.Start), run.valueOf(c.start))
+	case startAhead:
+		run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", w.Within, w.Start), run.valueOf(c.start))
+	case endPassed:
+		run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Within, w.End), run.valueOf(c.end))
 	}
 }
