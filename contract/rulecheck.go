@@ -474,11 +474,19 @@ func (run *ruleRun) memberValue(slot int, key []byte, nameStart, nameEnd, start,
 	if slot >= 0 {
 		run.vals[slot] = fieldVal{start: int32(start), end: int32(end), gen: run.gen}
 	}
-	for _, c := range run.members {
-		c.member(run, slot, key)
+	if len(run.members) > 0 {
+		run.memberChecks(slot, key)
 	}
 	if run.hashing && (slot < 0 || slot >= len(run.r.ignored) || !run.r.ignored[slot]) {
 		run.hashMember(nameStart, nameEnd, start, end)
+	}
+}
+
+// memberChecks runs the rules' checks of a member; apart, so that memberValue stays short for the common case
+// of none.
+func (run *ruleRun) memberChecks(slot int, key []byte) {
+	for _, c := range run.members {
+		c.member(run, slot, key)
 	}
 }
 
