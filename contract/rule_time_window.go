@@ -41,42 +41,59 @@ func (w *timeWindowDecl) compile(c *opCompiler) error {
 	} else if w.Before != "" || w.Within != "" {
 		return c.errorf("timeWindow: before and within need state")
 	}
-	c.addRule(w)
+	r := c.r
+	c.addRule(&timeWindowRule{timeWindowDecl: w, slotStart: r.slots.find([]byte(w.Start)),
+		slotEnd: r.slots.find([]byte(w.End)), slotState: r.slots.find([]byte(w.State))})
 	return nil
 }
 
-// windowCheck is the rule on one exchange.
+// timeWindowRule is the rule compiled for an operation: the slots of its fields (the items declare them, so
+// their slots are the same on every exchange). Without the server's time it is its own check, allocating nothing.
+type timeWindowRule struct {
+	*timeWindowDecl
+	slotStart, slotEnd, slotState int
+}
+
+// windowCheck is the rule on one exchange whose server's time is known, with that time as references.
 type windowCheck struct {
-	w                 *timeWindowDecl
-	start, end, state int        // slots; state is -1 when the state is not checked
-	early, late       instantRef // the server's time minus and plus the clock skew, when the state is checked
+	*timeWindowRule
+	early, late instantRef // the server's time minus and plus the clock skew
 }
 
-func (w *timeWindowDecl) start(run *ruleRun) {
-	c := &windowCheck{w: w, start: run.slot(w.Start), end: run.slot(w.End), state: -1}
-	if w.State != "" && run.when {
-		c.state = run.slot(w.State)
-		c.early, c.late = instantRef{t: run.now - instant(clockSkew)}, instantRef{t: run.now + instant(clockSkew)}
-	}
-	run.onItem(c)
-}
-
-func (c *windowCheck) item(run *ruleRun, idx int) {
-	w := c.w
-	start, end := run.raw(c.start), run.raw(c.end)
-	sz, ez := zuluShape(start), zuluShape(end)
-	if cmp, ok := cmpDateTimeZ(start, end, sz, ez); ok && cmp >= 0 {
-		c.report(run, idx, notAfter)
-	}
-	if c.state < 0 {
+func (w *timeWindowRule) start(run *ruleRun) {
+	run.slot(w.Start) // the slots are w.slotStart and w.slotEnd: marked as read
+	run.slot(w.End)
+	if w.State == "" || !run.when {
+		run.onItem(w)
 		return
 	}
-	state := run.raw(c.state)
+	run.slot(w.State)
+	run.onItem(&windowCheck{timeWindowRule: w,
+		early: instantRef{t: run.now - instant(clockSkew)}, late: instantRef{t: run.now + instant(clockSkew)}})
+}
+
+// item checks that the item's start is before its end.
+func (w *timeWindowRule) item(run *ruleRun, idx int) { w.order(run, idx) }
+
+// order checks that start is before end, and returns the two values and their zuluShape.
+func (w *timeWindowRule) order(run *ruleRun, idx int) (start, end []byte, sz, ez bool) {
+	start, end = run.raw(w.slotStart), run.raw(w.slotEnd)
+	sz, ez = zuluShape(start), zuluShape(end)
+	if cmp, ok := cmpDateTimeZ(start, end, sz, ez); ok && cmp >= 0 {
+		w.report(run, idx, notAfter)
+	}
+	return start, end, sz, ez
+}
+
+// item checks the order, and the state against the server's time.
+func (c *windowCheck) item(run *ruleRun, idx int) {
+	start, end, sz, ez := c.order(run, idx)
+	state := run.raw(c.slotState)
 	if bytes.IndexByte(state, '\\') >= 0 { // an escaped state: compare it unescaped
 		state = unescaped(state)
 	}
-	before := len(state) > 2 && string(state[1:len(state)-1]) == w.Before && state[0] == '"'
-	within := len(state) > 2 && string(state[1:len(state)-1]) == w.Within && state[0] == '"'
+	before := len(state) > 2 && string(state[1:len(state)-1]) == c.Before && state[0] == '"'
+	within := len(state) > 2 && string(state[1:len(state)-1]) == c.Within && state[0] == '"'
 	if before {
 		if cmp, ok := c.early.cmpZ(start, sz); ok && cmp < 0 {
 			c.report(run, idx, startPassed)
@@ -107,16 +124,15 @@ const (
 	endPassed
 )
 
-func (c *windowCheck) report(run *ruleRun, idx, what int) {
-	w := c.w
+func (w *timeWindowRule) report(run *ruleRun, idx, what int) {
 	switch what {
 	case notAfter:
-		run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("%s is not after %s", w.End, w.Start), run.valueOf(c.end))
+		run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("%s is not after %s", w.End, w.Start), run.valueOf(w.slotEnd))
 	case startPassed:
-		run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Before, w.Start), run.valueOf(c.start))
+		run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Before, w.Start), run.valueOf(w.slotStart))
 	case startAhead:
-		run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", w.Within, w.Start), run.valueOf(c.start))
+		run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", w.Within, w.Start), run.valueOf(w.slotStart))
 	case endPassed:
-		run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Within, w.End), run.valueOf(c.end))
+		run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Within, w.End), run.valueOf(w.slotEnd))
 	}
 }
