@@ -67,6 +67,9 @@ func loadSpec(ctx context.Context, fsys fs.FS, label, name string) (*spec, error
 	if err != nil {
 		return nil, fmt.Errorf("reading spec %s: %w", file, err)
 	}
+	if data, err = overlaid(fsys, label, name, data); err != nil { // overlay.go
+		return nil, err
+	}
 	loader := openapi3.NewLoader()
 	loader.IncludeOrigin = true
 	loader.IsExternalRefsAllowed = false

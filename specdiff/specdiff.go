@@ -171,11 +171,19 @@ func loadSpec(ctx context.Context, src Source) (*load.SpecInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	data, ov, err := src.overlaid(ctx, data) // overlay.go
+	if err != nil {
+		return nil, err
+	}
+	name := src.String()
+	if ov != "" {
+		name += " with overlay " + ov
+	}
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = false
 	loader.IncludeOrigin = true // as oasdiff's own command does; some checks locate changes with it
-	info, err := load.NewSpecInfoFromData(loader, data, src.String(), load.WithLowercaseHeaders())
+	info, err := load.NewSpecInfoFromData(loader, data, name, load.WithLowercaseHeaders())
 	if err != nil {
 		return nil, fmt.Errorf("loading spec %s: %w", src, err)
 	}

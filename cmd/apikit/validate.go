@@ -52,6 +52,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		coverage = fs.Bool("coverage", false, "print which operations, statuses, parameters and enum values were exercised")
 		minCov   = fs.Float64("min-coverage", 0, "fail (exit 1) when less than `N` percent of documented statuses and parameters are exercised (implies --coverage)")
 		rules    = fs.String("rules", "all", "what to check: `schema` (the schemas only) or all (also the specs' x-apikit-rules and the invariants across exchanges)") // rules
+		propose  = fs.String("propose", "", "write an OpenAPI Overlay to `FILE` proposing the spec changes the drift seen calls for (propose.go)")
 		zone     = fs.String("time-zone", "UTC", "IANA time `zone` of the parameters the specs declare as local time (DoorFlow's since)")                              // rules
 		maxBody  = byteSize(256 << 20)
 		bases    baseURLs
@@ -115,8 +116,14 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	}
 	// check validates one exchange; the coverage counts it there and then, with its bodies (the verdicts reach
 	// the outputs later, once their recording's invariants ran, without the exchange).
+	prop, err := newProposer(*propose, *specDir) // --propose (propose.go)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
+		return exitUsage
+	}
 	check := func(ex *contract.Exchange) contract.Result {
 		res := v.Validate(ctx, ex)
+		prop.observe(ctx, ex, &res)
 		if cov != nil {
 			res.Exchange = ex
 			_ = cov.Observe(ctx, &res) // cannot fail: the verdict carries its exchange
@@ -171,7 +178,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		st.take(item{res: check(ex)})
 	}
 	st.flush() // the last recording
-	if err := errors.Join(st.err, st.sink.Close()); err != nil {
+	if err := errors.Join(st.err, st.sink.Close(), prop.close(e.stderr)); err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
 	}

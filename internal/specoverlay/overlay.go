@@ -1,0 +1,93 @@
+// Package specoverlay applies an OpenAPI Overlay 1.0 document to a spec, strictly, with the overlay library that
+// oapi-codegen v2 itself uses for output-options.overlay (github.com/speakeasy-api/openapi/overlay), so that the
+// harness, apikit diff and the generator read the same overlaid spec.
+package specoverlay
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/speakeasy-api/openapi/overlay"
+	"gopkg.in/yaml.v3"
+)
+
+// Suffix is the file name ending of a vendor's overlay beside its spec: openapi/doorflow.overlay.yaml overlays
+// openapi/doorflow.yaml.
+const Suffix = ".overlay.yaml"
+
+// Apply returns spec (YAML or JSON) with the overlay applied. The application is strict, as oapi-codegen's
+// default: an action whose target matches nothing in the spec is an error naming the action (its number, and
+// its description when it has one) and its target. specName and overlayName name the two documents in errors.
+func Apply(spec, overlayDoc []byte, specName, overlayName string) ([]byte, error) {
+	o, err := overlay.ParseReader(bytes.NewReader(overlayDoc))
+	if err != nil {
+		return nil, fmt.Errorf("overlay %s: %w", overlayName, err)
+	}
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("overlay %s is not a valid overlay: %w", overlayName, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(spec, &root); err != nil {
+		return nil, fmt.Errorf("overlay %s: parsing spec %s: %w", overlayName, specName, err)
+	}
+	// One action at a time, so that an error names the action that failed.
+	for i, a := range o.Actions {
+		one := *o
+		one.Actions = []overlay.Action{a}
+		if _, err := one.ApplyToStrict(&root); err != nil {
+			return nil, &ActionError{Overlay: overlayName, Spec: specName, Index: i + 1, Count: len(o.Actions),
+				Description: a.Description, Target: a.Target, Err: err}
+		}
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&root); err != nil {
+		return nil, fmt.Errorf("overlay %s: writing the overlaid spec %s: %w", overlayName, specName, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("overlay %s: writing the overlaid spec %s: %w", overlayName, specName, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ActionError is an overlay action that did not apply: its target matched nothing, or the update did not merge.
+type ActionError struct {
+	Overlay     string // the overlay's file name
+	Spec        string // the spec's file name
+	Index       int    // 1-based number of the action in the overlay
+	Count       int    // how many actions the overlay has
+	Description string // the action's description, if any
+	Target      string // the action's JSONPath target
+	Err         error  // the overlay library's error
+}
+
+// Error names the overlay, the action and its target.
+func (e *ActionError) Error() string {
+	desc := ""
+	if e.Description != "" {
+		d, _, _ := bytes.Cut([]byte(e.Description), []byte("\n"))
+		desc = fmt.Sprintf(" (%s)", d)
+	}
+	return fmt.Sprintf("overlay %s: action %d of %d%s, target %s, does not apply to %s: %v",
+		e.Overlay, e.Index, e.Count, desc, e.Target, e.Spec, e.Err)
+}
+
+// Unwrap returns the overlay library's error.
+func (e *ActionError) Unwrap() error { return e.Err }
+
+// CodegenPath returns the overlay path an oapi-codegen configuration names (output-options.overlay.path), or ""
+// when it names none.
+func CodegenPath(config []byte) (string, error) {
+	var c struct {
+		OutputOptions struct {
+			Overlay struct {
+				Path string `yaml:"path"`
+			} `yaml:"overlay"`
+		} `yaml:"output-options"`
+	}
+	if err := yaml.Unmarshal(config, &c); err != nil {
+		return "", fmt.Errorf("reading the codegen config: %w", err)
+	}
+	return c.OutputOptions.Overlay.Path, nil
+}
