@@ -486,7 +486,9 @@ func enumHas(s *openapi3.Schema, v string) bool {
 	return false
 }
 
-func isJSON(media string) bool { return media == "application/json" || strings.HasSuffix(media, "+json") }
+func isJSON(media string) bool {
+	return media == "application/json" || strings.HasSuffix(media, "+json")
+}
 
 // key is a JSONPath member selector: ['name'].
 func key(name string) string {

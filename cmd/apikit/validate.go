@@ -53,7 +53,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		minCov   = fs.Float64("min-coverage", 0, "fail (exit 1) when less than `N` percent of documented statuses and parameters are exercised (implies --coverage)")
 		rules    = fs.String("rules", "all", "what to check: `schema` (the schemas only) or all (also the specs' x-apikit-rules and the invariants across exchanges)") // rules
 		propose  = fs.String("propose", "", "write an OpenAPI Overlay to `FILE` proposing the spec changes the drift seen calls for (propose.go)")
-		zone     = fs.String("time-zone", "UTC", "IANA time `zone` of the parameters the specs declare as local time (DoorFlow's since)")                              // rules
+		zone     = fs.String("time-zone", "UTC", "IANA time `zone` of the parameters the specs declare as local time (DoorFlow's since)") // rules
 		maxBody  = byteSize(256 << 20)
 		bases    baseURLs
 	)
