@@ -9,14 +9,16 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/oapi-codegen/runtime/types"
+
 	"github.com/apikit/apikit/contract"
 	"github.com/apikit/apikit/gen/doorflow"
 	"github.com/apikit/apikit/gen/sonderplan"
-	"github.com/oapi-codegen/runtime/types"
 )
 
 // DefaultNow is the instant the mock takes as "now" unless [WithNow] or the data set gives another: generated
@@ -61,12 +63,28 @@ type Dataset struct {
 	GroupReservations []doorflow.GroupReservation `json:"group_reservations"`
 	// Groups are Sonderplan's permission groups, in any order (the mock orders them by id).
 	Groups []sonderplan.Group `json:"groups"`
+
+	// drift (ParseDatasetDrift) lets reservations carry undeclared properties, kept in extra by id as JSON
+	// members (`,"k":v`) to serve after the declared ones, and values outside an enum.
+	drift bool
+	extra map[int64][]byte
 }
 
 // ParseDataset decodes a data file in the [Dataset] format and validates it: each item against its vendor's
 // schema with the contract harness, then the rules the mock needs (unique ids, times in order). The error lists
 // every problem with a JSON pointer into the file.
 func ParseDataset(ctx context.Context, data []byte) (*Dataset, error) {
+	return parseDataset(ctx, data, false)
+}
+
+// ParseDatasetDrift is [ParseDataset] for a drifting vendor (apikit mock --drift): a reservation may carry
+// properties its schema does not declare, which the mock serves after the declared ones, and enum values outside
+// the spec's (such as a new state). Every other rule holds.
+func ParseDatasetDrift(ctx context.Context, data []byte) (*Dataset, error) {
+	return parseDataset(ctx, data, true)
+}
+
+func parseDataset(ctx context.Context, data []byte, drift bool) (*Dataset, error) {
 	var raw struct {
 		Now               *string         `json:"now"`
 		GroupReservations json.RawMessage `json:"group_reservations"`
@@ -86,10 +104,10 @@ func ParseDataset(ctx context.Context, data []byte) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data set: loading the specs: %w", err)
 	}
-	if err := validateItems(ctx, v, raw.GroupReservations, raw.Groups); err != nil {
+	if err := validateItems(ctx, v, raw.GroupReservations, raw.Groups, drift); err != nil {
 		return nil, err
 	}
-	d := &Dataset{}
+	d := &Dataset{drift: drift}
 	if raw.Now != nil {
 		if d.Now, err = time.Parse(time.RFC3339, *raw.Now); err != nil {
 			return nil, fmt.Errorf("data set /now: must be an RFC 3339 date-time such as %s: %w", DefaultNow, err)
@@ -98,6 +116,11 @@ func ParseDataset(ctx context.Context, data []byte) (*Dataset, error) {
 	if len(raw.GroupReservations) > 0 {
 		if err := json.Unmarshal(raw.GroupReservations, &d.GroupReservations); err != nil {
 			return nil, fmt.Errorf("data set /group_reservations: %w", err)
+		}
+		if drift {
+			if d.extra, err = extraMembers(raw.GroupReservations, d.GroupReservations); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if len(raw.Groups) > 0 {
@@ -116,13 +139,16 @@ const maxProblems = 20
 
 // validateItems checks JSON arrays of reservations and groups against the specs, as the bodies of the list
 // operations, and reports each violation or warning with a pointer into the data file.
-func validateItems(ctx context.Context, v *contract.Validator, reservations, groups []byte) error {
+func validateItems(ctx context.Context, v *contract.Validator, reservations, groups []byte, drift bool) error {
 	var problems []error
 	check := func(op, prefix, strip string, body []byte) {
 		ex := &contract.Exchange{Source: "data set", Index: -1, OperationID: op, NoRequest: true, Status: 200,
 			ResponseHeader: http.Header{"Content-Type": {contentTypeJSON}}, ResponseBody: body}
 		res := v.Validate(ctx, ex)
 		for _, vio := range slices.Concat(res.Violations, res.Warnings) {
+			if drift && (vio.Rule == "enum" || vio.Rule == "additionalProperties") {
+				continue // the drift a drifting data set is for
+			}
 			problems = append(problems, fmt.Errorf("data set %s%s: %s", prefix, strings.TrimPrefix(vio.Pointer, strip), describe(vio)))
 		}
 	}
@@ -402,3 +428,42 @@ func asciiLower(s string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// extraMembers returns, by reservation id, the members of each raw reservation that the wire form does not
+// declare, as JSON members (`,"k":v`) in key order.
+func extraMembers(raw []byte, rs []doorflow.GroupReservation) (map[int64][]byte, error) {
+	var items []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("data set /group_reservations: %w", err)
+	}
+	known := map[string]bool{}
+	t := reflect.TypeFor[reservationJSON]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		known[name] = true
+	}
+	out := map[int64][]byte{}
+	for i, item := range items {
+		var keys []string
+		for k := range item {
+			if !known[k] {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		var b bytes.Buffer
+		for _, k := range keys {
+			name, _ := json.Marshal(k)
+			b.WriteByte(',')
+			b.Write(name)
+			b.WriteByte(':')
+			if err := json.Compact(&b, item[k]); err != nil {
+				return nil, fmt.Errorf("data set /group_reservations/%d/%s: %w", i, k, err)
+			}
+		}
+		if b.Len() > 0 {
+			out[rs[i].ID] = b.Bytes()
+		}
+	}
+	return out, nil
+}

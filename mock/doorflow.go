@@ -35,7 +35,7 @@ type reservationJSON struct {
 	UpdatedAt string                         `json:"updated_at"`
 }
 
-func renderReservation(r *doorflow.GroupReservation) []byte {
+func renderReservation(r *doorflow.GroupReservation, extra []byte) []byte {
 	ids := r.GroupIDs
 	if ids == nil {
 		ids = []int64{}
@@ -48,6 +48,9 @@ func renderReservation(r *doorflow.GroupReservation) []byte {
 	if err != nil {
 		panic(err) // integers and strings always marshal
 	}
+	if len(extra) > 0 { // a drifting data set's undeclared properties (ParseDatasetDrift)
+		b = append(append(b[:len(b)-1], extra...), '}')
+	}
 	return b
 }
 
@@ -56,7 +59,7 @@ func (s *Server) index() {
 	s.reservations = make([]reservationRow, len(s.data.GroupReservations))
 	for i := range s.data.GroupReservations {
 		r := &s.data.GroupReservations[i]
-		s.reservations[i] = reservationRow{id: r.ID, end: r.EndTime, updated: r.UpdatedAt, json: renderReservation(r)}
+		s.reservations[i] = reservationRow{id: r.ID, end: r.EndTime, updated: r.UpdatedAt, json: renderReservation(r, s.data.extra[r.ID])}
 	}
 	slices.SortFunc(s.reservations, func(a, b reservationRow) int { return cmp.Compare(a.id, b.id) })
 	s.byID = make(map[int64]*reservationRow, len(s.reservations))

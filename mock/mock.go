@@ -191,7 +191,7 @@ func New(ctx context.Context, opts ...Option) (*Server, error) {
 	s.data = d
 	s.index()
 	if c.data != nil {
-		if err := validateItems(ctx, v, s.renderReservations(), s.renderGroups()); err != nil {
+		if err := validateItems(ctx, v, s.renderReservations(), s.renderGroups(), d.drift); err != nil {
 			return nil, fmt.Errorf("mock: %w", err)
 		}
 	}

@@ -6,9 +6,10 @@ package openapi
 
 import "embed"
 
-// FS holds every vendor spec (*.yaml, codegen configs excluded) at its base name.
+// FS holds every vendor spec at its base name, with the codegen configs and any overlay beside them
+// (<vendor>.overlay.yaml, or the file a codegen config names), which the harness applies as the generator does.
 //
-//go:embed doorflow.yaml sonderplan.yaml
+//go:embed *.yaml
 var FS embed.FS
 
 // Vendors lists the vendors whose specs FS holds; the spec of vendor v is v + ".yaml".

@@ -62,6 +62,7 @@ type drift struct {
 	media  string // status: the body's media type
 	ids    []string
 	enum   *openapi3.Schema // enum: the schema whose enum grows
+	places []string         // enum: where in which answers the values were seen
 }
 
 // New returns a Collector that judges drift against the specs in fsys (the folder apikit validate loads, label
@@ -152,8 +153,11 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 			if !ok {
 				continue
 			}
-			d := c.get(KindEnum, t, v.Pointer, fmt.Sprintf("%s %s %d", res.Method, res.Path, res.Status))
+			d := c.get(KindEnum, t, "", schemaName(t))
 			d.enum = s
+			if place := fmt.Sprintf("%s of %s %s %d", v.Pointer, res.Method, res.Path, res.Status); !slices.Contains(d.places, place) {
+				d.places = append(d.places, place)
+			}
 			d.ids = append(d.ids, id)
 			d.vals = append(d.vals, val)
 		}
@@ -283,8 +287,9 @@ func (d *drift) action() (overlay.Action, string) {
 			return a, fmt.Sprintf("property %q of %s: %v", d.name, d.where, err)
 		}
 		a.Description = fmt.Sprintf("Undeclared response property %q of %s, inferred as %s; %s.", d.name, d.where, s.describe(), evidence)
-		props := mapping()
-		put(props, d.name, s.node())
+		props, n := mapping(), s.node()
+		put(n, "description", scalar(fmt.Sprintf("Not in the vendor's documentation: seen in recorded traffic (%d exchanges).", len(ids))))
+		put(props, d.name, n)
 		update = mapping()
 		put(update, "properties", props)
 	case KindEnum:
@@ -292,17 +297,21 @@ func (d *drift) action() (overlay.Action, string) {
 		for _, v := range d.vals {
 			s, ok := v.(string)
 			if !ok {
-				return a, fmt.Sprintf("enum at %s (%s): a value that is not a string (%v) is not proposed", d.name, d.where, v)
+				return a, fmt.Sprintf("enum %s: a value that is not a string (%v) is not proposed", d.where, v)
 			}
 			if !slices.Contains(news, s) && !enumHas(d.enum, s) {
 				news = append(news, s)
 			}
 		}
 		if len(news) == 0 {
-			return a, fmt.Sprintf("enum at %s (%s): no value outside the enum", d.name, d.where)
+			return a, fmt.Sprintf("enum %s: no value outside the enum", d.where)
 		}
 		slices.Sort(news)
-		a.Description = fmt.Sprintf("New value(s) %s of the enum at %s (%s, %s); %s.", quoteAll(news), d.name, d.where, schemaName(d.target), evidence)
+		places := slices.Clone(d.places)
+		slices.Sort(places)
+		a.Description = fmt.Sprintf("New value(s) %s of the enum %s (at %s); %s.", quoteAll(news), d.where, list(places), evidence)
+		a.Description += " oasdiff rates a new response enum value breaking (response-property-enum-value-added): " +
+			"name it in CHANGELOG.md's unreleased section when you apply this."
 		update = mapping()
 		vals := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		for _, s := range news {

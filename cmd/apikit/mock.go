@@ -66,6 +66,7 @@ func cmdMock(ctx context.Context, args []string, e env) int {
 	seed := fs.Uint64("seed", 1, "seed of the generated data set: the same seed gives the same answers")
 	count := fs.Int("count", mock.DefaultCount, fmt.Sprintf("how many group reservations and how many groups to generate (at most %d)", mock.MaxCount))
 	dataFile := fs.String("data", "", "serve the data set in `FILE` instead of generating one")
+	drift := fs.Bool("drift", false, "with --data: serve the file's undeclared reservation properties and enum values outside the spec, as a drifting vendor would")
 	nowFlag := fs.String("now", "", "the instant taken as now, RFC 3339 (default: the data file's, else "+mock.DefaultNow+")")
 	tz := fs.String("tz", "UTC", "IANA time `zone` of DoorFlow's since parameter, which is local time (since_utc is UTC)")
 	var tokens mockTokenFlag
@@ -110,7 +111,11 @@ func cmdMock(ctx context.Context, args []string, e env) int {
 		if err != nil {
 			return usageErr("--data: %v", err)
 		}
-		d, err := mock.ParseDataset(ctx, raw)
+		parse := mock.ParseDataset
+		if *drift {
+			parse = mock.ParseDatasetDrift
+		}
+		d, err := parse(ctx, raw)
 		if err != nil {
 			return usageErr("--data %s: %v", *dataFile, err)
 		}
