@@ -3,7 +3,9 @@
 # CHANGELOG.md's unreleased section does not acknowledge it (see the header of CHANGELOG.md).
 #
 # Each spec (openapi/*.yaml with a top-level `openapi:` key; the *.codegen.yaml configs and overlays are not
-# specs) in the working tree is compared with the same file at the base:
+# specs) in the working tree is compared with the same file at the base, each with its vendor's overlay applied
+# when it has one there (<vendor>.overlay.yaml beside it, or the file its codegen config names: apikit diff finds
+# it), so an overlay added or changed is judged like an edit of the spec:
 #   BASE_REF if set; else `git merge-base HEAD origin/main` if origin/main exists; else the last tag; else HEAD~1.
 # Skips, exiting 0 with a message, when there is no base (a single commit, a shallow clone) or when a spec did not
 # exist at the base.

@@ -1,0 +1,339 @@
+package propose_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/apikit/apikit/contract"
+	"github.com/apikit/apikit/openapi"
+	"github.com/apikit/apikit/propose"
+	"github.com/apikit/apikit/specdiff"
+)
+
+const reservation = `"id":%d,"person_id":2,"start_time":"2026-06-25T06:30:00.000Z","end_time":"2026-06-30T06:30:00.000Z",` +
+	`"group_ids":[1],"created_at":"2026-06-15T00:31:39.775Z","updated_at":"2026-06-15T00:31:39.775Z"`
+
+// res returns a reservation with its state and extra members (`,"k":v`).
+func res(id int, state, extra string) string {
+	return "{" + strings.Replace(reservation, "%d", strconv.Itoa(id), 1) + `,"state":"` + state + `"` + extra + "}"
+}
+
+
+type rec struct {
+	path, body string
+	status     int
+	header     http.Header
+}
+
+func exchanges(recs []rec) []*contract.Exchange {
+	var out []*contract.Exchange
+	for i, r := range recs {
+		h := http.Header{"Content-Type": {"application/json"}}
+		for k, v := range r.header {
+			h[k] = v
+		}
+		u, _ := url.Parse("https://api.doorflow.com" + r.path)
+		out = append(out, &contract.Exchange{Source: "rec.har", Index: i, Method: http.MethodGet, URL: u, NoRequest: true,
+			Status: r.status, ResponseHeader: h, ResponseBody: []byte(r.body)})
+	}
+	return out
+}
+
+// drift is a recording with each kind of drift and nothing contradictory.
+func drift() []rec {
+	return []rec{
+		{path: "/api/3/group_reservations", status: 200, body: "[" +
+			res(1, "pending", `,"checked_in_at":"2026-06-25T06:31:00Z","contact":"a@example.com","badge":7,"note":null`) + "," +
+			res(2, "suspended", `,"checked_in_at":"2026-06-25T06:32:00Z","contact":"b@example.com","badge":8,"note":"late"`) + "]"},
+		{path: "/api/3/group_reservations/3", status: 200, body: res(3, "suspended", `,"checked_in_at":"2026-06-25T06:33:00Z"`),
+			header: http.Header{"X-Ratelimit-Remaining": {"42"}}},
+		{path: "/api/3/group_reservations/4", status: 200, body: res(4, "on_hold", ""),
+			header: http.Header{"X-Ratelimit-Remaining": {"41"}}},
+		{path: "/api/3/group_reservations/5", status: 409, body: `{"error":"conflict","retry_after":3}`},
+		{path: "/api/3/group_reservations/6", status: 409, body: `{"error":"conflict","retry_after":5}`},
+	}
+}
+
+func collect(t *testing.T, v *contract.Validator, c *propose.Collector, recs []rec) (warnings, violations int) {
+	t.Helper()
+	ctx := context.Background()
+	for _, ex := range exchanges(recs) {
+		r := v.Validate(ctx, ex)
+		warnings += len(r.Warnings)
+		violations += len(r.Violations)
+		if c != nil {
+			r.Exchange = ex
+			if err := c.Observe(ctx, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return warnings, violations
+}
+
+func newValidator(t *testing.T, opts ...contract.Option) *contract.Validator {
+	t.Helper()
+	v, err := contract.New(context.Background(), append(opts, contract.WithRules(contract.RulesSchema))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// propose runs the recordings through a collector on the shipped specs and returns the overlay it writes.
+func proposeFor(t *testing.T, recs []rec) ([]byte, *propose.Collector) {
+	t.Helper()
+	var out bytes.Buffer
+	c, err := propose.New(openapi.FS, "openapi", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, vio := collect(t, newValidator(t), c, recs)
+	if w+vio == 0 {
+		t.Fatalf("the recordings should drift: %d warnings, %d violations", w, vio)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes(), c
+}
+
+type action struct {
+	Target      string         `yaml:"target"`
+	Description string         `yaml:"description"`
+	Update      map[string]any `yaml:"update"`
+}
+
+func actions(t *testing.T, doc []byte) []action {
+	t.Helper()
+	var o struct {
+		Overlay string   `yaml:"overlay"`
+		Actions []action `yaml:"actions"`
+	}
+	if err := yaml.Unmarshal(doc, &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Overlay != "1.0.0" {
+		t.Fatalf("overlay version %q, want 1.0.0", o.Overlay)
+	}
+	return o.Actions
+}
+
+func yamlOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestProposeEachDriftOnceWithInferredSchema(t *testing.T) {
+	doc, c := proposeFor(t, drift())
+	got := actions(t, doc)
+	want := []struct{ target, update, evidence string }{
+		{"$.components.schemas['GroupReservation']", `properties:
+    badge:
+        description: 'Not in the vendor''s documentation: seen in recorded traffic (1 exchanges).'
+        format: int64
+        type: integer
+`, "seen in 1 exchange(s): rec.har#0"},
+		{"$.components.schemas['GroupReservation']", `properties:
+    checked_in_at:
+        description: 'Not in the vendor''s documentation: seen in recorded traffic (2 exchanges).'
+        format: date-time
+        type: string
+`, "seen in 2 exchange(s): rec.har#0, rec.har#1"},
+		{"$.components.schemas['GroupReservation']", `properties:
+    contact:
+        description: 'Not in the vendor''s documentation: seen in recorded traffic (1 exchanges).'
+        format: email
+        type: string
+`, "rec.har#0"},
+		{"$.components.schemas['GroupReservation']", `properties:
+    note:
+        description: 'Not in the vendor''s documentation: seen in recorded traffic (1 exchanges).'
+        nullable: true
+        type: string
+`, "rec.har#0"},
+		{"$.components.schemas['GroupReservationState']", `enum:
+    - on_hold
+    - suspended
+x-enum-varnames:
+    - StateOnHold
+    - StateSuspended
+`, "seen in 3 exchange(s): rec.har#0, rec.har#1, rec.har#2"},
+		{"$.paths['/api/3/group_reservations/{id}'].get.responses", `"409":
+    content:
+        application/json:
+            schema:
+                properties:
+                    error:
+                        type: string
+                    retry_after:
+                        format: int64
+                        type: integer
+                type: object
+    description: Undocumented status 409, proposed from recorded traffic
+`, "seen in 2 exchange(s): rec.har#3, rec.har#4"},
+		{"$.paths['/api/3/group_reservations/{id}'].get.responses['200']", `headers:
+    X-Ratelimit-Remaining:
+        description: Proposed from recorded traffic
+        schema:
+            type: integer
+`, "seen in 2 exchange(s): rec.har#1, rec.har#2"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d actions, want %d (one per drift):\n%s", len(got), len(want), doc)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Target != w.target {
+			t.Errorf("action %d: target %s, want %s", i+1, g.Target, w.target)
+		}
+		if u := yamlOf(t, g.Update); u != w.update {
+			t.Errorf("action %d: update\n%s\nwant\n%s", i+1, u, w.update)
+		}
+		if !strings.Contains(g.Description, w.evidence) {
+			t.Errorf("action %d: description %q does not name the evidence %q", i+1, g.Description, w.evidence)
+		}
+	}
+	if n := c.Notes(); len(n) != 0 {
+		t.Errorf("notes %q, want none", n)
+	}
+}
+
+func TestProposeConservative(t *testing.T) {
+	recs := []rec{
+		{path: "/api/3/group_reservations", status: 200, body: "[" +
+			res(1, "pending", `,"mixed":"x","when":"2026-06-25T06:31:00Z","nothing":null,"tags":["a"],"deep":{"k":1}`) + "," +
+			res(2, "pending", `,"mixed":5,"when":"tomorrow","nothing":null,"tags":[],"deep":{"k":"one"}`) + "]"},
+		{path: "/api/3/group_reservations/7", status: 200, body: res(7, "pending", `,"n":1,"ratio":1.5`)},
+	}
+	doc, c := proposeFor(t, recs)
+	var updates []string
+	for _, a := range actions(t, doc) {
+		updates = append(updates, yamlOf(t, a.Update))
+	}
+	all := strings.Join(updates, "")
+	for _, absent := range []string{"mixed:", "nothing:", "deep:"} {
+		if strings.Contains(all, absent) {
+			t.Errorf("overlay proposes %s though its observations contradict or say nothing:\n%s", absent, doc)
+		}
+	}
+	for _, want := range []string{
+		"when:\n        description: 'Not in the vendor''s documentation: seen in recorded traffic (1 exchanges).'\n        type: string\n", // mixed formats: no format
+		"tags:\n        description: 'Not in the vendor''s documentation: seen in recorded traffic (1 exchanges).'\n        items:\n            type: string\n        type: array\n",
+		"ratio:\n        description: 'Not in the vendor''s documentation: seen in recorded traffic (1 exchanges).'\n        type: number\n",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("overlay lacks\n%s\ngot:\n%s", want, all)
+		}
+	}
+	notes := strings.Join(c.Notes(), "\n")
+	for _, want := range []string{
+		`"mixed" of GroupReservation: GroupReservation.mixed: contradictory observations: integer 1 times, string 1 times`,
+		`"nothing" of GroupReservation: GroupReservation.nothing: only null was seen (2 values)`,
+		`"deep" of GroupReservation: GroupReservation.deep.k: contradictory observations: integer 1 times, string 1 times`,
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if !bytes.Contains(doc, []byte("# not proposed: property \"mixed\"")) {
+		t.Errorf("the overlay file does not say why mixed is not proposed:\n%s", doc)
+	}
+}
+
+// specFS is the shipped specs with overlay as doorflow's.
+func specFS(t *testing.T, overlay []byte) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	for _, name := range []string{"doorflow.yaml", "sonderplan.yaml"} {
+		data, err := openapi.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[name] = &fstest.MapFile{Data: data}
+	}
+	if overlay != nil {
+		m["doorflow.overlay.yaml"] = &fstest.MapFile{Data: overlay}
+	}
+	return m
+}
+
+func TestProposedOverlayMakesTheRecordingsValidate(t *testing.T) {
+	doc, _ := proposeFor(t, drift())
+	v := newValidator(t, contract.WithSpecFS(specFS(t, doc), "openapi"))
+	w, vio := collect(t, v, nil, drift())
+	if w != 0 || vio != 0 {
+		t.Fatalf("with the proposed overlay: %d warnings, %d violations; want none", w, vio)
+	}
+	// And the collector proposes nothing more.
+	var out bytes.Buffer
+	c, err := propose.New(specFS(t, doc), "openapi", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect(t, v, c, drift())
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if a := actions(t, out.Bytes()); len(a) != 0 {
+		t.Fatalf("%d actions proposed after applying the overlay, want none:\n%s", len(a), out.Bytes())
+	}
+}
+
+func TestProposedOverlayPassesTheBreakingGate(t *testing.T) {
+	ctx := context.Background()
+	doc, _ := proposeFor(t, drift())
+	base, rev := t.TempDir(), t.TempDir()
+	for dir, fsys := range map[string]fstest.MapFS{base: specFS(t, nil), rev: specFS(t, doc)} {
+		for name, f := range fsys {
+			if err := os.WriteFile(filepath.Join(dir, name), f.Data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	res, err := specdiff.Compare(ctx, specdiff.Source{Path: filepath.Join(base, "doorflow.yaml")}, specdiff.Source{Path: filepath.Join(rev, "doorflow.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changes) == 0 {
+		t.Fatal("apikit diff saw no change: the overlay beside the revision was not applied")
+	}
+	// A new response enum value is the one change oasdiff rates breaking; the overlay's description says to
+	// acknowledge it, and an acknowledgement passes the gate. Every other proposed change is not breaking.
+	for _, c := range res.Breaking() {
+		if c.ID != "response-property-enum-value-added" {
+			t.Errorf("breaking change %s: %s", c.ID, c.Message)
+		}
+	}
+	cl, err := specdiff.ParseChangelog([]byte("## Unreleased\n\n- Breaking: `response-property-enum-value-added` in listGroupReservations and getGroupReservation.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Acknowledge(cl)
+	if u := res.Unacknowledged(); len(u) != 0 {
+		t.Fatalf("unacknowledged breaking changes: %v", u)
+	}
+	ids := map[string]bool{}
+	for _, c := range res.Changes {
+		ids[c.ID] = true
+	}
+	for _, id := range []string{"response-optional-property-added", "response-non-success-status-added"} {
+		if !ids[id] {
+			t.Errorf("apikit diff does not report %s; changes: %v", id, res.Changes)
+		}
+	}
+}
