@@ -28,7 +28,6 @@ func res(id int, state, extra string) string {
 	return "{" + strings.Replace(reservation, "%d", strconv.Itoa(id), 1) + `,"state":"` + state + `"` + extra + "}"
 }
 
-
 type rec struct {
 	path, body string
 	status     int
