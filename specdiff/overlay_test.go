@@ -56,6 +56,9 @@ func TestCompareAppliesTheOverlay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !strings.Contains(res.Revision, "doorflow.yaml with overlay ") || strings.Contains(res.Base, "overlay") {
+				t.Errorf("base %q, revision %q: the revision should name its overlay, the base none", res.Base, res.Revision)
+			}
 			if len(res.Changes) != 2 || len(res.Breaking()) != 0 {
 				t.Fatalf("changes %v, want the optional property added to both operations, nothing breaking", res.Changes)
 			}

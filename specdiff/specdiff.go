@@ -72,8 +72,8 @@ func (c Change) Operation() string {
 
 // Result is the outcome of Compare: every change between two versions of a spec, breaking ones first.
 type Result struct {
-	Base     string `json:"base"`     // the old spec's Source, as ParseSource reads it
-	Revision string `json:"revision"` // the new spec's Source
+	Base     string `json:"base"`     // the old spec's Source, as ParseSource reads it, then " with overlay SOURCE" if it has one
+	Revision string `json:"revision"` // the new spec's Source, the same way
 	// Changes are sorted by level (ERR first), then path, method, id and message, so the order is the same from
 	// run to run.
 	Changes []Change `json:"changes"`
@@ -146,7 +146,7 @@ func Compare(ctx context.Context, base, revision Source) (*Result, error) {
 	changes := checker.CheckBackwardCompatibilityUntilLevel(config, d, sources, checker.INFO)
 
 	l := checker.NewDefaultLocalizer()
-	res := &Result{Base: base.String(), Revision: revision.String(), Changes: make([]Change, 0, len(changes))}
+	res := &Result{Base: s1.Url, Revision: s2.Url, Changes: make([]Change, 0, len(changes))}
 	for _, c := range changes {
 		_, isRaised := raised[c.GetId()]
 		res.Changes = append(res.Changes, Change{
@@ -164,8 +164,9 @@ func Compare(ctx context.Context, base, revision Source) (*Result, error) {
 	return res, nil
 }
 
-// loadSpec reads and parses one version of a spec, with a loader of its own so that the two versions never share
-// kin-openapi's document cache.
+// loadSpec reads and parses one version of a spec, with its overlay applied (overlay.go), with a loader of its own
+// so that the two versions never share kin-openapi's document cache. The SpecInfo's Url is the Source, followed by
+// " with overlay SOURCE" when an overlay was applied.
 func loadSpec(ctx context.Context, src Source) (*load.SpecInfo, error) {
 	data, err := src.read(ctx)
 	if err != nil {

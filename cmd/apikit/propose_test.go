@@ -18,8 +18,22 @@ func TestValidatePropose(t *testing.T) {
 		`"checked_in_at":"2026-06-25T06:31:00Z","mixed":null}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The specs as written, in a folder of their own (the embedded ones hold any overlay a user applied).
+	specs := filepath.Join(dir, "openapi")
+	if err := os.Mkdir(specs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"doorflow.yaml", "sonderplan.yaml"} {
+		data, err := openapi.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(specs, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	overlay := filepath.Join(dir, "doorflow.overlay.yaml")
-	code, out, errOut := apikit(t, "validate", "--op", "getGroupReservation", "--status", "200", "--propose", overlay, body)
+	code, out, errOut := apikit(t, "validate", "--spec", specs, "--op", "getGroupReservation", "--status", "200", "--propose", overlay, body)
 	if code != exitViolation {
 		t.Fatalf("exit %d, want 1 (suspended is not a state yet)\n%s%s", code, out, errOut)
 	}
@@ -37,19 +51,6 @@ func TestValidatePropose(t *testing.T) {
 	}
 
 	// The specs with the overlay beside them: the same body is valid, with one warning left (mixed).
-	specs := filepath.Join(dir, "openapi")
-	if err := os.Mkdir(specs, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"doorflow.yaml", "sonderplan.yaml"} {
-		data, err := openapi.FS.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(specs, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if err := os.Rename(overlay, filepath.Join(specs, "doorflow.overlay.yaml")); err != nil {
 		t.Fatal(err)
 	}
