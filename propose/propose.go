@@ -4,8 +4,8 @@
 // each with a description naming its evidence. Inference is conservative: a schema says only what every value
 // seen supports, contradictions produce no action and a note, and nothing is removed or narrowed.
 //
-// A [Collector] is a [contract.Sink] that needs the exchange on each verdict (Result.Exchange), as apikit
-// validate --propose gives it.
+// A [Collector] is a [contract.Sink] that needs the exchange on each verdict (Result.Exchange): apikit validate
+// --propose gives it one, and so do a [contract.Transport] (contract.WithSink) and the proxy (proxy.WithSink).
 package propose
 
 import (
@@ -82,10 +82,8 @@ func New(fsys fs.FS, label string, w io.Writer) (*Collector, error) {
 			return nil, fmt.Errorf("reading spec %s: %w", path.Join(label, name), err)
 		}
 		vendor := strings.TrimSuffix(name, ".yaml")
-		if od, err := fs.ReadFile(fsys, vendor+specoverlay.Suffix); err == nil {
-			if data, err = specoverlay.Apply(data, od, path.Join(label, name), path.Join(label, vendor+specoverlay.Suffix)); err != nil {
-				return nil, fmt.Errorf("applying the overlay: %w", err)
-			}
+		if data, err = specoverlay.ApplyFS(fsys, label, name, data); err != nil {
+			return nil, err
 		}
 		loader := openapi3.NewLoader()
 		loader.IsExternalRefsAllowed = false

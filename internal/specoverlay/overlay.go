@@ -5,7 +5,11 @@ package specoverlay
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
+	"path"
+	"strings"
 
 	"github.com/speakeasy-api/openapi/overlay"
 	"gopkg.in/yaml.v3"
@@ -90,4 +94,37 @@ func CodegenPath(config []byte) (string, error) {
 		return "", fmt.Errorf("reading the codegen config: %w", err)
 	}
 	return c.OutputOptions.Overlay.Path, nil
+}
+
+// ApplyFS returns the data of the spec name in fsys with its vendor's overlay applied, when fsys holds one: the
+// file the vendor's codegen config (<vendor>.codegen.yaml) names in output-options.overlay.path, which must sit
+// in the spec folder and is looked up there by its base name, else <vendor>.overlay.yaml. Without an overlay it
+// returns data as it is. label names the folder in messages ("openapi").
+func ApplyFS(fsys fs.FS, label, name string, data []byte) ([]byte, error) {
+	vendor := strings.TrimSuffix(name, ".yaml")
+	ov := vendor + Suffix
+	if cfg, err := fs.ReadFile(fsys, vendor+".codegen.yaml"); err == nil {
+		named, err := CodegenPath(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path.Join(label, vendor+".codegen.yaml"), err)
+		}
+		if named != "" {
+			ov = path.Base(named)
+			if _, err := fs.Stat(fsys, ov); err != nil {
+				return nil, fmt.Errorf("%s names the overlay %s, which is not in %s: %w", path.Join(label, vendor+".codegen.yaml"), named, label, err)
+			}
+		}
+	}
+	od, err := fs.ReadFile(fsys, ov)
+	if errors.Is(err, fs.ErrNotExist) {
+		return data, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading overlay %s: %w", path.Join(label, ov), err)
+	}
+	out, err := Apply(data, od, path.Join(label, name), path.Join(label, ov))
+	if err != nil {
+		return nil, fmt.Errorf("applying the overlay: %w", err)
+	}
+	return out, nil
 }
