@@ -41,7 +41,7 @@ func TestOverlayBesideTheSpecApplies(t *testing.T) {
 	}
 	for name, files := range map[string]map[string]string{
 		"beside":  {"doorflow.overlay.yaml": stateOverlay},
-		"codegen": {"states.yaml.overlay": stateOverlay, "doorflow.codegen.yaml": "output-options:\n  overlay:\n    path: openapi/states.yaml.overlay\n"},
+		"codegen": {"states.overlay.yaml": stateOverlay, "doorflow.codegen.yaml": "output-options:\n  overlay:\n    path: openapi/states.overlay.yaml\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			v, err := contract.New(ctx, contract.WithSpecFS(overlayFS(t, files), "openapi"), contract.WithRules(contract.RulesSchema))
@@ -81,5 +81,10 @@ actions:
 		"doorflow.codegen.yaml": "output-options:\n  overlay:\n    path: openapi/missing.overlay.yaml\n"}), "openapi"))
 	if err == nil || !strings.Contains(err.Error(), "names the overlay openapi/missing.overlay.yaml") {
 		t.Fatalf("a codegen config naming a missing overlay: err = %v", err)
+	}
+	_, err = contract.New(context.Background(), contract.WithSpecFS(overlayFS(t, map[string]string{
+		"doorflow.codegen.yaml": "output-options:\n  overlay:\n    path: openapi/states.yaml\n", "states.yaml": stateOverlay}), "openapi"))
+	if err == nil || !strings.Contains(err.Error(), "names the overlay openapi/states.yaml: its name must end in .overlay.yaml") {
+		t.Fatalf("a codegen config naming an overlay the spec folder would read as a spec: err = %v", err)
 	}
 }

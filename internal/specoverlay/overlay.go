@@ -98,7 +98,8 @@ func CodegenPath(config []byte) (string, error) {
 
 // ApplyFS returns the data of the spec name in fsys with its vendor's overlay applied, when fsys holds one: the
 // file the vendor's codegen config (<vendor>.codegen.yaml) names in output-options.overlay.path, which must sit
-// in the spec folder and is looked up there by its base name, else <vendor>.overlay.yaml. Without an overlay it
+// in the spec folder (it is looked up there by its base name) and end in .overlay.yaml, else
+// <vendor>.overlay.yaml. Without an overlay it
 // returns data as it is. label names the folder in messages ("openapi").
 func ApplyFS(fsys fs.FS, label, name string, data []byte) ([]byte, error) {
 	vendor := strings.TrimSuffix(name, ".yaml")
@@ -109,6 +110,10 @@ func ApplyFS(fsys fs.FS, label, name string, data []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%s: %w", path.Join(label, vendor+".codegen.yaml"), err)
 		}
 		if named != "" {
+			if !strings.HasSuffix(named, Suffix) {
+				// Spec folders are read as *.yaml specs besides *.codegen.yaml and *.overlay.yaml (and embedded so).
+				return nil, fmt.Errorf("%s names the overlay %s: its name must end in %s", path.Join(label, vendor+".codegen.yaml"), named, Suffix)
+			}
 			ov = path.Base(named)
 			if _, err := fs.Stat(fsys, ov); err != nil {
 				return nil, fmt.Errorf("%s names the overlay %s, which is not in %s: %w", path.Join(label, vendor+".codegen.yaml"), named, label, err)
