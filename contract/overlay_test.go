@@ -88,3 +88,29 @@ actions:
 		t.Fatalf("a codegen config naming an overlay the spec folder would read as a spec: err = %v", err)
 	}
 }
+
+// TestOverlayKeepsTheSpecFilesLines: the overlaid text is re-encoded (folded notes unfold, blank lines go), but
+// messages cite lines of openapi/doorflow.yaml as written.
+func TestOverlayKeepsTheSpecFilesLines(t *testing.T) {
+	ctx := context.Background()
+	body := `{"id":1,"person_id":"2","start_time":"2026-06-25T06:30:00.000Z","end_time":"2026-06-30T06:30:00.000Z","state":"gone",` +
+		`"group_ids":[1],"created_at":"string","updated_at":"2026-06-15T00:31:39.775Z"}`
+	verdict := func(files map[string]string) []contract.Violation {
+		v, err := contract.New(ctx, contract.WithSpecFS(overlayFS(t, files), "openapi"), contract.WithRules(contract.RulesSchema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := v.Validate(ctx, &contract.Exchange{Index: -1, OperationID: "getGroupReservation", NoRequest: true, Status: 200,
+			ResponseHeader: map[string][]string{"Content-Type": {"application/json"}}, ResponseBody: []byte(body)})
+		return res.Violations
+	}
+	plain, with := verdict(nil), verdict(map[string]string{"doorflow.overlay.yaml": stateOverlay})
+	if len(plain) != 3 || len(with) != len(plain) {
+		t.Fatalf("violations: %d without the overlay, %d with it; want 3 each:\n%v\n%v", len(plain), len(with), plain, with)
+	}
+	for i := range plain {
+		if plain[i].Line == 0 || with[i].Line != plain[i].Line || with[i].Pointer != plain[i].Pointer {
+			t.Errorf("%s: line %d with the overlay, %d without", plain[i].Pointer, with[i].Line, plain[i].Line)
+		}
+	}
+}

@@ -67,7 +67,8 @@ func loadSpec(ctx context.Context, fsys fs.FS, label, name string) (*spec, error
 	if err != nil {
 		return nil, fmt.Errorf("reading spec %s: %w", file, err)
 	}
-	if data, err = overlaid(fsys, label, name, data); err != nil { // overlay.go
+	data, lines, err := overlaid(fsys, label, name, data) // overlay.go
+	if err != nil {
 		return nil, err
 	}
 	loader := openapi3.NewLoader()
@@ -80,6 +81,7 @@ func loadSpec(ctx context.Context, fsys fs.FS, label, name string) (*spec, error
 	if err := doc.Validate(ctx); err != nil {
 		return nil, fmt.Errorf("spec %s is not valid OpenAPI: %w", file, err)
 	}
+	relines(doc, lines) // overlay.go: lines of the spec file, not of the overlaid text
 	s := &spec{vendor: strings.TrimSuffix(name, ".yaml"), file: file, doc: doc}
 	for _, srv := range doc.Servers {
 		u, err := url.Parse(srv.URL)

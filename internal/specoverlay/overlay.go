@@ -23,23 +23,35 @@ const Suffix = ".overlay.yaml"
 // default: an action whose target matches nothing in the spec is an error naming the action (its number, and
 // its description when it has one) and its target. specName and overlayName name the two documents in errors.
 func Apply(spec, overlayDoc []byte, specName, overlayName string) ([]byte, error) {
+	out, _, err := ApplyLines(spec, overlayDoc, specName, overlayName)
+	return out, err
+}
+
+// ApplyLines is [Apply] that also returns, for each line of the overlaid spec that holds a node of the original,
+// that node's line in the original (the overlaid text is re-encoded: folded text and blank lines move), so that
+// messages can keep naming lines of the file a person edits. Lines that hold only what the overlay added are
+// absent.
+func ApplyLines(spec, overlayDoc []byte, specName, overlayName string) ([]byte, map[int]int, error) {
 	o, err := overlay.ParseReader(bytes.NewReader(overlayDoc))
 	if err != nil {
-		return nil, fmt.Errorf("overlay %s: %w", overlayName, err)
+		return nil, nil, fmt.Errorf("overlay %s: %w", overlayName, err)
 	}
 	if err := o.Validate(); err != nil {
-		return nil, fmt.Errorf("overlay %s is not a valid overlay: %w", overlayName, err)
+		return nil, nil, fmt.Errorf("overlay %s is not a valid overlay: %w", overlayName, err)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(spec, &root); err != nil {
-		return nil, fmt.Errorf("overlay %s: parsing spec %s: %w", overlayName, specName, err)
+		return nil, nil, fmt.Errorf("overlay %s: parsing spec %s: %w", overlayName, specName, err)
+	}
+	for i := range o.Actions {
+		forget(&o.Actions[i].Update) // what the overlay adds has no line in the spec
 	}
 	// One action at a time, so that an error names the action that failed.
 	for i, a := range o.Actions {
 		one := *o
 		one.Actions = []overlay.Action{a}
 		if _, err := one.ApplyToStrict(&root); err != nil {
-			return nil, &ActionError{Overlay: overlayName, Spec: specName, Index: i + 1, Count: len(o.Actions),
+			return nil, nil, &ActionError{Overlay: overlayName, Spec: specName, Index: i + 1, Count: len(o.Actions),
 				Description: a.Description, Target: a.Target, Err: err}
 		}
 	}
@@ -47,12 +59,39 @@ func Apply(spec, overlayDoc []byte, specName, overlayName string) ([]byte, error
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(&root); err != nil {
-		return nil, fmt.Errorf("overlay %s: writing the overlaid spec %s: %w", overlayName, specName, err)
+		return nil, nil, fmt.Errorf("overlay %s: writing the overlaid spec %s: %w", overlayName, specName, err)
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("overlay %s: writing the overlaid spec %s: %w", overlayName, specName, err)
+		return nil, nil, fmt.Errorf("overlay %s: writing the overlaid spec %s: %w", overlayName, specName, err)
 	}
-	return buf.Bytes(), nil
+	var again yaml.Node
+	if err := yaml.Unmarshal(buf.Bytes(), &again); err != nil {
+		return nil, nil, fmt.Errorf("overlay %s: reading the overlaid spec %s back: %w", overlayName, specName, err)
+	}
+	lines := map[int]int{}
+	pair(&root, &again, lines)
+	return buf.Bytes(), lines, nil
+}
+
+// forget clears the positions of n and the nodes under it.
+func forget(n *yaml.Node) {
+	n.Line, n.Column = 0, 0
+	for _, c := range n.Content {
+		forget(c)
+	}
+}
+
+// pair walks a node tree and the same tree encoded and read back, mapping each line of the second to the line its
+// node had in the original; the first node seen on a line wins.
+func pair(orig, again *yaml.Node, lines map[int]int) {
+	if orig.Line > 0 {
+		if _, ok := lines[again.Line]; !ok {
+			lines[again.Line] = orig.Line
+		}
+	}
+	for i := range min(len(orig.Content), len(again.Content)) {
+		pair(orig.Content[i], again.Content[i], lines)
+	}
 }
 
 // ActionError is an overlay action that did not apply: its target matched nothing, or the update did not merge.
@@ -102,34 +141,40 @@ func CodegenPath(config []byte) (string, error) {
 // <vendor>.overlay.yaml. Without an overlay it
 // returns data as it is. label names the folder in messages ("openapi").
 func ApplyFS(fsys fs.FS, label, name string, data []byte) ([]byte, error) {
+	out, _, err := ApplyFSLines(fsys, label, name, data)
+	return out, err
+}
+
+// ApplyFSLines is [ApplyFS] with the line map of [ApplyLines]; the map is nil when no overlay applies.
+func ApplyFSLines(fsys fs.FS, label, name string, data []byte) ([]byte, map[int]int, error) {
 	vendor := strings.TrimSuffix(name, ".yaml")
 	ov := vendor + Suffix
 	if cfg, err := fs.ReadFile(fsys, vendor+".codegen.yaml"); err == nil {
 		named, err := CodegenPath(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path.Join(label, vendor+".codegen.yaml"), err)
+			return nil, nil, fmt.Errorf("%s: %w", path.Join(label, vendor+".codegen.yaml"), err)
 		}
 		if named != "" {
 			if !strings.HasSuffix(named, Suffix) {
 				// Spec folders are read as *.yaml specs besides *.codegen.yaml and *.overlay.yaml (and embedded so).
-				return nil, fmt.Errorf("%s names the overlay %s: its name must end in %s", path.Join(label, vendor+".codegen.yaml"), named, Suffix)
+				return nil, nil, fmt.Errorf("%s names the overlay %s: its name must end in %s", path.Join(label, vendor+".codegen.yaml"), named, Suffix)
 			}
 			ov = path.Base(named)
 			if _, err := fs.Stat(fsys, ov); err != nil {
-				return nil, fmt.Errorf("%s names the overlay %s, which is not in %s: %w", path.Join(label, vendor+".codegen.yaml"), named, label, err)
+				return nil, nil, fmt.Errorf("%s names the overlay %s, which is not in %s: %w", path.Join(label, vendor+".codegen.yaml"), named, label, err)
 			}
 		}
 	}
 	od, err := fs.ReadFile(fsys, ov)
 	if errors.Is(err, fs.ErrNotExist) {
-		return data, nil
+		return data, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading overlay %s: %w", path.Join(label, ov), err)
+		return nil, nil, fmt.Errorf("reading overlay %s: %w", path.Join(label, ov), err)
 	}
-	out, err := Apply(data, od, path.Join(label, name), path.Join(label, ov))
+	out, lines, err := ApplyLines(data, od, path.Join(label, name), path.Join(label, ov))
 	if err != nil {
-		return nil, fmt.Errorf("applying the overlay: %w", err)
+		return nil, nil, fmt.Errorf("applying the overlay: %w", err)
 	}
-	return out, nil
+	return out, lines, nil
 }
