@@ -153,14 +153,14 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 			}
 			d := c.get(KindEnum, t, "", schemaName(t))
 			d.enum = s
-			if place := fmt.Sprintf("%s of %s %s %d", v.Pointer, res.Method, res.Path, res.Status); !slices.Contains(d.places, place) {
+			if place := fmt.Sprintf("%s of %s %s %d", anyIndex(v.Pointer), res.Method, res.Path, res.Status); !slices.Contains(d.places, place) {
 				d.places = append(d.places, place)
 			}
 			d.ids = append(d.ids, id)
 			d.vals = append(d.vals, val)
 		}
 	}
-	for _, w := range res.Warnings {
+	for _, w := range slices.Concat(res.Warnings, res.Violations) { // violations in strict mode
 		if w.In != contract.InResponseBody || w.Rule != "additionalProperties" || !bodyOK {
 			continue
 		}
@@ -443,6 +443,17 @@ func at(v any, p string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// anyIndex writes the array indexes of a pointer as *: /0/state → /*/state.
+func anyIndex(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if _, err := strconv.Atoi(s); err == nil {
+			segs[i] = "*"
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 func splitPointer(p string) (parent, name string) {

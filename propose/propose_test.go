@@ -337,3 +337,26 @@ func TestProposedOverlayPassesTheBreakingGate(t *testing.T) {
 		}
 	}
 }
+
+func TestProposeStrict(t *testing.T) {
+	// In strict mode undeclared properties are violations, not warnings: still drift.
+	var out bytes.Buffer
+	c, err := propose.New(specFS(t, nil), "openapi", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newValidator(t, contract.WithSpecFS(specFS(t, nil), "openapi"), contract.WithStrict(true))
+	if w, _ := collect(t, v, c, drift()[1:2]); w != 0 {
+		t.Fatalf("strict mode reported %d warnings", w)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a := actions(t, out.Bytes())
+	if len(a) != 3 || !strings.Contains(yamlOf(t, a[0].Update), "checked_in_at:") {
+		t.Fatalf("want checked_in_at, the enum and the header proposed:\n%s", out.Bytes())
+	}
+	if !strings.Contains(a[1].Description, "(at /state of GET /api/3/group_reservations/{id} 200)") {
+		t.Errorf("enum evidence: %s", a[1].Description)
+	}
+}
