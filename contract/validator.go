@@ -30,6 +30,7 @@ type Validator struct {
 	bodies   map[*openapi3.MediaType]*bodyNode
 	requests map[*operation]*requestPlan
 	walkers  walkerPool
+	runs     runPool // rules: the rule runs' buffers (rulecheck.go)
 }
 
 // Option configures a [Validator].
@@ -209,7 +210,8 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	}
 	var (
 		op     *operation
-		params map[string]string
+		params pathParams
+		pbuf   [4]pathParam // perf: the path parameters of a request without allocating (spec.go)
 	)
 	if ex.OperationID != "" {
 		op = v.router.byID[ex.OperationID]
@@ -223,7 +225,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		}
 	} else {
 		var err error
-		op, params, err = v.router.find(ex.Method, ex.URL)
+		op, params, err = v.router.find(ex.Method, ex.URL, pbuf[:0])
 		if err != nil {
 			reason := strings.TrimPrefix(err.Error(), errNoRoute.Error()+": ")
 			if !v.strict {
@@ -248,7 +250,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	var in *openapi3filter.RequestValidationInput
 	kinInput := func() *openapi3filter.RequestValidationInput {
 		if in == nil {
-			in = &openapi3filter.RequestValidationInput{Request: v.request(ctx, ex, op), PathParams: params, Route: op.route, Options: v.opts}
+			in = &openapi3filter.RequestValidationInput{Request: v.request(ctx, ex, op), PathParams: params.asMap(), Route: op.route, Options: v.opts}
 		}
 		return in
 	}
@@ -283,6 +285,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 				res.Warnings = nil
 			}
 			v.finishRules(run, ok, &res) // rules
+			v.runs.put(run)              // perf: nothing holds the run any more (Result.Observed is its own)
 		}
 	}
 	sortViolations(res.Violations)
