@@ -160,7 +160,7 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 	if r == nil || !r.statuses[ex.Status] {
 		return run
 	}
-	if mt, ok := parseMediaType(ex.ResponseHeader.Get("Content-Type")); !ok || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+	if mt, ok := parseMediaType(headerValue(ex.ResponseHeader, "Content-Type")); !ok || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return run
 	}
 	obs.rules = r

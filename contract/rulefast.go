@@ -44,7 +44,7 @@ func (v *Validator) tapTarget(op *operation, ex *Exchange, r *opRules) (tapTarge
 	if ref == nil || ref.Value == nil {
 		return tapTarget{}, false
 	}
-	media := ref.Value.Content.Get(ex.ResponseHeader.Get("Content-Type"))
+	media := ref.Value.Content.Get(headerValue(ex.ResponseHeader, "Content-Type"))
 	n := v.bodies[media]
 	if media == nil || n == nil {
 		return tapTarget{}, false

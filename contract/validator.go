@@ -345,18 +345,27 @@ func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput
 }
 
 // credentialMissing is credentialPresent on a header; the compiled request check (fastrequest.go) shares it.
+// headerValue is h.Get(key) for a key already in canonical form (a constant such as "Content-Type"): the same
+// first value, without canonicalizing the key on every call (perf: Header.Get was a tenth of a small exchange).
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 func credentialMissing(scheme *openapi3.SecurityScheme, h http.Header) error {
 	if scheme == nil {
 		return nil
 	}
 	switch {
 	case scheme.Type == "oauth2" || scheme.Type == "openIdConnect" || (scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "bearer")):
-		auth := h.Get("Authorization")
+		auth := headerValue(h, "Authorization")
 		if len(auth) < len("Bearer x") || !strings.EqualFold(auth[:len("Bearer ")], "Bearer ") {
 			return errMissingBearer
 		}
 	case scheme.Type == "http":
-		if h.Get("Authorization") == "" {
+		if headerValue(h, "Authorization") == "" {
 			return errMissingAuthorization
 		}
 	case scheme.Type == "apiKey":
