@@ -194,7 +194,7 @@ func (inv *Invariants) Check(res *Result) {
 	}
 	c := &invCheck{inv: inv, src: src, res: res, o: o, r: o.rules}
 	c.base = Violation{Source: res.Source, Index: res.Index, Spec: c.r.op.spec.file, Line: c.r.line, OperationID: c.r.op.id,
-		Method: c.r.op.method, Path: c.r.op.template, Status: res.Status, In: InResponseBody, Severity: SeverityError}
+		Method: c.r.op.method, Path: c.r.op.template, Status: res.Status, In: InResponseBody, Side: SideResponse, Severity: SeverityError}
 	if c.r.walk != nil && o.known {
 		c.walk()
 	}

@@ -188,6 +188,10 @@ func (v *Validator) ResponseContentTypes(operationID string, status int) ([]stri
 
 // Validate checks both sides of an exchange: the request (unless ex.NoRequest) and the response (when
 // ex.Status is set).
+//
+// What the capture did not keep is reported, never judged: a body not recorded (ex.ResponseBodyNotRecorded,
+// ex.RequestBodyNotRecorded) is left out of the checks and named in Result.BodyNotRecorded; a request that
+// never completed (ex.NotCompleted) has its request checked and is Result.NotCompleted.
 func (v *Validator) Validate(ctx context.Context, ex *Exchange) Result {
 	return v.check(ctx, ex, !ex.NoRequest, ex.Status != 0)
 }
@@ -203,10 +207,12 @@ func (v *Validator) ValidateResponse(ctx context.Context, ex *Exchange) Result {
 }
 
 func (v *Validator) check(ctx context.Context, ex *Exchange, request, response bool) Result {
-	res := Result{Source: ex.Source, Index: ex.Index, Method: ex.Method, Status: ex.Status, Violations: []Violation{}}
+	res := Result{Source: ex.Source, Index: ex.Index, Method: ex.Method, Status: ex.Status, Violations: []Violation{},
+		NotCompleted: ex.NotCompleted, BodyNotRecorded: notRecorded(ex)}
 	if ex.URL != nil {
 		res.URL = redactedURL(ex.URL)
 	}
+	defer setSides(&res)
 	var (
 		op     *operation
 		params map[string]string
@@ -226,8 +232,10 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		op, params, err = v.router.find(ex.Method, ex.URL)
 		if err != nil {
 			reason := strings.TrimPrefix(err.Error(), errNoRoute.Error()+": ")
-			if !v.strict {
-				res.Skipped, res.SkipReason, res.Valid = true, reason, true
+			// --strict's scope: unmatched traffic to a vendor's host (its servers, a --base-url) or without a
+			// host is drift; traffic to any other host (a page, its assets, another API) is other traffic.
+			if other := ex.URL != nil && ex.URL.Host != "" && !v.router.knownHost(ex.URL.Host); other || !v.strict {
+				res.Skipped, res.SkipReason, res.Valid, res.OtherTraffic = true, reason, true, other
 				return res
 			}
 			res.Violations = append(res.Violations, Violation{Source: ex.Source, Index: ex.Index, Method: ex.Method,
@@ -252,6 +260,12 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		}
 		return in
 	}
+	if ex.RequestBodyNotRecorded || ex.ResponseBodyNotRecorded { // capture gaps: kin leaves the missing bodies out
+		o := *v.opts
+		o.ExcludeRequestBody, o.ExcludeResponseBody = ex.RequestBodyNotRecorded, ex.ResponseBodyNotRecorded
+		in = kinInput()
+		in.Options = &o
+	}
 	if request {
 		if errs, ok := v.fastRequest(op, ex, params, base); ok { // perf: fastrequest.go
 			res.Violations = append(res.Violations, errs...)
@@ -261,10 +275,18 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	}
 	if response {
 		base.Status = ex.Status
-		switch ex.Status {
-		case http.StatusMovedPermanently, http.StatusNotModified, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		switch {
+		case slices.Contains([]int{http.StatusMovedPermanently, http.StatusNotModified, http.StatusTemporaryRedirect, http.StatusPermanentRedirect}, ex.Status):
 			if len(res.Violations) == 0 {
 				res.Skipped, res.SkipReason = true, fmt.Sprintf("status %d responses are not validated (redirect or not modified)", ex.Status)
+			}
+		case ex.ResponseBodyNotRecorded:
+			// Status and headers only: kin with ExcludeResponseBody; the rules and the undeclared-property walk
+			// read the body and are left out.
+			if err := openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: kinInput(), Status: ex.Status, Header: headerOrEmpty(ex.ResponseHeader),
+				Body: http.NoBody, Options: kinInput().Options}); err != nil {
+				res.Violations = append(res.Violations, v.violations(err, base, responseSide)...)
 			}
 		default:
 			// perf: the compiled body check (fastbody.go) decides when it can decide exactly as kin-openapi.
@@ -289,6 +311,30 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	sortViolations(res.Warnings)
 	res.Valid = len(res.Violations) == 0
 	return res
+}
+
+// notRecorded names the bodies the capture did not keep, as Result.BodyNotRecorded says it.
+func notRecorded(ex *Exchange) string {
+	switch {
+	case ex.RequestBodyNotRecorded && ex.ResponseBodyNotRecorded:
+		return "request and response"
+	case ex.RequestBodyNotRecorded:
+		return "request"
+	case ex.ResponseBodyNotRecorded:
+		return "response"
+	}
+	return ""
+}
+
+// setSides says on every violation and warning of res whose side broke the contract, from where it sits.
+func setSides(res *Result) {
+	for i := range res.Violations {
+		res.Violations[i].Side = SideOf(res.Violations[i].In)
+	}
+	// A cross-exchange invariant adds its violations later (invariants.go), each with its side.
+	for i := range res.Warnings {
+		res.Warnings[i].Side = SideOf(res.Warnings[i].In)
+	}
 }
 
 // kinResponse validates the response with kin-openapi and walks the body for undeclared properties: the reference
