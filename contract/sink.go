@@ -137,7 +137,7 @@ func (s *Summary) Count(res *Result) {
 	s.Exchanges++
 	s.Warnings += len(res.Warnings)
 	for i := range res.Violations {
-		if SideOf(res.Violations[i].In) == SideRequest {
+		if res.Violations[i].side() == SideRequest {
 			s.ClientViolations++
 		} else {
 			s.VendorViolations++

@@ -208,7 +208,7 @@ func (v *Validator) ValidateResponse(ctx context.Context, ex *Exchange) Result {
 
 func (v *Validator) check(ctx context.Context, ex *Exchange, request, response bool) Result {
 	res := Result{Source: ex.Source, Index: ex.Index, Method: ex.Method, Status: ex.Status, Violations: []Violation{},
-		NotCompleted: ex.NotCompleted, BodyNotRecorded: notRecorded(ex)}
+		NotCompleted: ex.NotCompleted}
 	if ex.URL != nil {
 		res.URL = redactedURL(ex.URL)
 	}
@@ -244,6 +244,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		}
 	}
 	res.Vendor, res.OperationID, res.Path = op.spec.vendor, op.id, op.template
+	res.BodyNotRecorded = notRecorded(ex) // said of the exchanges the contract covers
 	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.id,
 		Method: op.method, Path: op.template, Severity: SeverityError}
 

@@ -45,6 +45,14 @@ func SideOf(in string) string {
 	return SideResponse
 }
 
+// side is Side, or the side In says when Side is not set.
+func (v *Violation) side() string {
+	if v.Side != "" {
+		return v.Side
+	}
+	return SideOf(v.In)
+}
+
 // Violation is one way an exchange breaks its OpenAPI contract. Every check returns this type.
 type Violation struct {
 	Side        string   `json:"side"`                // SideRequest (your client) or SideResponse (the vendor)

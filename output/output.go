@@ -33,6 +33,9 @@ type Options struct {
 	// Coverage, when set, is called at Close and its report printed after the summary (text) or as "coverage"
 	// (JSON).
 	Coverage func() *contract.CoverageReport
+	// FailOn says which violations fail (JUnit: the others are listed in the test case's system-out); "" is
+	// both sides.
+	FailOn contract.FailOn
 	// TempDir is where the JUnit output spools its test cases until it knows the totals; "" means os.TempDir.
 	TempDir string
 }

@@ -62,7 +62,7 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		maxBody  = byteSize(proxy.DefaultMaxBody)
 		bases    baseURLs
 	)
-	fs.Var(&maxBody, "max-body", "largest body to validate, such as 256MiB (default 256MiB); larger ones stream unvalidated")
+	fs.Var(&maxBody, "max-body", "largest body to validate, such as 64MiB; larger ones stream unvalidated")
 	fs.Var(&bases, "base-url", "map another base URL onto a vendor, `VENDOR=URL` (repeatable), for a target with a path prefix")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -28,7 +28,9 @@ const validateUsage = `Usage:
   apikit validate --op OPERATION_ID --status CODE [--content-type T] BODYFILE
     validate one bare response body
 
-Exit status: 0 every matched exchange conforms; 1 at least one violation; 2 usage or input error.
+Exit status: 0 every matched exchange conforms; 1 at least one violation (of the side --fail-on names), or a
+gap --require-bodies or --require-complete refuses; 2 usage or input error. A violation's side says who broke
+the contract: the request (your client) or the response (the vendor).
 
 Flags:
 `
@@ -53,10 +55,13 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		minCov   = fs.Float64("min-coverage", 0, "fail (exit 1) when less than `N` percent of documented statuses and parameters are exercised (implies --coverage)")
 		rules    = fs.String("rules", "all", "what to check: `schema` (the schemas only) or all (also the specs' x-apikit-rules and the invariants across exchanges)") // rules
 		zone     = fs.String("time-zone", "UTC", "IANA time `zone` of the parameters the specs declare as local time (DoorFlow's since)")                              // rules
+		failOn   = fs.String("fail-on", "both", "which violations fail the run (exit 1): `SIDE` both, vendor (the responses) or client (the requests)")
+		reqBody  = fs.Bool("require-bodies", false, "fail (exit 1) when the capture did not record a body")
+		reqDone  = fs.Bool("require-complete", false, "fail (exit 1) when the capture holds a request that never completed")
 		maxBody  = byteSize(256 << 20)
 		bases    baseURLs
 	)
-	fs.Var(&maxBody, "max-body", "largest body to read, such as 256MiB (default 256MiB)")
+	fs.Var(&maxBody, "max-body", "largest body to read, such as 64MiB")
 	fs.Var(&bases, "base-url", "map another base URL onto a vendor, `VENDOR=URL` (repeatable)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), validateUsage)
@@ -71,6 +76,11 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	}
 	if _, ok := output.Lookup(formats, *format); !ok {
 		fmt.Fprintf(e.stderr, "apikit validate: --format %q: want %s\n", *format, oneOf(output.Names(formats)))
+		return exitUsage
+	}
+	fail, err := contract.ParseFailOn(*failOn)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "apikit validate: --%v\n", err)
 		return exitUsage
 	}
 	if len(paths) == 0 {
@@ -153,7 +163,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	}
 
 	color := e.isTerminal && e.getenv("NO_COLOR") == ""
-	out, err := output.New(formats, *format, e.stdout, output.Options{Coverage: covReport,
+	out, err := output.New(formats, *format, e.stdout, output.Options{Coverage: covReport, FailOn: fail,
 		Text: contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose}})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
@@ -182,7 +192,13 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	switch {
 	case st.inputErrs > 0:
 		return exitUsage
-	case sum.Invalid > 0:
+	case sum.Failed(fail):
+		return exitViolation
+	case *reqBody && sum.BodyNotRecorded > 0:
+		fmt.Fprintf(e.stderr, "apikit validate: %s without a recorded body (--require-bodies)\n", plural(sum.BodyNotRecorded, "exchange"))
+		return exitViolation
+	case *reqDone && sum.NotCompleted > 0:
+		fmt.Fprintf(e.stderr, "apikit validate: %s never completed (--require-complete)\n", plural(sum.NotCompleted, "request"))
 		return exitViolation
 	case cov != nil && covReport().Percent < *minCov:
 		fmt.Fprintf(e.stderr, "apikit validate: coverage %.1f%% is below --min-coverage %.1f%%\n", covReport().Percent, *minCov)
@@ -333,13 +349,12 @@ func validateAll(ctx context.Context, check func(*contract.Exchange) contract.Re
 		case err != nil:
 			ie := inputError(err, "")
 			send(done{seq, item{inputErr: &ie}})
-		case ex.Status == 0:
-			// A recording is validated as a whole exchange; an entry whose response was never received (a
-			// cancelled or blocked request) cannot be, and says so rather than passing on its request alone.
+		case ex.Status == 0 && ex.NotCompleted == "":
+			// An entry without a response that does not say why is a broken recording, not a capture gap.
 			ie := contract.InputError{File: ex.Source, Index: ex.Index,
 				Message: fmt.Sprintf("%s: entry %d: no response was recorded", ex.Source, ex.Index)}
 			send(done{seq, item{inputErr: &ie}})
-		default:
+		default: // a request that never completed (ex.NotCompleted) is validated and reported as such
 			window <- struct{}{}
 			jobs <- job{seq, ex}
 		}
