@@ -276,6 +276,9 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	}
 	if response {
 		base.Status = ex.Status
+		if vio, bad := contentTypeConflict(ex.ResponseHeader, base); bad { // stricter than kin (strictjson.go)
+			res.Violations = append(res.Violations, vio)
+		}
 		switch {
 		case slices.Contains([]int{http.StatusMovedPermanently, http.StatusNotModified, http.StatusTemporaryRedirect, http.StatusPermanentRedirect}, ex.Status):
 			if len(res.Violations) == 0 {
@@ -295,6 +298,10 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 			errs, warns, ok := v.fastResponseTap(op, ex, base, run.tap()) // rules: the compiled pass feeds the rules
 			if !ok {
 				errs, warns = v.kinResponse(ctx, kinInput(), op, ex, base)
+				if len(ex.ResponseBody) > 0 && kinDecodesAsJSON(ex.ResponseHeader.Get("Content-Type")) {
+					e, w := checkJSONText(ex.ResponseBody, base) // stricter than kin (strictjson.go)
+					errs, warns = append(errs, e...), append(warns, w...)
+				}
 			}
 			res.Violations = append(res.Violations, errs...)
 			res.Warnings = warns
