@@ -101,6 +101,10 @@ func (e *causeError) Unwrap() error { return e.err }
 
 func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*capture.Exchange, error] {
 	return func(yield func(*capture.Exchange, error) bool) {
+		if st, err := os.Stat(path); err == nil && capture.NotRegular(st, false) != nil {
+			yield(nil, capture.FileError(path, capture.NotRegular(st, false))) // never opened: a FIFO would block
+			return
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			yield(nil, capture.FileError(path, capture.OpenError(err)))

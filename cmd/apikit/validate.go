@@ -219,6 +219,7 @@ func oneOf(names []string) string {
 type item struct {
 	res      contract.Result
 	inputErr *contract.InputError
+	notice   string // a file a folder walk passed over (capture.ErrSkipped): listed on stderr, not an error
 }
 
 // stream takes the items in input order and hands them to the sink one recording at a time: with --rules=all
@@ -236,6 +237,10 @@ type stream struct {
 }
 
 func (s *stream) take(it item) {
+	if it.notice != "" {
+		fmt.Fprintf(s.stderr, "apikit validate: %s\n", egress.Sanitize(it.notice))
+		return
+	}
 	if it.inputErr != nil {
 		s.inputErrs++
 		fmt.Fprintf(s.stderr, "apikit validate: %s\n", egress.Sanitize(it.inputErr.Message))
@@ -346,6 +351,8 @@ func validateAll(ctx context.Context, check func(*contract.Exchange) contract.Re
 			break
 		}
 		switch {
+		case errors.Is(err, capture.ErrSkipped):
+			send(done{seq, item{notice: err.Error()}})
 		case err != nil:
 			ie := inputError(err, "")
 			send(done{seq, item{inputErr: &ie}})

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // apikit runs the CLI in-process and returns its exit code, stdout and stderr.
@@ -348,5 +350,50 @@ func TestValidateNotCompleted(t *testing.T) {
 				t.Errorf("--require-complete: exit %d, want 1", code)
 			}
 		})
+	}
+}
+
+// TestValidateFIFO: a FIFO named as a path ends at once with exit 2 and a message (it used to block for ever);
+// in a walked folder it is listed as skipped and the rest is validated.
+func TestValidateFIFO(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.har")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	good, err := os.ReadFile(filepath.Join(examples, "sonderplan-groups.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "good.har"), good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type run struct {
+		code     int
+		out, err string
+	}
+	for _, tc := range []struct {
+		args     []string
+		want     int
+		inStderr string
+	}{
+		{[]string{"validate", fifo}, exitUsage, "pipe.har: not a regular file: it is a named pipe (FIFO)"},
+		{[]string{"validate", "--op", "getGroupReservation", "--status", "200", fifo}, exitUsage, "named pipe (FIFO)"},
+		{[]string{"validate", dir}, exitOK, "pipe.har: skipped: not a regular file: it is a named pipe (FIFO)"},
+	} {
+		done := make(chan run, 1)
+		go func() {
+			code, out, errOut := apikit(t, tc.args...)
+			done <- run{code, out, errOut}
+		}()
+		select {
+		case r := <-done:
+			if r.code != tc.want || !strings.Contains(r.err, tc.inStderr) {
+				t.Errorf("%q: exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", tc.args, r.code, tc.want, tc.inStderr, r.out, r.err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%q: still running after 10s: the FIFO was opened", tc.args)
+		}
 	}
 }
