@@ -397,3 +397,12 @@ func TestValidateFIFO(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateHelpSaysMaxBodyDefaultOnce: validate -h printed "(default 256MiB) (default 268435456)".
+func TestValidateHelpSaysMaxBodyDefaultOnce(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := apikit(t, "validate", "-h")
+	if code != exitOK || strings.Count(errOut, "default 256MiB") != 1 || strings.Contains(errOut, "268435456") {
+		t.Errorf("exit %d; want the --max-body default said once, as 256MiB:\n%s", code, errOut)
+	}
+}
