@@ -82,7 +82,10 @@ func WithBaseURL(vendor, baseURL string) Option {
 	}
 }
 
-// WithStrict makes undeclared response properties and unmatched routes violations instead of warnings and skips.
+// WithStrict makes undeclared response properties, duplicate names in a body and unmatched routes violations
+// instead of warnings and skips. An unmatched route is drift only on a vendor's host (its servers, a
+// [WithBaseURL]) or without a host; traffic to any other host is other traffic (Result.OtherTraffic), never a
+// violation.
 func WithStrict(strict bool) Option {
 	return func(c *config) error {
 		c.strict = strict

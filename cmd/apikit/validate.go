@@ -45,7 +45,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	var (
 		format   = fs.String("format", formats[0].Name, "output format: "+oneOf(output.Names(formats)))
 		specDir  = fs.String("spec", "", "load the specs from `DIR` instead of the embedded copies")
-		strict   = fs.Bool("strict", false, "undeclared response properties and unmatched routes become violations")
+		strict   = fs.Bool("strict", false, "undeclared response properties, duplicate names and unmatched routes on a vendor's host become violations")
 		op       = fs.String("op", "", "validate one bare response body against `OPERATION_ID`")
 		status   = fs.Int("status", 0, "with --op: the response status `CODE`")
 		ctype    = fs.String("content-type", "application/json", "with --op: the body's content type")
