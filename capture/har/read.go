@@ -841,8 +841,8 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 	}
 	res := e.Response
 	switch {
-	case res == nil:
-		ex.NotCompleted = "no response recorded"
+	case res == nil || (res.Status == 0 && res.Headers == nil && res.FailureText == "" && res.Error == ""):
+		ex.NotCompleted = "no response recorded" // (readEntries allocates the response: no status, no headers)
 		return ex, nil
 	case res.FailureText != "" || res.Error != "" || res.Status == 0 || res.Status == -1:
 		// A request that never completed (cancelled, blocked, a network error): Playwright writes status -1 and
