@@ -306,6 +306,12 @@ func TestValidateExporterVerdicts(t *testing.T) {
 		{[]string{"--fail-on", "vendor", "--require-bodies", embed}, exitOK, "10 exchanges"},
 		{[]string{"--fail-on", "vendor", "--require-complete", embed}, exitViolation, "1 request never completed (--require-complete)"},
 		{[]string{"--fail-on", "vendor", "--format", "json", omit}, exitOK, `"side": "request"`},
+		{[]string{"--fail-on", "vendor", "--format", "json", omit}, exitOK, `"bodyNotRecorded": "response"`},
+		{[]string{"--fail-on", "vendor", "--format", "json", omit}, exitOK, `"notCompleted": "net::ERR_ABORTED"`},
+		{[]string{"--fail-on", "vendor", "--format", "json", omit}, exitOK, `"clientViolations": 2`},
+		{[]string{"--fail-on", "vendor", "--format", "junit", omit}, exitOK, `<skipped message="not completed: net::ERR_ABORTED">`},
+		{[]string{"--fail-on", "vendor", "--format", "junit", omit}, exitOK, `response body not recorded: not validated`},
+		{[]string{"--format", "junit", omit}, exitViolation, `failures="2"`},
 		{[]string{"--fail-on", "nobody", omit}, exitUsage, "want both, vendor or client"},
 	}
 	for _, tc := range cases {
