@@ -213,18 +213,6 @@ func (r *router) find(method string, u *url.URL) (*operation, map[string]string,
 	return nil, nil, fmt.Errorf("%w: no operation in the specs matches %s %s", errNoRoute, method, escaped)
 }
 
-// knownHost reports whether host is a vendor's: one of its servers or a configured base URL.
-func (r *router) knownHost(host string) bool {
-	for _, s := range r.specs {
-		for _, b := range s.bases {
-			if strings.EqualFold(b.Host, host) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // base returns the path prefix of the spec's base URL (servers entry or configured) that host and the escaped
 // path fall under; the longest prefix wins.
 func (s *spec) base(host, escaped string) (string, bool) {

@@ -83,9 +83,9 @@ func WithBaseURL(vendor, baseURL string) Option {
 }
 
 // WithStrict makes undeclared response properties, duplicate names in a body and unmatched routes violations
-// instead of warnings and skips. An unmatched route is drift only on a vendor's host (its servers, a
-// [WithBaseURL]) or without a host; traffic to any other host is other traffic (Result.OtherTraffic), never a
-// violation.
+// instead of warnings and skips. An unmatched route is drift only when it is the vendors' traffic (their hosts,
+// no host, or a path like the specs' anywhere: scope.go); anything else is other traffic (Result.OtherTraffic),
+// never a violation.
 func WithStrict(strict bool) Option {
 	return func(c *config) error {
 		c.strict = strict
@@ -235,9 +235,12 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		op, params, err = v.router.find(ex.Method, ex.URL)
 		if err != nil {
 			reason := strings.TrimPrefix(err.Error(), errNoRoute.Error()+": ")
-			// --strict's scope: unmatched traffic to a vendor's host (its servers, a --base-url) or without a
-			// host is drift; traffic to any other host (a page, its assets, another API) is other traffic.
-			if other := ex.URL != nil && ex.URL.Host != "" && !v.router.knownHost(ex.URL.Host); other || !v.strict {
+			// --strict's scope (scope.go): unmatched traffic of the vendors is drift; other traffic (a page, its
+			// assets, another API) never a violation.
+			if other := v.router.otherTraffic(ex.URL); other || !v.strict {
+				if other {
+					reason = "other traffic: " + reason
+				}
 				res.Skipped, res.SkipReason, res.Valid, res.OtherTraffic = true, reason, true, other
 				return res
 			}
