@@ -55,11 +55,15 @@ func TestStricterThanKin(t *testing.T) {
 
 	t.Run("int64 bounds exactly, quoted as sent", func(t *testing.T) {
 		t.Parallel()
-		for _, id := range []string{"9223372036854775808", "9223372036854776831", "-9223372036854775809"} {
-			res := v.Validate(t.Context(), strictExchange("/api/3/group_reservations/456", strings.Replace(reservation, `"id":456`, `"id":`+id, 1)))
-			vio := findViolation(res.Violations, "format", "/id")
-			if vio == nil || vio.Value != id {
-				t.Errorf("id %s: violations %+v; want a format violation at /id quoting %s", id, res.Violations, id)
+		for _, id := range []string{"9223372036854775808", "9223372036854776831", "-9223372036854775809", "18446744073709551616"} {
+			body := strings.Replace(reservation, `"id":456`, `"id":`+id, 1)
+			// The compiled path, and kin's (which a duplicate name or trailing data sends the body to).
+			for _, b := range []string{body, strings.Replace(body, `"state":"active"`, `"state":"x","state":"active"`, 1), body + " x"} {
+				res := v.Validate(t.Context(), strictExchange("/api/3/group_reservations/456", b))
+				vio := findViolation(res.Violations, "format", "/id")
+				if vio == nil || vio.Value != id {
+					t.Errorf("%s: violations %+v; want a format violation at /id quoting %s", b, res.Violations, id)
+				}
 			}
 		}
 		res := v.Validate(t.Context(), strictExchange("/api/3/group_reservations/456", strings.Replace(reservation, `"id":456`, `"id":9223372036854775807`, 1)))

@@ -13,13 +13,14 @@ package contract
 //     checked; RFC 8259 leaves the outcome to the reader. Also in checkJSONText (the compiled path gives up).
 //   - An integer with a format int32 or int64 is checked exactly against the bounds from its literal, and a
 //     failure quotes the literal as sent. kin converts to float64 first, so 2^63 .. 2^63+1023 and -2^63-1
-//     pass as int64 and print rounded. In the compiled path (fastbody.go, integerLiteralOutOfRange); a body the
-//     compiled path gives up on (trailing data, duplicate names) keeps kin's check.
+//     pass as int64 and print rounded. In the compiled path (fastbody.go, integerLiteralOutOfRange), and after kin
+//     for a body the compiled path gives up on (checkJSONText, through the schema at the number's pointer).
 //   - Two different Content-Type headers on one response are a violation (response.header Content-Type):
 //     kin reads the first only, a client may read either. In check() (validator.go), before either engine.
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,12 +28,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// checkJSONText scans a JSON body for what kin-openapi lets pass: data after the value (a violation) and repeated
-// names (warnings). A body that is not JSON up to its first value is left to kin's own "json" violation.
-func checkJSONText(body []byte, base Violation) (errs, warns []Violation) {
+// checkJSONText scans a JSON body for what kin-openapi lets pass: data after the value (a violation), repeated
+// names (warnings), and integer literals outside the int32/int64 format that schema (the body's, may be nil)
+// gives them (kin's own format violation, errs, gets the literal as sent; else one is added). A body that is not
+// JSON up to its first value is left to kin's own "json" violation.
+func checkJSONText(body []byte, schema *openapi3.Schema, errs []Violation, base Violation) (_, warns []Violation) {
 	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	type frame struct {
 		obj   bool
@@ -41,18 +45,18 @@ func checkJSONText(body []byte, base Violation) (errs, warns []Violation) {
 		idx   int
 	}
 	var stack []frame
-	pointer := func() string {
-		var b strings.Builder
-		for _, f := range stack {
-			b.WriteByte('/')
+	segments := func() []string {
+		segs := make([]string, len(stack))
+		for i, f := range stack {
 			if f.obj {
-				b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(f.key))
+				segs[i] = f.key
 			} else {
-				b.WriteString(strconv.Itoa(f.idx - 1))
+				segs[i] = strconv.Itoa(f.idx - 1)
 			}
 		}
-		return b.String()
+		return segs
 	}
+	ptr := func() string { return pointer(segments()) }
 	base.In, base.Severity = InResponseBody, SeverityError
 	for {
 		tok, err := dec.ReadToken()
@@ -69,7 +73,7 @@ func checkJSONText(body []byte, base Violation) (errs, warns []Violation) {
 				top.key = name
 				if _, dup := top.names[name]; dup {
 					w := base
-					w.Pointer, w.Rule, w.Severity = pointer(), "duplicate-key", SeverityWarning
+					w.Pointer, w.Rule, w.Severity = ptr(), "duplicate-key", SeverityWarning
 					w.Message = fmt.Sprintf("the object holds the name %q more than once: JSON decoders keep one value (encoding/json the last), so the others are never checked", name)
 					warns = append(warns, w)
 				}
@@ -80,6 +84,10 @@ func checkJSONText(body []byte, base Violation) (errs, warns []Violation) {
 			}
 		}
 		switch k {
+		case '0':
+			if schema != nil {
+				errs = exactInteger(errs, schema, segments(), tok.String(), base)
+			}
 		case '{':
 			stack = append(stack, frame{obj: true, names: map[string]struct{}{}})
 		case '[':
@@ -98,6 +106,43 @@ func checkJSONText(body []byte, base Violation) (errs, warns []Violation) {
 		errs = append(errs, e)
 	}
 	return errs, warns
+}
+
+// exactInteger checks an integer literal at segs against the int32/int64 format of its schema, exactly: kin's
+// format violation there gets the literal as sent, and one is added when kin let it pass.
+func exactInteger(errs []Violation, root *openapi3.Schema, segs []string, lit string, base Violation) []Violation {
+	s := valueSchemaAt(root, segs)
+	if s == nil || s.Type == nil || !s.Type.Is(openapi3.TypeInteger) || !integerLiteralOutOfRange(s.Format, []byte(lit)) {
+		return errs
+	}
+	v := schemaFailure(segs, "format", s, json.Number(lit), "", base)
+	for i := range errs {
+		if errs[i].Pointer == v.Pointer && errs[i].Rule == "format" {
+			errs[i].Value = v.Value
+			return errs
+		}
+	}
+	return append(errs, v)
+}
+
+// valueSchemaAt follows segs down a schema through properties, additionalProperties and items; nil where the schema
+// says nothing that simple (allOf, oneOf, ...).
+func valueSchemaAt(s *openapi3.Schema, segs []string) *openapi3.Schema {
+	for _, seg := range segs {
+		switch {
+		case s == nil:
+			return nil
+		case s.Items != nil && s.Type != nil && s.Type.Is(openapi3.TypeArray):
+			s = s.Items.Value
+		case s.Properties[seg] != nil:
+			s = s.Properties[seg].Value
+		case s.AdditionalProperties.Schema != nil:
+			s = s.AdditionalProperties.Schema.Value
+		default:
+			return nil
+		}
+	}
+	return s
 }
 
 // contentTypeConflict returns a violation when a response holds two different Content-Type headers.
@@ -120,4 +165,25 @@ func contentTypeConflict(h http.Header, base Violation) (Violation, bool) {
 func isName(dec *jsontext.Decoder) bool {
 	_, n := dec.StackIndex(dec.StackDepth())
 	return n%2 == 1
+}
+
+// responseSchema is the schema kin validates a response body against: the status's response (else the default),
+// the media type the Content-Type picks; nil when there is none.
+func responseSchema(op *operation, status int, ct string) *openapi3.Schema {
+	responses := op.route.Operation.Responses
+	if responses == nil {
+		return nil
+	}
+	ref := responses.Status(status)
+	if ref == nil {
+		ref = responses.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		return nil
+	}
+	media := ref.Value.Content.Get(ct)
+	if media == nil || media.Schema == nil {
+		return nil
+	}
+	return media.Schema.Value
 }

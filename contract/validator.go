@@ -304,9 +304,10 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 			errs, warns, ok := v.fastResponseTap(op, ex, base, run.tap()) // rules: the compiled pass feeds the rules
 			if !ok {
 				errs, warns = v.kinResponse(ctx, kinInput(), op, ex, base)
-				if len(ex.ResponseBody) > 0 && kinDecodesAsJSON(ex.ResponseHeader.Get("Content-Type")) {
-					e, w := checkJSONText(ex.ResponseBody, base) // stricter than kin (strictjson.go)
-					errs, warns = append(errs, e...), append(warns, w...)
+				if ct := ex.ResponseHeader.Get("Content-Type"); len(ex.ResponseBody) > 0 && kinDecodesAsJSON(ct) {
+					var w []Violation
+					errs, w = checkJSONText(ex.ResponseBody, responseSchema(op, ex.Status, ct), errs, base) // stricter than kin (strictjson.go)
+					warns = append(warns, w...)
 				}
 			}
 			res.Violations = append(res.Violations, errs...)
