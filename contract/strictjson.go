@@ -1,8 +1,9 @@
 package contract
 
 // Where apikit is stricter than kin-openapi, on purpose (issue 13). kin-openapi is the reference for verdicts
-// (FuzzFastPathMatchesKin holds the compiled path to it), except for these divergences, which both engines of
-// check() share or which the differential fuzz targets expect (fastbody_test.go, expectedDivergence):
+// (FuzzFastPathMatchesKin holds the compiled path to it), except for these divergences. Both engines of check()
+// apply them (the compiled path as it reads, kin's path after kin), so the differential targets expect them by
+// construction (fastbody_test.go's cases "id 2^63 outside int64", "trailing garbage"; issue13_test.go):
 //
 //   - Data after the JSON value of a response body ("[...]GARBAGE", "[...] [{}]") is a violation (rule "json").
 //     kin decodes the first value with a json.Decoder and ignores the rest; Go's json.Unmarshal, which the
