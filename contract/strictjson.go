@@ -148,7 +148,7 @@ func valueSchemaAt(s *openapi3.Schema, segs []string) *openapi3.Schema {
 
 // contentTypeConflict returns a violation when a response holds two different Content-Type headers.
 func contentTypeConflict(h http.Header, base Violation) (Violation, bool) {
-	cts := h.Values("Content-Type")
+	cts := h["Content-Type"] // perf: the canonical key, as headerValue reads it
 	for _, ct := range cts[min(1, len(cts)):] {
 		if !strings.EqualFold(strings.TrimSpace(ct), strings.TrimSpace(cts[0])) {
 			v := base
