@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -75,6 +76,22 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 				cur.Rule, cur.Message = "body", reqErr.Reason
 				out = append(out, cur)
 			}
+		case errors.As(err, &resErr) && responseHeaderName(resErr.Reason) != "":
+			name := responseHeaderName(resErr.Reason)
+			cur.In, cur.Pointer = InResponseHeader, name
+			if resErr.Err == nil {
+				cur.Rule, cur.Message = "required", fmt.Sprintf("required response header %q is missing", name)
+				out = append(out, cur)
+				return
+			}
+			cur.Message = fmt.Sprintf("header %q", name)
+			n := len(out)
+			walk(resErr.Err, cur)
+			if redact.IsSecretHeader(name) {
+				for i := n; i < len(out); i++ {
+					out[i].Value = ""
+				}
+			}
 		case errors.As(err, &resErr):
 			if resErr.Err != nil && !isDecodeFailure(resErr) {
 				cur.In = InResponseBody
@@ -100,6 +117,21 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 	}
 	walk(err, base)
 	return out
+}
+
+// responseHeaderName returns the header a kin-openapi response error's reason names ("response header \"Total\"
+// doesn't match schema", "unable to decode header \"Total\" value", "response header \"Total\" missing"), or "".
+func responseHeaderName(reason string) string {
+	for _, prefix := range []string{"response header ", "unable to decode header ", "unable to get header "} {
+		if rest, ok := strings.CutPrefix(reason, prefix); ok && strings.HasPrefix(rest, `"`) {
+			if name, err := strconv.QuotedPrefix(rest); err == nil {
+				if s, err := strconv.Unquote(name); err == nil {
+					return s
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // parseErrorViolation converts a parameter value kin-openapi could not parse; cur has the parameter's subject as

@@ -431,7 +431,7 @@ func rulesBothWays(t *testing.T, v *Validator, ex *Exchange) {
 	if res.Skipped || res.OperationID == "" {
 		return
 	}
-	op := v.router.byID[res.OperationID]
+	op := v.router.op(res.OperationID)
 	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.id,
 		Method: op.method, Path: op.template, Severity: SeverityError, Status: ex.Status}
 	own := Result{Violations: slices.DeleteFunc(slices.Clone(res.Violations), func(vi Violation) bool { return strings.HasPrefix(vi.Rule, "rule.") })}
