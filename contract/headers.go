@@ -39,6 +39,7 @@ type headerCheck struct {
 	required bool
 	cheap    jsonKind // the cheap check's kind (cheapHeader), 0 when kin checks every value
 	bits     int      // kindInteger: 32 or 64, as kin parses it
+	min, max float64  // kindInteger: the inclusive bounds (±Inf when the schema sets none)
 	route    *routers.Route
 }
 
@@ -69,7 +70,7 @@ func compileHeaders(o *operation) *headerPlans {
 		for _, name := range names {
 			h := ref.Value.Headers[name]
 			c := headerCheck{name: name, key: http.CanonicalHeaderKey(name), required: h.Value.Required}
-			c.cheap, c.bits = cheapHeader(h.Value)
+			c.cheap, c.bits, c.min, c.max = cheapHeader(h.Value)
 			one := &openapi3.Response{Headers: openapi3.Headers{name: h}}
 			c.route = &routers.Route{Spec: o.route.Spec, Path: o.route.Path, PathItem: o.route.PathItem, Method: o.route.Method,
 				Operation: &openapi3.Operation{OperationID: op.OperationID, Responses: openapi3.NewResponses(openapi3.WithName("default", one))}}
@@ -97,30 +98,41 @@ func compileHeaders(o *operation) *headerPlans {
 	return plans
 }
 
-// cheapHeader returns the kind of a header whose value kin accepts whenever it parses as that kind: a schema
-// (style simple) of one primitive type with nothing but annotations and a format kin's parsing already enforces.
-func cheapHeader(h *openapi3.Header) (jsonKind, int) {
+// cheapHeader returns the kind of a header whose value kin accepts whenever it parses as that kind (an integer
+// also within inclusive bounds): a schema (style simple) of one primitive type with nothing but annotations, a
+// format kin's parsing already enforces, and for an integer minimum and maximum.
+func cheapHeader(h *openapi3.Header) (kind jsonKind, bits int, lo, hi float64) {
 	if h.Content != nil || h.Schema == nil || h.Schema.Value == nil {
-		return 0, 0
+		return 0, 0, 0, 0
 	}
 	if sm, err := h.SerializationMethod(); err != nil || sm.Style != openapi3.SerializationSimple {
-		return 0, 0
+		return 0, 0, 0, 0
 	}
-	s := h.Schema.Value
-	if !supported(s) || len(s.Enum) > 0 {
-		return 0, 0
+	s := *h.Schema.Value
+	lo, hi = math.Inf(-1), math.Inf(1)
+	if s.Type.Is(openapi3.TypeInteger) && !s.ExclusiveMin.IsSet() && !s.ExclusiveMax.IsSet() {
+		if s.Min != nil {
+			lo = *s.Min
+		}
+		if s.Max != nil {
+			hi = *s.Max
+		}
+		s.Min, s.Max = nil, nil
+	}
+	if !supported(&s) || len(s.Enum) > 0 {
+		return 0, 0, 0, 0
 	}
 	switch kind := schemaKind((*s.Type)[0]); {
 	case kind == kindInteger && (s.Format == "" || s.Format == "int64"):
-		return kind, 64
+		return kind, 64, lo, hi
 	case kind == kindInteger && s.Format == "int32":
-		return kind, 32
+		return kind, 32, lo, hi
 	case kind == kindNumber && (s.Format == "" || s.Format == "float" || s.Format == "double"):
-		return kind, 64
+		return kind, 64, lo, hi
 	case (kind == kindBoolean || kind == kindString) && s.Format == "":
-		return kind, 0
+		return kind, 0, lo, hi
 	}
-	return 0, 0
+	return 0, 0, 0, 0
 }
 
 // accepts reports whether the cheap check passes the header as h holds it; false means kin must decide.
@@ -137,8 +149,8 @@ func (c *headerCheck) accepts(h http.Header) bool {
 	case kindString:
 		return true
 	case kindInteger:
-		_, err := strconv.ParseInt(raw, 10, c.bits)
-		return err == nil
+		n, err := strconv.ParseInt(raw, 10, c.bits)
+		return err == nil && float64(n) >= c.min && float64(n) <= c.max
 	case kindNumber:
 		f, err := strconv.ParseFloat(raw, 64)
 		return err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)

@@ -303,7 +303,7 @@ func NewListGroupReservationsRequest(server string, params *ListGroupReservation
 
 		if params.SinceUTC != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since_utc", *params.SinceUTC, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since_utc", *params.SinceUTC, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -461,6 +461,12 @@ type ClientWithResponsesInterface interface {
 	GetGroupReservationWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetGroupReservationResponse, error)
 }
 
+// ListGroupReservationsResponse200Headers the declared response headers of an HTTP 200 response for ListGroupReservations
+type ListGroupReservationsResponse200Headers struct {
+	PerPage *int
+	Total   *int
+}
+
 type ListGroupReservationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -474,6 +480,8 @@ type ListGroupReservationsResponse struct {
 	JSON403 *Forbidden
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListGroupReservationsResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -688,6 +696,26 @@ func ParseListGroupReservationsResponse(rsp *http.Response) (*ListGroupReservati
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListGroupReservationsResponse200Headers
+		if values := rsp.Header.Values("Per-Page"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Per-Page", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.PerPage = &value
+		}
+		if values := rsp.Header.Values("Total"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Total", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Total = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -757,66 +785,72 @@ func ParseGetGroupReservationResponse(rsp *http.Response) (*GetGroupReservationR
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FrrbuPIcn6VAhNgZICS5ctscGTMD6+9u3GymBn4gs05Y8OnRZbEPia7ud1Ny9qF3j2o6uZFIn2ZySRI",
-	"gPyaMcWurqqu+uqrav4ZJbootULlbDT7MzJoS60s8h8/ivQSf6/QOvor0cqh4v+KssxlIpzUav8fVit6",
-	"hk+iKHPk/xqjTTSLpHoUuUzvTRAS+1/uU7SJkSUtj2bR7xWaNZTCiAIdGriNSrHE2wiKyjqYIwgFUjlc",
-	"ook2cWSTDAtB2/yzwUU0i/5pvzVh3/9q939iFTabTRxt7/ajSCEYBWMQnX2lhULkC20KTKM4ehqLUj5I",
-	"N1baYTSLPmoHWoHLEB5Rpdq8s0CK2gmcgkGRg0XziAaEsis0FkQrrrPLiNZ8EPNkD1bSZXA8nYJQKUhn",
-	"obKVyIF9BHOdrk8g1UlVoHKYgtXgMuHAVklGLvHbxLyYlPLaQqGTh3c2JmuUdmCw1IaWC0uLKtWV6ISr",
-	"7ASuMwybJjpFWknira0KdtqEvP6zNnOZpqi+LRIWzfLhGPirrkAYZJVF5TJt5B+YgtMgkgStBZdJCwat",
-	"rkyC3yEMGntgDDcWDaQavccy8YhQoimktfTuJo4ulEOjRH7FB+xlfmNCeEH3PlTu/fNhl5zSaeFTiQmd",
-	"lT8fnSSVMZh+BwfUNoE3CsKLMcX5z7pS6bdZqLS7X/DyYaso1gIcYNocKKyEd75f+l+3jpKVrYAxXNab",
-	"NEeMT9I62uVGtcH2bfZWXQnPm1xHsX5ARQkWkPE7WNo1AcZw4QWDNsABrJacT6hcMCbaNHsyxjfR3Fe6",
-	"BSI419r8nOsVWFSpDcj19MTg857/ZcybRHFUGl2icdKXEBwWfwo208ZBIZJMKhwbFKmY510cIlmNw3f9",
-	"7NYlPbXOSLUkLw44vr9nVhVCdfZ6KnOhhMe47mYvnVhv703zRM//gYkbKh0oXYYGFhLz1NcZ88Dh/3sl",
-	"DaZ1XeFycgJz7TJGQ82qixwyNMgw/IvRVXmJBB/iOStLNJYEYlFqI4zM1wTmcqk8oC5JhIWFNiDAyQJh",
-	"JVWqV/2zSwwKh+m9cAPxIQu0ThQl6AXwi/S868TD6eHxeHowPpheHxzOptPZdDqZTqd/i2KqBgUJjVLh",
-	"cEw69Nzad+J1cNA7C2ETiqGVhduw5jaKqZ7nIsFM5ykaUo3Kal3yWEdYokIjnDYwIp9bUeCOQPbQvUwt",
-	"Fc0v07u9Ez6djgPAijVt3HjhNuJUsE4Yd08G7aNK+T8sk9d7zH/Hri+Eg1HjoffX0790PLQ3qV9p/ENB",
-	"g2qhTYJpDHNMRGURpEoMsmU52LVKgIBDGLRQlWk4Op+rVqoE7yuXsJoKkYwjVmKRU0Eq64RyHGO15v1D",
-	"/4moBmmjF2wRO4pAvAnHwQB4f33wL98xAGrnN/RwQbyKXe+1YzrlM2pRucrgbUQkRzimNmCqHDn8V0Y6",
-	"tDMQkMu6HNWWeK6VCXJ7iimMiCxRDIjEyUfy7R4kwhiJ3pHWQe23mKia0p6oJRkmDz7lU2zzuAmxgQQ2",
-	"RqzJw967F+fWY4PParKgk8xpRc5q2NHQOXw5iI/i93dxJB0WvF/jfancD8et5zskOzwRpAsfxVKPlaCY",
-	"8BB0cW7pNZn29b9R8vcKQaZUcxaSYE+b18Pl+P0P8Vs08364H9r54rwOzOCsrqcaBWx314PDo+P3r++7",
-	"7YHPLP3inKt3k/F9fa7akPzahNnCg7cljFfG4WtMYreEXPGiTRy1mPEK3OcU7f7t/0f8//uIv4mjmohE",
-	"sy8Rc5w2y7ZCvFMc6mjrYlncpQxbAXW3S5IGuMxVHb3boXdGHY9y4AE4JFIXqUclqpRQ8AOTe1aXfMZI",
-	"jfCBakFp9NKgtXEXweEDJEIlmOfIhJl8mSNBOxtaFeSOIDyKIy8vIgLeiCDD2gRo3uhHNokbPwpDEGJJ",
-	"Llv7uRHOf57W6/mv8+42zNoxqYx06yvKZE/RNLHiw77TPp1WLoPDyXSHx/qqeBqotPdfhiJFM4O/bz2e",
-	"wY8oDBr466eby/vTs7Ofrq7urz/9+08f/z65Jdxa5HrFOojusjOdYu/hjcmjWZQ5V9rZ/r4o5STV2pCA",
-	"SaKLfTZiv+H3EcXjwqDN3rSOLaNwTHTpnSKSRFfKTXxgdkJlQtRfq3wdzaJLFGkfjy2M6IRSmK/ZU0QM",
-	"GIP2JhwBXrDPjp60EjVByraEJXoBXAVpBUWqVlshvMecgA35CpO7nYcPg+ch1AIp5UGJ/QTzysGS8kNp",
-	"8NGCKi21VC5MhLZO0E+ZOIZuLn+1MEdqBqlHaedE1sNrotUjlX5uXKhvfEAs0UApXGbrTuf08wVk2rq9",
-	"E0hySfWJUhH0IxojU1a0mPh2V6qF7gf4L/2T6zc89Ynsdj22xISoSWCzJRqp08mtuiYaVdcOSEgbT77c",
-	"SvPZAbVHYbswb+OuUDiigSqFlRGl9fnhpGNQaFpnsnnUjzgCG9rI23U0mQ4c4xUPMGY7w8dqnkub8XSR",
-	"TngU8BYOp4c/jKc/jA+O9ybwSeXrYe7Rt8jUJW+O6Qlo7lkb9Zvw8K1p5QiLOZjYcnrYHTZWqhAuIe2M",
-	"rsg9IR8yYRRayxGvS1SilN7syRHVHQoSOm0K/f2j/V4K849LHKAol+gqo3yRW0rFnuD01QsoSYJyrKhv",
-	"CQZSf3KrrqqSLLD9OvsohS+pVCja2trMdcOhN968SKNZRNvvVjnLVtarotmXYTuAgGUIn+pD9sow8XcN",
-	"ORvlOhE5P9h7jVpGlFr1+D2Ko0BuWW7UHUv1aOZudJ63I2VhPSGTCvz7dckJ0PnOQqsiN0rSNX2U0qAX",
-	"C4v+nBKhqJz7+f/lz2dwdHT0l5YfTeCjrklThypRXH1Xj95cn+29laU/60+Kle/n0wmcBcy0qNLWN1LB",
-	"zfXZCyzTs9rWaTwLDY4DBgQezNqGbtZDqXZ0WhpdSCKirrl4CNcehVgz2ShdQA7ahyeC3d7pitxxc302",
-	"cEwfq2LuKbxBW+XOgi8bS3zGtSWa+/Bz69kUF6LKXTR7P532+8f+rp/JPOW3puoQwMP3ZoO7PrvjwVv2",
-	"u3qQZWcT9qLxASryvDb9uWB6kOX9loa9kJprnaMgdnAXb9/mHU6nXzPj/rI9AHypu2snRi8NfTozj3Ym",
-	"kYbOv9PWh56821m/lHSh6W3Jd7ePfV5rck/rvGY28jWdc29QMjCe/zVUoAHcMeiMxEdCnopJ+qLK8/VL",
-	"gy+qJ3a3/3lnQa+Uny1z/xp+54MPj2N/e4h+mM9TsDkV7H+7+vQRWHcYKQ2oHjHXJe5N4MK1OW/FGlYZ",
-	"clJz8C2hQCdS4QQ4Ix4xp4IZ+ggLo1+leojhP8bX2ol8fEa4v3cCikgv8StMcmG4QSOUD0i2EvlD4DGV",
-	"cjInlsY3BFr5idmxj96h82mifL9zYc1LDl5fsnUFxIuOXl/U3oZu4uj9WzQbukLs9nScb3U39+UtLcwd",
-	"R3BVFMKs60DrRxkRUbHkjnOAS911gs1UuceJkAtRFEeFeLqoM4NJyzbqVipHawdwiQxjHkFWcQhGs25e",
-	"xo20bnn8QysK97o6vL6uXcOkwuf0WiWkbr3/dgHmh3f9FDttmv8OuRvVVG8v3G9BpinH8BHNeotJW0QF",
-	"KEwu0dSMx2CiDXd7PI/pzGeEIxLpx9a+wgY6GIP3KM+wmnFSJiyUwlqeQiNyqoSOURb4G1/ekMVzXGjj",
-	"62I9VUBFDtye2RjHxKMz06kRtB7okL5cfRpI3XVXu5wy2m/cKixV30UT+C1DtT0Vq9c/KAKwERl9LhwG",
-	"IIkB80BB8CnJhOJBIK2ZgYB/Pb18Z+tZD626Js7L48AwDeqeTxaul8P7vmFR9YSIgIne6P7qqVHKMJXn",
-	"ekUSF/RyIRW3M3oBSa6TB7APuJpsjZVGz0yVmCLx5wVCrcOtW7x7e0CtR16lnslGdNack3SOPI3zVxU3",
-	"hJHbR8s52dIT+ccuRXqQ5SCFaJvPrUzrpwhjtLTtVSU5gZznv+AZ8WC17W14xMCzE1gYXfgSdnBC1FHa",
-	"Nt8oIcK9DgE+54Sg1t1rHgderjQ4qie0lno55v8yZZ/OkecKK92qJVhbX2ME7Bj9wZkKt3OabJKpreeL",
-	"OXX0rlWShPmxCLeUfs1AV9lFVy665J5Vpi0O5jMpnyNFhPRjW2qrBfhoB6c7qDEZ6hJuo5sXmpfbCPha",
-	"SHAPwXFl5SPOQnYSzrMyHWi6rabTI/ywDUuTIJ1vwV/o5laZTLJukw9OPKD1p0+004jETX6TLqNk/Ru5",
-	"ZrQzRYExN3djgvUT7mbmawgEe+8EBL1YoUdUoep2UfqdFJm5MtI5VGF49OwYYf9PmW7eMEuwUi3zoeHJ",
-	"fA0X55Ney7/EXsf/WsPfG2XBxXnvZozxuBQua5sBhoN2ck8x3aW0r96lfWOD8LbvVfpcuc+NfxmYSA1S",
-	"4v/V9O94evz6iuajqv9mvrg7md4hib+gG7yD/BaK6BkiYf6p3S5RcqmYiHwJjOKukyQvTMXeXIe6EbNA",
-	"P2Scr6kYEBITrIT7fIaJ5sqvy8AMts/9jdQkXDCFsUi4V0tnhMwLTRTAFwlf9Js7pzkmukBbUwnhOjeC",
-	"e82IxJelVDftVOdLzhbtqyTbusibwCkXItNVvUChej1gkMGfPczRrRDVCeFjTUnJJ1xVBSS6XHu+Gmib",
-	"FyhI77wuiv+T7HKz2XyPRojzZAhePxudVonnoGdDdw3S8dcd3Ndm2job735Py5c/1Ys3M9x7hDTqaRBu",
-	"Ib7hg6wA9QN5ubnb/GcAAAD//w==",
+	"7FtrbyO5cv0rhU4AW0hLlh+zwZUxH7z27sa5FzMDP7C4OzZ8qe6SmtfdZC/JtqxZ+L8HVWQ/pG4/ZjIb",
+	"JEA+7VgSH1WsOnXqkPtHlOii1AqVs9Hsj8igLbWyyH/8KNIL/L1C6+ivRCuHiv8pyjKXiXBSq71/Wq3o",
+	"M3wURZkj/9MYbaJZJNWDyGV6Z8Iksf/mLkWbGFnS8GgW/V6hWUMpjCjQoYGbqBRLvImgqKyDOYJQIJXD",
+	"JZroKY5skmEhaJl/NbiIZtG/7LUm7Plv7d5PvIWnp6c42lztR5FCMArGIDrrSguFyBfaFJhGcfQ4FqW8",
+	"l26stMNoFn3QDrQClyE8oEq12bFAG7UTOAGDIgeL5gENCGVXaCyIdrrOKrs05r2YJyNYSZfB0XQKQqUg",
+	"nYXKViIH9hHMdbo+hlQnVYHKYQpWg8uEA1slGbnELxPzYNqU3y0UOrnfsTFZo7QDg6U2NFxYGlSp7oxO",
+	"uMpO4CrDsGiiU6SRNL21VcFOm5DXf9ZmLtMU1bdFwqIZPhwDf9cVCIO8ZVG5TBv5BVNwGkSSoLXgMmnB",
+	"oNWVSfA7hEFjD4zh2qKBVKP3WCYeEEo0hbSWfvsUR+fKoVEiv+QD9nN+Y0L4ie58qNz5z4ddckKnhY8l",
+	"JnRW/nx0klTGYPodHFDbBN4oCD+MKc5/1pVKv81Cpd3dgocPW0WxFuAA0+ZAYSW88/3Q/751lKxsBYzh",
+	"ol6kOWJ8lNbRKteqDbZvs7fqzvC8yXUU63tUlGABGb+DpV0TYAznfmLQBjiA1ZLzCZULxkRPzZqM8U00",
+	"9zfdAhGcaW1+zvUKLKrUBuR6fGTwecf/ZcybRHFUGl2icdKXEBye/gRspo2DQiSZVDg2KFIxz7s4RHM1",
+	"Dt/2s1uX9Kl1RqoleXHA8f01s6oQqrPWY5kLJTzGdRd76cR6az81n+j5PzFxQ6UDpcvQwEJinvo6Y+45",
+	"/H+vpMG0ritcTo5hrl3GaKh56yKHDA0yDP9idFVeIMGHeM7KEo2lCbEotRFG5msCc7lUHlCXNIWFhTYg",
+	"wMkCYSVVqlf9s0sMCofpnXAD8SELtE4UJegF8A/p864TD6YHR+Pp/nh/erV/MJtOZ9PpZDqd/hbFVA0K",
+	"mjRKhcMx7aHn1r4Tr4KDdiyERSiGVhZuwpibKKZ6nosEM52naGhrVFbrksd7hCUqNMJpA7vkcysK3JqQ",
+	"PXQnU0tF8/P0dnTMp9NxAFixpoUbL9xEnArWCePuyKA9VCn/g+fk8R7zd9j1hXCw23jo3dX0Lx0PjSb1",
+	"Txr/UNCgWmiTYBrDHBNRWQSpEoNsWQ52rRIg4BAGLVRlGo7O56qVKsG7yiW8TYVIxhErscipIJV1QjmO",
+	"sXrn/UP/iagG7UYv2CJ2FIF4E46DAfDuav/fv2MA1M5v6OGCeBW73u+O6ZTPqEXlKoM3EZEc4ZjagKly",
+	"5PBfGenQzkBALutyVFviuVYmyO0pprBLZIliQCROPpBvR5AIYyR6R1oHtd9iompKe6KWZJjc+5RPsc3j",
+	"JsQGEtgYsSYPe++en1mPDT6ryYJOMqcVOathR0Pn8Hk/Pozf3caRdFjweo33pXI/HLWe75Ds8ImgvfBR",
+	"LPVYCYoJD0HnZ5Z+JtP+/q+V/L1CkCnVnIUk2NPm9XA5evdD/JadeT/cDa18flYHZnBW11PNBmx31f2D",
+	"w6N3r6+76YFPPPv5GVfvJuP7+7lsQ/JrE2YDD96WMH4zDl9jEtsl5JIHPcVRixmvwH1O0e5//f+I/38f",
+	"8Z/iqCYi0exzxBynzbKNEO8UhzraulgWdynDRkDdbpOkAS5zWUfvZuidUsejHHgADonURerdElVKKPie",
+	"yT1vl3zGSI3wnmpBafTSoLVxF8HhPSRCJZjnyISZfJkjQTsbWhXkjjB5FEd+vogIeDMFGdYmQPOLfmTT",
+	"dOMHYQhCLM3L1n5qJuc/T+rx/NdZdxlm7ZhURrr1JWWyp2iaWPFB32kfTyqXwcFkusVjfVU8CVTa+y9D",
+	"kaKZwT82Pp7BjygMGvj7x+uLu5PT058uL++uPv71pw//mNwQbi1yveI9iO6wU51i78Nrk0ezKHOutLO9",
+	"PVHKSaq1oQkmiS722Ii9ht9HFI8LgzZ70zi2jMIx0aV3ikgSXSk38YHZCZUJUX+t8nU0iy5QpH08trBL",
+	"J5TCfM2eImLAGDSacAT4iX129GYrUROkbM6wRD8BV0EaQZGq1UYIj5gTsCFfYXK38/Bh8DyEWqBNeVBi",
+	"P8G8crCk/FAafLSgSkstlQuK0MYJepWJY+j64m8W5kjNIPUorU5kPbwmWj1Q6efGhfrGe8QSDZTCZbbu",
+	"dE4+nUOmrRsdQ5JLqk+UiqAf0BiZ8kaLiW93pVrofoD/0j+5fsNTn8h212NLTIiaBDZbopE6ndyoK6JR",
+	"de2AhHbjyZdbaT47oPYoLBf0Nu4KhSMaqFJYGVFanx9OOgaFpnUmm3f7EUdgQwt5uw4n04FjvGQBY7Yl",
+	"PlbzXNqM1UU64d2At3AwPfhhPP1hvH80msBHla+HuUffIlOXvDmmx6C5Z22234SHb00rR1jMwcSW04dd",
+	"sbFShXAJ7c7oitwT8iETRqG1HPG6RCVK6c2eHFLdoSCh06bQ3zvc66Uwf7nEAYpyga4yyhe5pVTsCU5f",
+	"vYCSZlCON+pbgoHUn9yoy6okC2y/zj5I4UsqFYq2tja6bjj0xpvnaTSLaPntKmfZynpUNPs8bAcQsAzh",
+	"U33IfjNM/F1DznZznYicPxi9Ri0jSq1afo/iKJBbnjfqylI9mvlsY5aIPLcgHbTb8JgQgHPHjoiw1ShY",
+	"KaJsq0wmGQ2q2ymlQS8WFt1xE3wb0f6xREW51CQqL0GQStTval3iJbsTLs/+Siwq0D9MYWF0MYIUk5wp",
+	"k3Q91hXDxc+ncHh4+BfPogiTeC9eZxe1xu+ZmW+9hAODRGosDPE7+FG7jBfymbOiAcLfGHjsg0KsWVir",
+	"O8ewqw4D9J0j4zIZSj8AfECzbpxJdb6kyPWI5U9gJfJ8nOQ6ua+VHpexl7xRg4T036b7s+l0NOtm647l",
+	"rtmCE/cIgkCvwi0PUdJTR+1QTQI47tjaQi8btnlD7BNFSijwXeP/+up09Nae6tnopx1uZMAbu5elHr89",
+	"V7ifYCNvoi0DbqK3Rn4Tyv045mpEUdMqixx+VuY0koJgIShmRVnm69lzcb8RhFwzWLsPHOHlOGymlAqu",
+	"r079zL+90AXFAQwGo2cCjYeBKIUN9KpO7vaKTYD3f9zcmTEv8XMlWjmjc+u/IAMmW+39JcXA9dXpQGx+",
+	"qIq57zIN2ip3FjyzWeIz8VSiuQtft+GU4kJUuYtm76bTvsTRX/UTxYvySxOBCfXNyweDqz674v5b1ru8",
+	"l2VnEQ4l47NS5Hlt+nMZdC/Lu40d9irJXOscBRHY23jzwvlgOv2aa5jPmxr1SwJEK2q+pEt2ZLlWNkuD",
+	"ONVRnoJs1BV/XkKaoMu0/WFXanl+1+Se1nmNfPc14k5Pyxu4QfpbIEkDYGvQGYkPBLcV95GLKs/psH3P",
+	"yNv5hGZMETp8h+SxTn7BjiAClcV0shEZhVSyoIZ7f0jze+EqnuY/5sL+NsisIaZLAtr3BX5Wr6VyVE7g",
+	"Y7iDYcJ6pZ3IBwylj+sMZXBItEk9QPnXDZ4L25g7HM4i/3Rg2AnTP9kJX8mYvtlncVOlQyA0N7Cl0YW0",
+	"tL4XoJ4tk0Sh7bbks2NBr5S/TmPJLnzPy4ePA/ijv79k4X9O9e8/Lz9+AM4F2FUaUD1grkscTeDctfuz",
+	"Yk3VkzsgBrMlFOhEKpwAZ8QDEs+tpRP71eW67im5jeZSut648Js1XXFlEXx4OdosUdCVyO9pc4rOQVpo",
+	"Ohv+wlf6SjmZUyHkW1Y66c4Apf1Fz5FH2yE8aVB5r/MGiIfsvz5k41adBx2+Pqh9YPIUR+/esrOhVxld",
+	"mYzrQy2QfX6LKnTLiFsVhTDrGhj7qEjcTyxZxBtoT287wcycuYPdURRHhXg8r5GcKcsmS6hUjtYO1FEy",
+	"jFszsopDPJp160jczNblsF+0onSq2czr49ox3EH4GrRWCW23Xn+TJfOHt/0UPmn01A7v362751F4MgCZ",
+	"phyuOWQrTlhEBShMLtHUuqXHVUpGppIdyVs46sv9TaBHm0AGY/AeZaRrFPpMWCiFtXyxh8iZE0Q4WeCv",
+	"fB9OFs9xoY3ncbVQi4ocuCmDG8ecvyOT1xW/1shpv8yWGgqw7a52OKWoX7jdsFR9F03gV8rpjYuGevy9",
+	"IoDcJaPPhMMAVDFgbj0c42OSCcV3KzRmBgL+4+Rix9byOY26kgVyw14L7N3zycKLnfB73x6rWnQnxKFf",
+	"dL/llzcqZWk+z/WKZlzQjwupWCHSC/C9qr3H1WRDqd99Rqjn1plfbAm1Dg8Z4u0LWZAqyasUud2M6Kw5",
+	"J+kc+YLD3/5eE2RuHi3nZEun5ZdtSn8vy0HK2+p5G5nWTxGG7NCye+TWC3aepw27fFfVykWs2rIc7as9",
+	"l8j944DrTb6xwOCZF+E/54RQUO+8LstKg+PSEorIBD5okCn7dI5c11e63ZavPI0Qsmn0e2cq3Mxpskmm",
+	"tr6yyYVD69pN0mS+i2SVzo8ZEOq66MpF3VczbXEwn2nzOVJESH8Tpivyho92KqLtiUyGaNVNdP2CwnAT",
+	"ATMdwRonx5WVDzgL2Uk4z5vpQNNNNZ0e4vtNWJqE2flhEWxIZB3xrCZeHSWGFRjrT59bWZG4ya/SZZSs",
+	"v5FrdreEaRizIjAmWD/mPny+htAQjo6fE3OkX0l1VR3fPDyrzO79IdOnN8izVqplPqRHz9dwfjbpqahL",
+	"7Imor2movdsBOD/rPTZgPC6Fy9rmleGgvQylmB7UgZ57nvCNDe3bngD2e7t+L/fLgMg/2ML9r6Z/R9Oj",
+	"10c071T/ZL64fdm3RRJ/QTf4rONbKKJniIT5J3azRMmlYiLyOTCK206SvHDR8OY61I2YBfp7m/maigEh",
+	"McFKeCLFMNG8ougysKA08uf+kn8S7uzDU/TwVCGdeeGdKIANyhwV/eYaf46JLtDWVEK4ziOLUfPc3Zel",
+	"VDftWudxfIv2FXXdXciHEy5Eprv1AoXq9ZhhDn5JNke3QlTHhI81JSWfcFUVkOhy7flqoG1+QkH7zuui",
+	"+D/JLp+enr5HI8R5MgSvn4xOq8Rz0NOh61vp+MEc982Zts7G2/+LAt+nVy9ednPvEdKot4NwsfsNb1wD",
+	"1A/k5dPt038FAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
