@@ -458,3 +458,46 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// BenchmarkListHeaders validates one list body through the same spec with its declared response headers and
+// without them (testdata/specs/headers, testdata/specs/noheaders), alternating in every iteration so that both
+// see the same machine: the headers must cost next to nothing. It reports each side's time per validation and
+// their ratio.
+//
+//	go test ./contract -run '^$' -bench ListHeaders -count 6 | benchstat -
+func BenchmarkListHeaders(b *testing.B) {
+	var body strings.Builder
+	body.WriteByte('[')
+	for i := range 10000 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"id":%d,"name":"item %d","state":"active","created_at":"2024-01-15T09:00:00.000Z"}`, i, i)
+	}
+	body.WriteByte(']')
+	with, without := newValidator(b, specDir("headers")), newValidator(b, specDir("noheaders"))
+	ex := itemsExchange(b, body.String(), "Total", "10000", "Per-Page", "500", "X-Request-Id", "r1")
+	check := func(v *Validator) time.Duration {
+		start := time.Now()
+		if res := v.Validate(b.Context(), ex); !res.Valid {
+			b.Fatal(res.Violations)
+		}
+		return time.Since(start)
+	}
+	var tw, to time.Duration
+	n := 0
+	b.SetBytes(2 * int64(len(ex.ResponseBody)))
+	for b.Loop() {
+		if n%2 == 0 {
+			tw += check(with)
+			to += check(without)
+		} else {
+			to += check(without)
+			tw += check(with)
+		}
+		n++
+	}
+	b.ReportMetric(float64(tw.Nanoseconds())/float64(n), "ns-headers/op")
+	b.ReportMetric(float64(to.Nanoseconds())/float64(n), "ns-noheaders/op")
+	b.ReportMetric(float64(tw)/float64(to), "headers/noheaders")
+}
