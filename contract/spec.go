@@ -23,6 +23,7 @@ type spec struct {
 	file   string // "openapi/doorflow.yaml", as messages name it
 	doc    *openapi3.T
 	bases  []*url.URL // servers entries and configured base URLs
+	rel    []string   // path prefixes of relative servers entries ("/v1"), escaped, for any other host
 	ops    []*operation
 }
 
@@ -126,13 +127,22 @@ func loadSpec(ctx context.Context, fsys fs.FS, label, name string, strict bool) 
 	}
 	s := &spec{vendor: vendor, file: file, doc: doc}
 	for _, srv := range doc.Servers {
-		u, err := url.Parse(srv.URL)
-		if err != nil || u.Host == "" {
-			warns = append(warns, SpecWarning{File: file, Line: originLine(srv.Origin),
-				Message: fmt.Sprintf("server %q is not an absolute URL: exchanges route by path alone", srv.URL)})
+		if srv == nil {
 			continue
 		}
-		s.bases = append(s.bases, u)
+		u, err := url.Parse(srv.URL)
+		switch {
+		case err == nil && u.Host != "" && !strings.Contains(u.Host, "{"):
+			s.bases = append(s.bases, u)
+		case err == nil && u.Scheme == "" && u.Host == "" && strings.HasPrefix(u.Path, "/") && !strings.Contains(u.Path, "{"):
+			// Relative to wherever the document is served: the path prefix applies on any host.
+			if prefix := strings.TrimSuffix(u.EscapedPath(), "/"); prefix != "" {
+				s.rel = append(s.rel, prefix)
+			}
+		default:
+			warns = append(warns, SpecWarning{File: file, Line: originLine(srv.Origin),
+				Message: fmt.Sprintf("server %q is neither an absolute URL nor a path: exchanges route by path alone", srv.URL)})
+		}
 	}
 	ids := map[string]bool{}
 	for _, p := range doc.Paths.InMatchingOrder() {
@@ -427,6 +437,8 @@ func (r *router) find(method string, u *url.URL) (*operation, map[string]string,
 				continue
 			}
 			p = strings.TrimPrefix(escaped, prefix)
+		} else if prefix := s.relative(escaped); prefix != "" {
+			p = strings.TrimPrefix(escaped, prefix)
 		}
 		segs := splitPath(buf[:0], p)
 		for _, o := range s.ops {
@@ -455,6 +467,18 @@ func (s *spec) base(host, escaped string) (string, bool) {
 		}
 	}
 	return best, found
+}
+
+// relative returns the longest path prefix of the spec's relative servers entries that the escaped path falls
+// under, or "".
+func (s *spec) relative(escaped string) string {
+	best := ""
+	for _, prefix := range s.rel {
+		if hasPathPrefix(escaped, prefix) && len(prefix) > len(best) {
+			best = prefix
+		}
+	}
+	return best
 }
 
 func hasPathPrefix(p, prefix string) bool {

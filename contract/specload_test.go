@@ -174,7 +174,7 @@ func TestConstructsSurvive(t *testing.T) {
 		msgs = append(msgs, w.String())
 	}
 	joined := strings.Join(msgs, "\n")
-	for _, want := range []string{`zoo.yaml:7: server "/v1" is not an absolute URL`, `has no operationId: it is named "GET /nodes"`, "default"} {
+	for _, want := range []string{`zoo.yaml:7: server "{scheme}://zoo.example" is neither an absolute URL nor a path`, `has no operationId: it is named "GET /nodes"`, "default"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("spec warnings lack %q:\n%s", want, joined)
 		}
@@ -194,6 +194,12 @@ func TestConstructsSurvive(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"response.body /children/0/id type", "response.header X-Count minimum", "response.header X-Rate/left type"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	// The relative server's path prefix applies on any host.
+	res = v.Validate(t.Context(), &Exchange{Source: "t", Method: "GET", URL: mustURL(t, "http://127.0.0.1:9/v1/nodes/3"), Status: 200,
+		ResponseHeader: http.Header{"Content-Type": {"application/json"}}, ResponseBody: []byte(`{"id":3}`)})
+	if res.Skipped || res.OperationID != "getNode" || !res.Valid {
+		t.Errorf("relative server: got %+v, want a valid getNode", res)
 	}
 }
 
