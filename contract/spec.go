@@ -105,8 +105,9 @@ func loadSpecs(ctx context.Context, fsys fs.FS, label string, strict bool) ([]*s
 // document validation (with its default, strict options: examples, defaults and patterns checked) is a warning,
 // or an error when strict is set: kin-openapi validates traffic against any document its loader resolved, and
 // what our own code compiles it checks itself (TestSpecCorpus holds it to a corpus of public specs). So are a
-// server that is not an absolute URL (no host to route by), an operation without operationId (named
-// "METHOD /path") and an operationId used twice in the spec (the second named "METHOD /path").
+// server that is neither an absolute URL nor a path (one with variables: no host to route by), an operation
+// without operationId (named "METHOD /path") and an operationId used twice in the spec (the second named
+// "METHOD /path").
 func loadSpec(ctx context.Context, fsys fs.FS, label, name string, strict bool) (*spec, []SpecWarning, error) {
 	file := path.Join(label, name)
 	data, err := fs.ReadFile(fsys, name)

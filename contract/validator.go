@@ -93,7 +93,7 @@ func WithStrict(strict bool) Option {
 }
 
 // WithStrictSpec makes a spec problem that does not stop validation (an example that does not match its schema, a
-// relative server URL, an operation without operationId) an error of [New] instead of a warning
+// server URL with variables, an operation without operationId) an error of [New] instead of a warning
 // ([Validator.SpecWarnings]).
 func WithStrictSpec(strict bool) Option {
 	return func(c *config) error {
