@@ -245,8 +245,11 @@ func exerciseSpec(t testing.TB, v, ref *Validator) corpusStats {
 // for each of its first documented statuses with a body generated from the schema.
 func generateExchanges(s *spec, o *operation) []*Exchange {
 	base := "https://generated.example"
-	if len(s.bases) > 0 {
+	switch {
+	case len(s.bases) > 0:
 		base = strings.TrimSuffix(s.bases[0].String(), "/")
+	case len(s.rel) > 0:
+		base += s.rel[0]
 	}
 	p := o.template
 	q := url.Values{}
