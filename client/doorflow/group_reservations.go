@@ -22,7 +22,9 @@ const DefaultPerPage = 500
 // ListOptions selects and pages group reservations. The zero value lists all, [DefaultPerPage] at a time.
 type ListOptions struct {
 	// UpdatedSince, when set, keeps only the reservations updated at or after this instant. It is sent as
-	// since_utc, in UTC with milliseconds (truncated). The local-time "since" parameter is not offered.
+	// since_utc, RFC 3339 in UTC with milliseconds (truncated) and a Z: the one form that both the page ("timestamp
+	// (UTC)") and DoorFlow's published spec (format date-time) accept. The local-time "since" parameter is not
+	// offered.
 	UpdatedSince time.Time
 	// Page is the page to fetch, from 1 (1 when zero). The iterator starts there.
 	Page int
@@ -65,8 +67,8 @@ func (c *Client) ListGroupReservationsPage(ctx context.Context, opts *ListOption
 	return items, resp, nil
 }
 
-// ListGroupReservations iterates over group reservations, page after page from opts.Page, until a short page
-// (or over the single answer of SkipPagination). Breaking out of the loop stops the requests; an error is
+// ListGroupReservations iterates over group reservations, page after page from opts.Page, until a short page or
+// a full one that reaches the Total header when the server sends it (or over the single answer of SkipPagination). Breaking out of the loop stops the requests; an error is
 // yielded once and ends the iteration.
 //
 // DoorFlow docs: "List group reservations", API v3 reference (GET /api/3/group_reservations).
