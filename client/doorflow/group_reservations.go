@@ -68,8 +68,8 @@ func (c *Client) ListGroupReservationsPage(ctx context.Context, opts *ListOption
 }
 
 // ListGroupReservations iterates over group reservations, page after page from opts.Page, until a short page or
-// a full one that reaches the Total header when the server sends it (or over the single answer of SkipPagination). Breaking out of the loop stops the requests; an error is
-// yielded once and ends the iteration.
+// a full one that reaches the Total header when the server sends it (or over the single answer of
+// SkipPagination). Breaking out of the loop stops the requests; an error is yielded once and ends the iteration.
 //
 // DoorFlow docs: "List group reservations", API v3 reference (GET /api/3/group_reservations).
 //
