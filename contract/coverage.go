@@ -45,7 +45,9 @@ func (v *Validator) NewCoverage() *Coverage {
 					continue
 				}
 				oc.params[p.Value.In+":"+p.Value.Name] = 0
-				if p.Value.Schema == nil || p.Value.Schema.Value == nil { // a content: parameter
+				// A parameter declared with content: instead of schema: has no Schema; its value is encoded
+				// (JSON, say), so its enum values could not be matched against the raw value anyway.
+				if p.Value.Schema == nil || p.Value.Schema.Value == nil {
 					continue
 				}
 				for _, e := range p.Value.Schema.Value.Enum {

@@ -2,12 +2,8 @@ package redact
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -15,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/openapi"
 )
 
@@ -284,9 +281,10 @@ func (r *Redactor) json(body []byte) []byte {
 }
 
 // Message redacts one side of an exchange: the headers and the body together. A body with a Content-Encoding
-// is decoded first (gzip, deflate) and stored decoded, without the Content-Encoding header; a body in an encoding
-// it cannot read (br, zstd) is replaced by the placeholder, since what it cannot read it cannot clean. When the
-// body changes, a Content-Length header is set to its new length. h and body are not modified.
+// is decoded first (gzip, deflate, br: [capture.Decode]) and stored decoded, without the Content-Encoding header;
+// a body in an encoding it cannot read (zstd), or that does not decode within [capture.DefaultMaxBody], is
+// replaced by the placeholder, since what it cannot read it cannot clean. When the body changes, a Content-Length
+// header is set to its new length. h and body are not modified.
 func (r *Redactor) Message(h http.Header, body []byte) (http.Header, []byte) {
 	out := r.Header(h)
 	if out == nil {
@@ -294,7 +292,7 @@ func (r *Redactor) Message(h http.Header, body []byte) (http.Header, []byte) {
 	}
 	orig := body
 	if enc := strings.ToLower(strings.TrimSpace(out.Get("Content-Encoding"))); enc != "" && enc != "identity" && len(body) > 0 {
-		decoded, err := decodeContent(enc, body)
+		decoded, err := capture.Decode(enc, body, capture.DefaultMaxBody)
 		if err != nil {
 			decoded = []byte(Placeholder)
 		}
@@ -306,34 +304,4 @@ func (r *Redactor) Message(h http.Header, body []byte) (http.Header, []byte) {
 		out.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	return out, body
-}
-
-// maxDecoded bounds a decompressed body, against compression bombs.
-const maxDecoded = 256 << 20
-
-func decodeContent(enc string, body []byte) ([]byte, error) {
-	var rd io.ReadCloser
-	var err error
-	switch enc {
-	case "gzip", "x-gzip":
-		rd, err = gzip.NewReader(bytes.NewReader(body))
-	case "deflate": // zlib-wrapped, as RFC 9110 says; some servers send raw DEFLATE
-		if rd, err = zlib.NewReader(bytes.NewReader(body)); err != nil {
-			rd, err = flate.NewReader(bytes.NewReader(body)), nil
-		}
-	default:
-		return nil, fmt.Errorf("content encoding %q is not supported", enc)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", enc, err)
-	}
-	defer rd.Close()
-	out, err := io.ReadAll(io.LimitReader(rd, maxDecoded+1))
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", enc, err)
-	}
-	if len(out) > maxDecoded {
-		return nil, fmt.Errorf("decoding %s: body over %d bytes", enc, maxDecoded)
-	}
-	return out, nil
 }
