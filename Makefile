@@ -34,7 +34,7 @@ lint-spec: ## optional: Redocly lint of the specs (needs npx; skips when absent)
 test: lint check-generated ## everything CI runs: lint, generated code, unit, contract and fuzz-seed tests
 	go test -race ./...
 
-test-long: lint check-generated ## make test with the long tests at full size (APIKIT_LONG=1: the 5,000-request proxy load)
+test-long: lint check-generated ## make test with the long tests at full size (APIKIT_LONG=1: the 5,000-request proxy load, every cut of the HAR comparison, every worker count of the read-ahead)
 	APIKIT_LONG=1 go test -race ./...
 
 record: ## record VENDOR's live cassette (needs its token; never in CI): make record VENDOR=doorflow
