@@ -8,7 +8,9 @@ import (
 )
 
 // specs is the folder of contract's small test specs.
-func specs(name string) string { return filepath.Join("..", "..", "contract", "testdata", "specs", name) }
+func specs(name string) string {
+	return filepath.Join("..", "..", "contract", "testdata", "specs", name)
+}
 
 func TestValidateSpecWarningsAndStrictSpec(t *testing.T) {
 	t.Parallel()
