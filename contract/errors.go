@@ -173,8 +173,6 @@ func responseViolation(e *openapi3filter.ResponseError, cur Violation) Violation
 	case isDecodeFailure(e):
 		cur.In, cur.Rule = InResponseBody, "json"
 		cur.Message = "the body is not valid JSON: " + decodeReason(e.Err)
-	case strings.HasPrefix(e.Reason, "response header"):
-		cur.In, cur.Rule, cur.Message = InResponseHeader, "header", e.Reason
 	default:
 		cur.In, cur.Rule, cur.Message = InResponseBody, "invalid", e.Reason
 	}
