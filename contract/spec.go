@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -198,6 +199,12 @@ func loadSpec(ctx context.Context, fsys fs.FS, label, name string, strict bool) 
 // parseSpec loads an OpenAPI 3.0 document, with the position of every element (for lines in messages) and no
 // external references.
 func parseSpec(data []byte) (*openapi3.T, error) {
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' && bytes.IndexByte(t, '\n') >= 0 {
+		// kin-openapi keeps positions only on its YAML path, and takes JSON input on its JSON path. A trailing YAML
+		// comment makes pretty-printed JSON fail the JSON path and read as the YAML it is, with its lines (GitHub's
+		// 13 MB spec: 2.3 s instead of 1.4 s). Minified JSON has no lines to name: it keeps the fast path.
+		data = append(data[:len(data):len(data)], "\n# read as YAML, for positions\n"...)
+	}
 	loader := openapi3.NewLoader()
 	loader.IncludeOrigin = true
 	loader.IsExternalRefsAllowed = false

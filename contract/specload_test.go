@@ -49,6 +49,11 @@ func TestSpecWithBadExampleLoadsWithAWarning(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "acme.yaml:10:") {
 		t.Errorf("strict spec: want an error naming acme.yaml:10, got %v", err)
 	}
+	// A pretty-printed JSON spec names lines too (the parameter n starts on line 13).
+	jw := newValidator(t, specDir("jsonspec")).SpecWarnings()
+	if len(jw) != 1 || jw[0].Line != 13 || jw[0].File != "testdata/specs/jsonspec/pretty.json" {
+		t.Errorf("JSON spec warnings: %v, want one on pretty.json:13", jw)
+	}
 	// The embedded specs have nothing to warn about.
 	if w := newValidator(t).SpecWarnings(); len(w) != 0 {
 		t.Errorf("embedded specs: %v", w)
