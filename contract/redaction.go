@@ -2,8 +2,8 @@ package contract
 
 import (
 	"io/fs"
-	"net/http"
 
+	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
 
@@ -44,22 +44,5 @@ func (r *Redaction) redactor() (*redact.Redactor, error) {
 	return redact.New(opts...)
 }
 
-// redactExchange returns a copy of ex as a recording stores it: URL, headers and bodies redacted, bodies
-// decoded from their Content-Encoding. ex is not changed.
-func redactExchange(r *redact.Redactor, ex *Exchange) *Exchange {
-	c := *ex
-	c.URL = r.URL(ex.URL)
-	c.RequestHeader, c.RequestBody = redactMessage(r, ex.RequestHeader, ex.RequestBody)
-	if ex.Status != 0 || ex.ResponseHeader != nil {
-		c.ResponseHeader, c.ResponseBody = redactMessage(r, ex.ResponseHeader, ex.ResponseBody)
-	}
-	return &c
-}
-
-func redactMessage(r *redact.Redactor, h http.Header, body []byte) (http.Header, []byte) {
-	out, b := r.Message(h, body)
-	if len(b) == 0 {
-		b = nil
-	}
-	return out, b
-}
+// redactExchange returns a copy of ex as a recording stores it, through the exit point (see egress.Exchange).
+func redactExchange(r *redact.Redactor, ex *Exchange) *Exchange { return egress.Exchange(r, ex) }

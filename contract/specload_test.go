@@ -102,7 +102,7 @@ func TestSharedOperationIDs(t *testing.T) {
 		t.Errorf("Operations() = %v", v.Operations())
 	}
 	cov := v.NewCoverage()
-	cov.Observe(&Exchange{Status: 200}, Result{OperationID: "beta.listGroups", Vendor: "beta"})
+	cov.Add(&Exchange{Status: 200}, Result{OperationID: "beta.listGroups", Vendor: "beta"})
 	for _, o := range cov.Report().Operations {
 		if want := b2i(o.Vendor == "beta" && o.OperationID == "listGroups"); o.Exchanges != want {
 			t.Errorf("coverage of %s.%s: %d exchanges, want %d", o.Vendor, o.OperationID, o.Exchanges, want)
@@ -226,7 +226,7 @@ func exerciseSpec(t testing.TB, v, ref *Validator) corpusStats {
 			}
 			for _, ex := range generateExchanges(s, o) {
 				res := v.Validate(t.Context(), ex)
-				cov.Observe(ex, res)
+				cov.Add(ex, res)
 				st.exchanges++
 				if res.Valid {
 					st.valid++
