@@ -102,7 +102,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	for _, w := range v.SpecWarnings() {
-		fmt.Fprintf(e.stderr, "spec warning: %s\n", w)
+		fmt.Fprintf(e.stderr, "spec warning: %s\n", egress.Sanitize(w.String()))
 	}
 	loadOpts := []capture.Option{capture.WithMaxBody(int64(maxBody))}
 	if *minCov < 0 || *minCov > 100 {
