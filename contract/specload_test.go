@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -294,12 +295,17 @@ func generateExchanges(s *spec, o *operation) []*Exchange {
 			Status: status, ResponseHeader: http.Header{}}
 		r := o.route.Operation.Responses.Value(code)
 		if r != nil && r.Value != nil {
-			for ct, mt := range r.Value.Content {
+			// The first JSON media type, else the first (sorted: the same exchanges on every run).
+			cts := slices.Sorted(maps.Keys(r.Value.Content))
+			if i := slices.IndexFunc(cts, func(ct string) bool { return strings.Contains(ct, "json") }); i > 0 {
+				cts[0] = cts[i]
+			}
+			if len(cts) > 0 {
+				ct, mt := cts[0], r.Value.Content[cts[0]]
 				ex.ResponseHeader.Set("Content-Type", ct)
 				if mt != nil && mt.Schema != nil && mt.Schema.Value != nil && strings.Contains(ct, "json") {
 					ex.ResponseBody, _ = json.Marshal(sample(mt.Schema.Value, 6))
 				}
-				break
 			}
 			for name, h := range r.Value.Headers {
 				if h != nil && h.Value != nil && h.Value.Schema != nil && h.Value.Schema.Value != nil {
