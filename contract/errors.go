@@ -421,10 +421,11 @@ func sortViolations(vs []Violation) {
 	})
 }
 
-// redactedURL prints an exchange's URL without credentials.
+// redactedURL prints an exchange's URL without credentials: user information, and the values of secret query
+// and fragment keys (an implicit flow's #access_token=...).
 func redactedURL(u *url.URL) string {
-	if u.User == nil && u.RawQuery == "" {
-		return u.String() // perf: nothing to redact, so no copy (redact.URL changes only these two)
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
+		return u.String() // perf: nothing to redact, so no copy (redact.URL changes only these three)
 	}
 	return redact.URL(u).String()
 }

@@ -2,7 +2,6 @@ package contract
 
 import (
 	"io/fs"
-	"net/http"
 
 	"github.com/apikit/apikit/internal/redact"
 )
@@ -19,6 +18,10 @@ type Redaction struct {
 	// Fields are more JSON fields (personal data) and the placeholder each gets: pick one valid against the
 	// field's schema, so that the recording still validates; nil means "REDACTED".
 	Fields map[string]any
+	// MediaTypes are media types ("text/csv") whose bodies recordings keep, with the secrets in their text
+	// redacted, instead of a placeholder giving their size and type. JSON and forms are always kept and
+	// redacted, and so is a type the specs document for the exchange's operation.
+	MediaTypes []string
 	// Specs, when set, is read for x-apikit-secret marks instead of the embedded specs (as [WithSpecFS] would
 	// load them).
 	Specs fs.FS
@@ -34,6 +37,9 @@ func (r *Redaction) redactor() (*redact.Redactor, error) {
 		if len(r.Keys) > 0 {
 			opts = append(opts, redact.WithKeys(r.Keys...))
 		}
+		if len(r.MediaTypes) > 0 {
+			opts = append(opts, redact.WithMediaTypes(r.MediaTypes...))
+		}
 		if len(r.Headers) > 0 {
 			opts = append(opts, redact.WithHeaders(r.Headers...))
 		}
@@ -44,22 +50,10 @@ func (r *Redaction) redactor() (*redact.Redactor, error) {
 	return redact.New(opts...)
 }
 
-// redactExchange returns a copy of ex as a recording stores it: URL, headers and bodies redacted, bodies
-// decoded from their Content-Encoding. ex is not changed.
+// redactExchange returns a copy of ex as a recording stores it (see [redact.Redactor.Exchange]): URL, headers and
+// bodies redacted by name, unreadable bodies replaced by a placeholder, every credential value seen in the
+// exchange scrubbed wherever it reappears, bodies decoded from their Content-Encoding. ex is not changed.
 func redactExchange(r *redact.Redactor, ex *Exchange) *Exchange {
-	c := *ex
-	c.URL = r.URL(ex.URL)
-	c.RequestHeader, c.RequestBody = redactMessage(r, ex.RequestHeader, ex.RequestBody)
-	if ex.Status != 0 || ex.ResponseHeader != nil {
-		c.ResponseHeader, c.ResponseBody = redactMessage(r, ex.ResponseHeader, ex.ResponseBody)
-	}
-	return &c
-}
-
-func redactMessage(r *redact.Redactor, h http.Header, body []byte) (http.Header, []byte) {
-	out, b := r.Message(h, body)
-	if len(b) == 0 {
-		b = nil
-	}
-	return out, b
+	c, _ := r.Exchange(ex)
+	return c
 }
