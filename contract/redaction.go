@@ -57,3 +57,24 @@ func redactExchange(r *redact.Redactor, ex *Exchange) *Exchange {
 	c, _ := r.Exchange(ex)
 	return c
 }
+
+// scrubbed returns res with every credential value seen in ex (see [redact.Redactor.Exchange]) replaced in its
+// messages and value excerpts: a response that echoes the request's token in a field that breaks the schema
+// must not print it. Only a result with something to print costs the look.
+func scrubbed(ex *Exchange, res Result) Result {
+	if len(res.Violations) == 0 && len(res.Warnings) == 0 {
+		return res
+	}
+	s := redact.Collect(ex)
+	if s.Len() == 0 {
+		return res
+	}
+	res.URL = s.String(res.URL)
+	for _, vs := range [][]Violation{res.Violations, res.Warnings} {
+		for i := range vs {
+			vs[i].Message = s.String(vs[i].Message)
+			vs[i].Value = s.Excerpt(vs[i].Value)
+		}
+	}
+	return res
+}

@@ -73,3 +73,11 @@ func (s *Secrets) scrubHeader(h http.Header) http.Header {
 	}
 	return h
 }
+
+// Collect returns the credential values seen in ex, by the names every HTTP API shares and the name pattern
+// (see [Redactor.Exchange]), to scrub from what is printed about it.
+func Collect(ex *capture.Exchange) *Secrets {
+	var base Redactor
+	_, s := base.Exchange(ex)
+	return s
+}

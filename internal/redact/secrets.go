@@ -142,3 +142,21 @@ func (s *Secrets) Bytes(b []byte) []byte {
 	}
 	return b
 }
+
+// Excerpt is [Secrets.String] for a value excerpt that may be cut short ("…" at its end): a value cut in the
+// middle is replaced too, when at least 4 of its bytes remain.
+func (s *Secrets) Excerpt(text string) string {
+	text = s.String(text)
+	body, cut := strings.CutSuffix(text, "…")
+	if !cut || s.empty() {
+		return text
+	}
+	for _, v := range s.vals {
+		for k := len(v) - 1; k >= 4; k-- {
+			if strings.HasSuffix(body, v[:k]) {
+				return body[:len(body)-k] + Placeholder + "…"
+			}
+		}
+	}
+	return text
+}
