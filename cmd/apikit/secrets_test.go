@@ -397,4 +397,3 @@ func TestPlantedSecretsMock(t *testing.T) {
 	<-exit
 	p.check(t, "apikit mock's log", []byte(strings.Join(all, "\n")))
 }
-
