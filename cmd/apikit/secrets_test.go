@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -119,7 +120,12 @@ func hostileRequests(t *testing.T, p *plants, base string) []*http.Request {
 	// An implicit flow's redirect: a fragment and nothing else (no query, no user information).
 	fragment := newReq(t, http.MethodGet, base+"/api/3/group_reservations#access_token="+p.mark("fragment-only URL")+"&token_type=bearer", "", nil)
 	fragment.Header.Set("Authorization", "Bearer "+p.mark("Authorization of the fragment request"))
-	return []*http.Request{get, postJSON, postForm, postMultipart, postText, fragment}
+
+	// A client that asks for gzip itself gets the encoded body, which recordings store decoded.
+	gz := newReq(t, http.MethodGet, base+"/api/3/group_reservations?per_page=1", "", nil)
+	gz.Header.Set("Accept-Encoding", "gzip")
+	gz.Header.Set("X-Auth-Token", p.mark("X-Auth-Token of the gzip request"))
+	return []*http.Request{get, postJSON, postForm, postMultipart, postText, fragment, gz}
 }
 
 func newReq(t *testing.T, method, u, ctype string, body []byte) *http.Request {
@@ -150,7 +156,8 @@ func basic(user, pass string) string {
 func hostile(p *plants) http.Handler {
 	own := map[string]string{}
 	for _, k := range []string{"access_token", "refresh_token", "id_token", "Set-Cookie", "Link access_token",
-		"Location code", "Content-Location token", "WWW-Authenticate nonce", "response apiKey", "response text/plain"} {
+		"Location code", "Content-Location token", "WWW-Authenticate nonce", "response apiKey", "response text/plain",
+		"X-Refresh-Token header", "Authentication-Info nextnonce", "gzip body session_token", "Location fragment"} {
 		own[k] = p.mark("response " + k)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +168,9 @@ func hostile(p *plants) http.Handler {
 		h.Set("X-Echo", echo)
 		h.Set("Set-Cookie", "sid="+own["Set-Cookie"]+"; Path=/; HttpOnly")
 		h.Set("Link", `<https://api.doorflow.com/api/3/group_reservations?page=2&access_token=`+own["Link access_token"]+`>; rel="next"`)
-		h.Set("Location", "/cb?code="+own["Location code"]+"&state=s")
+		h.Set("Location", "/cb?code="+own["Location code"]+"&state=s#id_token="+own["Location fragment"])
+		h.Set("X-Refresh-Token", own["X-Refresh-Token header"])
+		h.Set("Authentication-Info", `nextnonce="`+own["Authentication-Info nextnonce"]+`", qop=auth`)
 		h.Set("Content-Location", "https://api.doorflow.com/x?token="+own["Content-Location token"])
 		h.Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token", error_description="the token `+token+` expired", nonce="`+own["WWW-Authenticate nonce"]+`"`)
 		if r.Header.Get("Content-Type") == "text/plain" {
@@ -171,6 +180,13 @@ func hostile(p *plants) http.Handler {
 			return
 		}
 		h.Set("Content-Type", "application/json")
+		if r.Header.Get("Accept-Encoding") == "gzip" {
+			h.Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			_, _ = fmt.Fprintf(zw, `[{"id":1,"session_token":%q,"note":"hello %s"}]`, own["gzip body session_token"], echo)
+			_ = zw.Close()
+			return
+		}
 		if r.Method == http.MethodGet {
 			// a page whose first item breaks the schema with the echoed token, so that validators print it
 			_, _ = fmt.Fprintf(w, `[{"id":%q,"state":%q,"access_token":%q,"refresh_token":%q,"id_token":%q,"apiKey":%q,"message":"token %s is not valid"}]`,

@@ -388,26 +388,39 @@ func (w *walker) array(i int, m mode) (int, error) {
 	}
 }
 
-// scrubText matches a JSON member in text that claims to be JSON and does not parse (a truncated body): a key,
-// then a quoted string, closed or not, or a bare run of characters up to a delimiter.
-var scrubText = regexp.MustCompile(`"([^"\\]{1,128})"\s*:\s*("(?:[^"\\]|\\.)*(?:"|\\?$)|[^\s,}\]"]+)`)
+// scrubKey and scrubValue match a JSON member in text that claims to be JSON and does not parse (a truncated
+// body): a key, then a quoted string, closed or not, or a bare run of characters up to a delimiter.
+var (
+	scrubKey   = regexp.MustCompile(`"([^"\\]{1,128})"\s*:\s*`)
+	scrubValue = regexp.MustCompile(`^(?:"(?:[^"\\]|\\.)*(?:"|\\?$)|[^\s,}\]"]+)`)
+)
 
-// scrubJSONText replaces the values of secret keys in text that does not parse as JSON, keeping the rest.
+// scrubJSONText replaces the values of secret keys in text that does not parse as JSON, keeping the rest. Every
+// quoted string followed by a colon is tried as a key, even inside what an earlier try took for a value, since
+// text that does not parse cannot say which strings are keys.
 func (r *Redactor) scrubJSONText(body []byte, collect *Secrets) []byte {
 	var out []byte
 	last := 0
-	for _, m := range scrubText.FindAllSubmatchIndex(body, -1) {
-		key := string(body[m[2]:m[3]])
-		if strings.IndexByte(key, '\\') >= 0 {
-			if k, err := strconv.Unquote(`"` + key + `"`); err == nil {
-				key = k
-			}
+	for pos := 0; pos < len(body); {
+		m := scrubKey.FindSubmatchIndex(body[pos:])
+		if m == nil {
+			break
+		}
+		keyStart, valStart := pos+m[0], pos+m[1]
+		key := string(body[pos+m[2] : pos+m[3]])
+		pos = keyStart + 1
+		if keyStart < last {
+			continue // inside a value already replaced
 		}
 		c := r.classify(key)
 		if c.class == keyPlain {
 			continue
 		}
-		val := body[m[4]:m[5]]
+		vm := scrubValue.FindIndex(body[valStart:])
+		if vm == nil {
+			continue
+		}
+		val := body[valStart : valStart+vm[1]]
 		if c.class != keyField {
 			collect.Add(strings.Trim(string(val), `"`))
 		}
@@ -415,11 +428,10 @@ func (r *Redactor) scrubJSONText(body []byte, collect *Secrets) []byte {
 		if c.class != keyField || val[0] == '"' && !bytes.HasSuffix(val, []byte(`"`)) {
 			ph = quotedPlaceholder
 		}
-		if bytes.Equal(val, ph) {
-			continue
+		if !bytes.Equal(val, ph) {
+			out = append(append(out, body[last:valStart]...), ph...)
+			last = valStart + len(val)
 		}
-		out = append(append(out, body[last:m[4]]...), ph...)
-		last = m[5]
 	}
 	if out == nil {
 		return body
