@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 FUZZTIME    ?= 20s
 
-.PHONY: help generate check-generated check-breaking lint lint-spec test bench bench-rss fuzz tidy-check record
+.PHONY: help generate check-generated check-breaking lint lint-spec test test-long bench bench-rss fuzz tidy-check record fixtures
 
 help: ## list targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "%-16s %s\n",$$1,$$2}' $(MAKEFILE_LIST)
@@ -34,9 +34,15 @@ lint-spec: ## optional: Redocly lint of the specs (needs npx; skips when absent)
 test: lint check-generated ## everything CI runs: lint, generated code, unit, contract and fuzz-seed tests
 	go test -race ./...
 
+test-long: lint check-generated ## make test with the long tests at full size (APIKIT_LONG=1: the 5,000-request proxy load)
+	APIKIT_LONG=1 go test -race ./...
+
 record: ## record VENDOR's live cassette (needs its token; never in CI): make record VENDOR=doorflow
 	@test -n "$(VENDOR)" || { echo "usage: make record VENDOR=doorflow|sonderplan"; exit 2; }
 	APIKIT_RECORD=1 go test ./client/$(VENDOR) -run '^TestLive$$' -count=1 -v
+
+fixtures: ## re-record testdata/exporters with real exporters against apikit mock (Chromium, mitmproxy, Node; never in CI; PW_NODE_PATH=DIR/node_modules)
+	PW_NODE_PATH="$(PW_NODE_PATH)" ./scripts/fixtures/record.sh
 
 
 BENCHFLAGS  ?= -count 6

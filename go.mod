@@ -3,6 +3,7 @@ module github.com/apikit/apikit
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/getkin/kin-openapi v0.152.0
 	github.com/go-json-experiment/json v0.0.0-20251027170946-4849db3c2f7e
 	github.com/google/go-cmp v0.7.0

@@ -42,6 +42,11 @@ func (v *Validator) NewCoverage() *Coverage {
 			}
 			for _, p := range o.route.Operation.Parameters {
 				oc.params[p.Value.In+":"+p.Value.Name] = 0
+				// A parameter declared with content: instead of schema: has no Schema; its value is encoded
+				// (JSON, say), so its enum values could not be matched against the raw value anyway.
+				if p.Value.Schema == nil || p.Value.Schema.Value == nil {
+					continue
+				}
 				for _, e := range p.Value.Schema.Value.Enum {
 					oc.enums[fmt.Sprintf("%s=%v", p.Value.Name, e)] = 0
 				}

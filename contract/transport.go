@@ -2,7 +2,6 @@ package contract
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -155,7 +154,8 @@ func WithRedaction(r Redaction) TransportOption {
 }
 
 // WithLogger logs each exchange at debug level (source#index, method, redacted URL, operation, status, number of
-// violations) and each violation at warn level. Headers and bodies are never logged.
+// violations), and at warn level each violation and each response body that cannot be decoded from its
+// Content-Encoding. Headers and bodies are never logged.
 func WithLogger(l *slog.Logger) TransportOption {
 	return func(c *transportConfig) error {
 		c.logger = l
@@ -255,7 +255,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	ex.Status, ex.ResponseHeader, ex.ResponseBody = resp.StatusCode, resp.Header.Clone(), body
-	decodeForValidation(ex)
+	// A body the caller asked to receive encoded (Go's transport decodes gzip itself otherwise) is validated
+	// decoded, as the contract describes it; one that cannot be decoded is validated as it came.
+	if err := ex.DecodeResponse(DefaultMaxBody); err != nil && t.logger != nil {
+		t.logger.LogAttrs(ctx, slog.LevelWarn, "contract: cannot decode the response body", slog.String("error", err.Error()))
+	}
 	if len(ex.ResponseBody) == 0 {
 		ex.ResponseBody = nil
 	}
@@ -373,25 +377,6 @@ func readBody(body io.ReadCloser) ([]byte, error) {
 		return nil, nil
 	}
 	return b, nil
-}
-
-// decodeForValidation replaces a gzip-encoded response body (sent when the caller asked for gzip itself; Go's
-// transport decodes it otherwise) by its decoded form, as the contract describes the decoded body.
-func decodeForValidation(ex *Exchange) {
-	if !strings.EqualFold(strings.TrimSpace(ex.ResponseHeader.Get("Content-Encoding")), "gzip") || len(ex.ResponseBody) == 0 {
-		return
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(ex.ResponseBody))
-	if err != nil {
-		return
-	}
-	decoded, err := io.ReadAll(io.LimitReader(zr, DefaultMaxBody+1))
-	if err != nil || int64(len(decoded)) > DefaultMaxBody {
-		return
-	}
-	ex.ResponseBody = decoded
-	ex.ResponseHeader.Del("Content-Encoding")
-	ex.ResponseHeader.Del("Content-Length")
 }
 
 // offline is the real transport of a replaying recorder: it never reaches the network.

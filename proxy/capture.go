@@ -1,22 +1,14 @@
 package proxy
 
 import (
-	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/apikit/apikit/capture"
-	"github.com/apikit/apikit/contract"
 )
 
 // stateKey carries an exchange's state from ServeHTTP, through ReverseProxy, to the transport and the error
@@ -166,46 +158,4 @@ func (t *tee) snapshot() teeState {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return teeState{data: t.data, n: t.n, over: t.over, eof: t.eof, err: t.err}
-}
-
-// decodeForValidation replaces a response body sent with a Content-Encoding (the client asked for it; Go's
-// transport decodes gzip itself otherwise) by its decoded form, as the contract describes the decoded body and
-// the HAR file stores it. It fails when the body cannot be decoded within limit bytes.
-func decodeForValidation(ex *contract.Exchange, limit int64) error {
-	enc := strings.ToLower(strings.TrimSpace(ex.ResponseHeader.Get("Content-Encoding")))
-	if enc == "" || enc == "identity" || len(ex.ResponseBody) == 0 {
-		return nil
-	}
-	var (
-		rd  io.ReadCloser
-		err error
-	)
-	switch enc {
-	case "gzip", "x-gzip":
-		rd, err = gzip.NewReader(bytes.NewReader(ex.ResponseBody))
-	case "deflate": // zlib-wrapped, as RFC 9110 says; some servers send raw DEFLATE
-		if rd, err = zlib.NewReader(bytes.NewReader(ex.ResponseBody)); err != nil {
-			rd, err = flate.NewReader(bytes.NewReader(ex.ResponseBody)), nil
-		}
-	default:
-		return fmt.Errorf("the response body is encoded as %q, which the proxy cannot decode", enc)
-	}
-	if err != nil {
-		return fmt.Errorf("the %s response body cannot be decoded: %w", enc, err)
-	}
-	defer rd.Close()
-	decoded, err := io.ReadAll(io.LimitReader(rd, limit+1))
-	switch {
-	case err != nil:
-		return fmt.Errorf("the %s response body cannot be decoded: %w", enc, err)
-	case int64(len(decoded)) > limit:
-		return fmt.Errorf("the decoded response body is larger than the %s body limit", capture.FormatSize(limit))
-	}
-	ex.ResponseBody = decoded
-	if len(decoded) == 0 {
-		ex.ResponseBody = nil
-	}
-	ex.ResponseHeader.Del("Content-Encoding")
-	ex.ResponseHeader.Del("Content-Length")
-	return nil
 }

@@ -15,13 +15,15 @@ import (
 	"github.com/apikit/apikit/mock"
 )
 
-// Load test size. APIKIT_PROXY_LOAD=N overrides the request count.
+// Load test size: loadRequests under make test, loadRequestsLong under make test-long (APIKIT_LONG=1).
+// APIKIT_PROXY_LOAD=N overrides the request count.
 const (
-	loadRequests    = 5000
-	loadConcurrency = 32
+	loadRequests     = 1000
+	loadRequestsLong = 5000
+	loadConcurrency  = 32
 )
 
-// TestProxyLoad sends loadRequests requests from loadConcurrency clients at once through the proxy to the mock,
+// TestProxyLoad sends loadRequests (or loadRequestsLong) requests from loadConcurrency clients at once through the proxy to the mock,
 // all on loopback, and checks that none fails, none breaks the contract, and each is recorded exactly once: the
 // recording holds as many entries as requests were sent, every one valid.
 func TestProxyLoad(t *testing.T) {
@@ -30,6 +32,9 @@ func TestProxyLoad(t *testing.T) {
 		t.Skip("load test: runs without -short (make test)")
 	}
 	n := loadRequests
+	if os.Getenv("APIKIT_LONG") == "1" {
+		n = loadRequestsLong
+	}
 	if s := os.Getenv("APIKIT_PROXY_LOAD"); s != "" {
 		var err error
 		if n, err = strconv.Atoi(s); err != nil || n < 1 {

@@ -326,7 +326,9 @@ func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 	if len(ex.ResponseBody) == 0 {
 		ex.ResponseBody = nil
 	}
-	if err := decodeForValidation(ex, p.maxBody); err != nil {
+	// A body the client asked to receive encoded (Go's transport decodes gzip itself otherwise) is validated and
+	// recorded decoded, as the contract describes it and the HAR file stores it.
+	if err := ex.DecodeResponse(p.maxBody); err != nil {
 		p.notValidated(ctx, r, st, elapsed, err.Error())
 		return
 	}

@@ -2,7 +2,6 @@ package proxy_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/apikit/apikit/internal/codingtest"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
@@ -315,48 +316,58 @@ func TestProxyRewrite(t *testing.T) {
 	}
 }
 
-// TestProxyGzip: a gzip body the client asked for reaches it compressed, and is validated and recorded decoded.
-func TestProxyGzip(t *testing.T) {
+// TestProxyContentEncoding: a body the client asked to receive encoded reaches it encoded, and is validated and
+// recorded decoded, whatever its Content-Encoding (before issue 12 the proxy could not read br).
+func TestProxyContentEncoding(t *testing.T) {
 	t.Parallel()
 	m := newMock(t)
 	plain := mockBody(t, m, "/v2/group?limit=3")
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write(plain)
-	_ = zw.Close()
-	target, _ := serve(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Header.Get("Accept-Encoding") != "gzip" {
-			t.Errorf("got Accept-Encoding %q, want the client's gzip", req.Header.Get("Accept-Encoding"))
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Encoding", "gzip")
-		_, _ = w.Write(gz.Bytes())
-	}))
-	v := newValidator(t)
-	r := newRig(t, target, v, 10)
-	tr := &http.Transport{DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, r.url+"/v2/group?limit=3", nil)
-	if err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		encoding string
+		body     []byte
+	}{
+		{"gzip", codingtest.Encode(t, plain, "gzip")},
+		{"deflate", codingtest.Encode(t, plain, "deflate")},
+		{"br", codingtest.Encode(t, plain, "br")},
 	}
-	req.Header.Set("Authorization", "Bearer "+mock.DefaultToken)
-	req.Header.Set("Accept-Encoding", "gzip")
-	res, err := tr.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil || res.Header.Get("Content-Encoding") != "gzip" || !bytes.Equal(got, gz.Bytes()) {
-		t.Fatalf("got %d bytes with Content-Encoding %q, %v; want the upstream's gzip bytes", len(got), res.Header.Get("Content-Encoding"), err)
-	}
-	if got := r.result(t); !got.Valid || got.Skipped || got.OperationID != "listGroups" {
-		t.Errorf("got %+v, want a valid listGroups", got)
-	}
-	r.stop()
-	recorded := loadHAR(t, v, r.har.Path())
-	if len(recorded) != 1 || !recorded[0].Valid {
-		t.Errorf("got %+v, want one valid entry", recorded)
+	for _, tc := range cases {
+		t.Run(tc.encoding, func(t *testing.T) {
+			t.Parallel()
+			target, _ := serve(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				if req.Header.Get("Accept-Encoding") != tc.encoding {
+					t.Errorf("got Accept-Encoding %q, want the client's %s", req.Header.Get("Accept-Encoding"), tc.encoding)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Encoding", tc.encoding)
+				_, _ = w.Write(tc.body)
+			}))
+			v := newValidator(t)
+			r := newRig(t, target, v, 10)
+			tr := &http.Transport{DisableCompression: true}
+			defer tr.CloseIdleConnections()
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, r.url+"/v2/group?limit=3", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+mock.DefaultToken)
+			req.Header.Set("Accept-Encoding", tc.encoding)
+			res, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if err != nil || res.Header.Get("Content-Encoding") != tc.encoding || !bytes.Equal(got, tc.body) {
+				t.Fatalf("got %d bytes with Content-Encoding %q, %v; want the upstream's %s bytes", len(got), res.Header.Get("Content-Encoding"), err, tc.encoding)
+			}
+			if got := r.result(t); !got.Valid || got.Skipped || got.OperationID != "listGroups" {
+				t.Errorf("got %+v, want a valid listGroups", got)
+			}
+			r.stop()
+			recorded := loadHAR(t, v, r.har.Path())
+			if len(recorded) != 1 || !recorded[0].Valid {
+				t.Errorf("got %+v, want one valid entry", recorded)
+			}
+		})
 	}
 }

@@ -16,9 +16,9 @@ import (
 
 func TestRetries(t *testing.T) {
 	t.Parallel()
-	// The client's clock stands still at the start of the test: Retry-After dates are compared with it, and the
-	// deadline case puts a real deadline 10 s after it.
-	clock := time.Now().UTC().Truncate(time.Second)
+	// The client's clock stands still at a fixed time: Retry-After dates and the deadline case's deadline are
+	// compared with it, so no case depends on the real clock or on how long it runs.
+	clock := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	cases := []struct {
 		name string
 		opts []doorflow.Option
@@ -70,20 +70,12 @@ func TestRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := setup(t, tc.opts...)
-			now := clock
-			if tc.deadline > 0 {
-				// A context deadline runs on the real clock, and a parallel subtest may start long after clock
-				// was read (seen under -race on a loaded machine): read it again so the deadline lies ahead.
-				now = time.Now()
-			}
-			doorflow.SetClock(e.c, func() time.Time { return now })
+			doorflow.SetClock(e.c, func() time.Time { return clock })
 			e.fake.set(reservation(456, 0))
 			e.fake.intercept = func(n int, w http.ResponseWriter, _ *http.Request) bool { return tc.answer(n, w) }
 			ctx := t.Context()
 			if tc.deadline > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithDeadline(ctx, now.Add(tc.deadline))
-				defer cancel()
+				ctx = fakeDeadline{ctx, clock.Add(tc.deadline)}
 			}
 			got, err := e.c.GetGroupReservation(ctx, 456)
 			if tc.wantStatus == 0 {
@@ -120,6 +112,15 @@ func TestRetries(t *testing.T) {
 		})
 	}
 }
+
+// fakeDeadline is a context whose deadline lies on the test's fake clock: it reports the deadline, and ends only
+// when its parent does, never with the real time.
+type fakeDeadline struct {
+	context.Context
+	at time.Time
+}
+
+func (c fakeDeadline) Deadline() (time.Time, bool) { return c.at, true }
 
 // gatewayFor answers the first n requests with the statuses in turn (the last one repeating), then lets the fake
 // answer. Strings after the statuses are header name/value pairs.

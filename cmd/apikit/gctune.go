@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // minHeapHeadroom is the least the heap may grow between two collections while apikit validates.
@@ -20,23 +20,33 @@ const minHeapHeadroom = 64 << 20
 // startGCTuner keeps the collector's goal at least headroom above the live heap, by setting GOGC after each
 // collection: max(100, 100*headroom/live). It does nothing when the GOGC environment variable is set (the
 // user's choice wins). stop restores the previous setting.
-func startGCTuner(headroom uint64) (stop func()) {
+func startGCTuner(headroom uint64) (stop func()) { return startGCTunerNotify(headroom, nil) }
+
+// startGCTunerNotify is startGCTuner that calls tuned, when not nil, with each GOGC it sets after a collection
+// (on the finalizer goroutine), so a test can wait for the tuner rather than sleep.
+func startGCTunerNotify(headroom uint64, tuned func(percent int)) (stop func()) {
 	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
-	t := &gcTuner{headroom: headroom, live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	t := &gcTuner{headroom: headroom, tuned: tuned, live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	prev := debug.SetGCPercent(t.percent())
 	t.arm()
 	return func() {
-		t.stopped.Store(true)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.stopped = true
 		debug.SetGCPercent(prev)
 	}
 }
 
 type gcTuner struct {
 	headroom uint64
+	tuned    func(percent int)
 	live     []metrics.Sample
-	stopped  atomic.Bool
+
+	// mu makes a retune and stop exclusive, so that once stop returns no finalizer in flight changes GOGC.
+	mu      sync.Mutex
+	stopped bool
 }
 
 // gcSentinel is garbage as soon as it is made: its finalizer runs after the next collection, retunes and makes
@@ -44,13 +54,23 @@ type gcTuner struct {
 type gcSentinel struct{ t *gcTuner }
 
 func (t *gcTuner) arm() {
-	runtime.SetFinalizer(&gcSentinel{t}, func(s *gcSentinel) {
-		if s.t.stopped.Load() {
-			return
-		}
-		debug.SetGCPercent(s.t.percent())
-		s.t.arm()
-	})
+	runtime.SetFinalizer(&gcSentinel{t}, func(s *gcSentinel) { s.t.retune() })
+}
+
+// retune sets GOGC from the last collection's live heap and arms the next retune, unless stopped.
+func (t *gcTuner) retune() {
+	t.mu.Lock()
+	if t.stopped {
+		t.mu.Unlock()
+		return
+	}
+	p := t.percent()
+	debug.SetGCPercent(p)
+	t.mu.Unlock()
+	t.arm()
+	if t.tuned != nil {
+		t.tuned(p)
+	}
 }
 
 // percent is the GOGC that puts the next goal headroom above the live heap of the last collection (4 MiB,

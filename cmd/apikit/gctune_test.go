@@ -15,25 +15,32 @@ func gcPercent() int {
 }
 
 // TestGCTuner: with a small live heap the tuner raises GOGC so the next goal is the headroom away; above the
-// headroom it leaves GOGC at 100; stop restores the setting. Not parallel: GOGC is process-wide.
+// headroom it leaves GOGC at 100; stop restores the setting. Not parallel: GOGC is process-wide. It waits for the
+// tuner's own signal after each collection, never for a while.
 func TestGCTuner(t *testing.T) {
 	if gcPercent() != 100 {
 		t.Skip("GOGC is set for this process")
 	}
 	t.Setenv("GOGC", "") // startGCTuner leaves a GOGC the user set alone
-	stop := startGCTuner(minHeapHeadroom)
+	tuned := make(chan int, 64)
+	stop := startGCTunerNotify(minHeapHeadroom, func(p int) {
+		select {
+		case tuned <- p:
+		default: // the test is not waiting
+		}
+	})
 	if p := gcPercent(); p <= 100 {
 		t.Errorf("GOGC %d right after starting, want more than 100 with a small heap", p)
 	}
 	// A live heap above the headroom: after a collection, the tuner goes back to doubling.
 	big := make([]byte, 2*minHeapHeadroom)
-	waitFor(t, func() bool { runtime.GC(); return gcPercent() == 100 }, "GOGC 100 with a heap over the headroom")
+	waitFor(t, tuned, func(p int) bool { return p == 100 }, "GOGC 100 with a heap over the headroom")
 	runtime.KeepAlive(big)
 	big = nil
-	waitFor(t, func() bool { runtime.GC(); return gcPercent() > 100 }, "GOGC over 100 once the heap is small again")
+	waitFor(t, tuned, func(p int) bool { return p > 100 }, "GOGC over 100 once the heap is small again")
 	stop()
+	// No retune after stop: a collection (whose sentinel's finalizer sees stop) leaves GOGC as stop restored it.
 	runtime.GC()
-	time.Sleep(10 * time.Millisecond)
 	if p := gcPercent(); p != 100 {
 		t.Errorf("GOGC %d after stop, want 100 back", p)
 	}
@@ -42,13 +49,20 @@ func TestGCTuner(t *testing.T) {
 	startGCTuner(minHeapHeadroom)() // a no-op: the environment sets GOGC
 }
 
-func waitFor(t *testing.T, cond func() bool, what string) {
+// waitFor collects garbage and waits for the tuner to retune, until cond holds for the GOGC it set (and that GOGC
+// is in force), for at most 20 collections.
+func waitFor(t *testing.T, tuned <-chan int, cond func(int) bool, what string) {
 	t.Helper()
-	for range 200 {
-		if cond() {
-			return
+	for range 20 {
+		runtime.GC()
+		select {
+		case p := <-tuned:
+			if cond(p) && gcPercent() == p {
+				return
+			}
+		case <-time.After(10 * time.Second): // a safety net, not a timed assertion
+			t.Fatalf("the tuner did not retune after a collection, waiting for %s", what)
 		}
-		time.Sleep(5 * time.Millisecond) // the tuner runs on the finalizer goroutine, after the collection
 	}
-	t.Fatalf("timed out waiting for %s", what)
+	t.Fatalf("no %s after 20 collections", what)
 }

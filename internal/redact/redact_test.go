@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/apikit/apikit/internal/codingtest"
+
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v4"
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
@@ -178,8 +180,13 @@ func TestMessage(t *testing.T) {
 			gz.Bytes(),
 			http.Header{"Content-Type": {"application/json"}, "Content-Length": {"27"}, "Set-Cookie": {"a=REDACTED"}},
 			`{"access_token":"REDACTED"}`},
-		{"an encoding it cannot read becomes the placeholder",
+		{"br is decoded and redacted",
 			http.Header{"Content-Encoding": {"br"}, "Content-Type": {"application/json"}},
+			codingtest.Encode(t, []byte(`{"access_token":"SECRET-b"}`), "br"),
+			http.Header{"Content-Type": {"application/json"}},
+			`{"access_token":"REDACTED"}`},
+		{"an encoding it cannot read becomes the placeholder",
+			http.Header{"Content-Encoding": {"zstd"}, "Content-Type": {"application/json"}},
 			[]byte("SECRET-compressed"),
 			http.Header{"Content-Type": {"application/json"}},
 			"REDACTED"},

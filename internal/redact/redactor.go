@@ -2,12 +2,8 @@ package redact
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -16,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/openapi"
 )
 
@@ -373,10 +370,11 @@ func (r *Redactor) text(body []byte, collect *Secrets) []byte {
 
 // Message redacts one side of an exchange: the headers and the body together, and every credential value seen
 // in either wherever else it appears in them (a body that echoes the token of the Authorization header). A body
-// with a Content-Encoding is decoded first (gzip, deflate) and stored decoded, without the Content-Encoding
-// header; a body in an encoding it cannot read (br, zstd) is replaced by the placeholder, since what it cannot
-// read it cannot clean. When the body changes, a Content-Length header is set to its new length. h and body are
-// not modified. [Redactor.Exchange] does the same for a whole exchange.
+// with a Content-Encoding is decoded first (gzip, deflate, br: [capture.Decode]) and stored decoded, without the
+// Content-Encoding header; a body in an encoding it cannot read (zstd), or that does not decode within
+// [capture.DefaultMaxBody], is replaced by the placeholder, since what it cannot read it cannot clean. When the
+// body changes, a Content-Length header is set to its new length. h and body are not modified.
+// [Redactor.Exchange] does the same for a whole exchange.
 func (r *Redactor) Message(h http.Header, body []byte) (http.Header, []byte) {
 	s := &Secrets{}
 	out, b := r.message(h, body, nil, s)
@@ -390,7 +388,7 @@ func (r *Redactor) message(h http.Header, body []byte, documented func(string) b
 		out = http.Header{}
 	}
 	if enc := strings.ToLower(strings.TrimSpace(out.Get("Content-Encoding"))); enc != "" && enc != "identity" && len(body) > 0 {
-		decoded, err := decodeContent(enc, body)
+		decoded, err := capture.Decode(enc, body, capture.DefaultMaxBody)
 		if err != nil {
 			decoded = []byte(Placeholder)
 		}
@@ -425,34 +423,4 @@ func (r *Redactor) scrubMessage(h http.Header, body, orig []byte, s *Secrets) (h
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	return h, body
-}
-
-// maxDecoded bounds a decompressed body, against compression bombs.
-const maxDecoded = 256 << 20
-
-func decodeContent(enc string, body []byte) ([]byte, error) {
-	var rd io.ReadCloser
-	var err error
-	switch enc {
-	case "gzip", "x-gzip":
-		rd, err = gzip.NewReader(bytes.NewReader(body))
-	case "deflate": // zlib-wrapped, as RFC 9110 says; some servers send raw DEFLATE
-		if rd, err = zlib.NewReader(bytes.NewReader(body)); err != nil {
-			rd, err = flate.NewReader(bytes.NewReader(body)), nil
-		}
-	default:
-		return nil, fmt.Errorf("content encoding %q is not supported", enc)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", enc, err)
-	}
-	defer rd.Close()
-	out, err := io.ReadAll(io.LimitReader(rd, maxDecoded+1))
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", enc, err)
-	}
-	if len(out) > maxDecoded {
-		return nil, fmt.Errorf("decoding %s: body over %d bytes", enc, maxDecoded)
-	}
-	return out, nil
 }

@@ -20,7 +20,7 @@ type Finding struct {
 var (
 	scanAuth = regexp.MustCompile(`\b(Bearer|bearer|Basic)[ \t]+([A-Za-z0-9._~+/=-]{6,})`)
 	// The name patterns capture any key; [IsSecretKey] decides, as it does for the redactor.
-	scanKV    = regexp.MustCompile(`(?:^|[?&;\s"'{(,#])([A-Za-z0-9_.-]{1,64})=([^&;\s"'\\<>)]+)`)
+	scanKV    = regexp.MustCompile(`(?:^|[?&;\s"'{(,#\x60])([A-Za-z0-9_.-]{1,64})=([^&;\s"'\\<>)\x60]+)`)
 	scanJSON  = regexp.MustCompile(`"([^"\\\n]{1,64})"\s*:\s*"([^"\\]*)"`)
 	scanYAML  = regexp.MustCompile(`(?m)^[ \t]*([A-Za-z0-9_.-]{1,64}):[ \t]*\n[ \t]*-[ \t]*(.*)$`)
 	scanHAR   = regexp.MustCompile(`"name"\s*:\s*"([^"\\]{1,64})"\s*,\s*"value"\s*:\s*"([^"]*)"`)
