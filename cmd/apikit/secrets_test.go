@@ -30,8 +30,8 @@ import (
 // validate in every format and verbosity) runs over them, and every byte written and every line printed is
 // searched for the markers: none may appear. A failure names the places whose marker leaked, never more.
 
-// plants hands out the markers: "PLANT", a number and a fixed tail, 12 bytes (over redact.MinSecretLen), each
-// remembered with the place it was planted.
+// plants hands out the markers (STYLE §5): "SECRET-p", a number and a fixed tail, 15 bytes (over
+// redact.MinSecretLen), each remembered with the place it was planted.
 type plants struct {
 	mu     sync.Mutex
 	places []string
@@ -41,10 +41,10 @@ func (p *plants) mark(place string) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.places = append(p.places, place)
-	return fmt.Sprintf("PLANT%03dqZ7k", len(p.places)-1)
+	return fmt.Sprintf("SECRET-p%03dqZ7k", len(p.places)-1)
 }
 
-var markerRE = regexp.MustCompile(`PLANT(\d{3})`)
+var markerRE = regexp.MustCompile(`SECRET-p(\d{3})`)
 
 // check fails the test for each marker in out, naming where it was planted and where it came out.
 func (p *plants) check(t *testing.T, where string, out []byte) {
@@ -318,7 +318,7 @@ func TestPlantedSecretsValidate(t *testing.T) {
 	if err := os.WriteFile(har, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains([]byte(doc), []byte("PLANT")) {
+	if !bytes.Contains([]byte(doc), []byte("SECRET-p")) {
 		t.Fatal("the raw HAR holds no marker")
 	}
 	validateEveryWay(t, p, har)

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // bigJSON returns a JSON array of about size bytes: objects nested three deep, with a secret key in every tenth
@@ -60,6 +63,25 @@ func BenchmarkRedactExchange(b *testing.B) {
 		}
 		if err := r.Interaction(it); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRedactExchangeLarge redacts an exchange whose 2 MB JSON response holds about 1,000 credential values
+// (a secret key in every tenth item), each then looked for everywhere else in the exchange: the values are
+// searched in one pass over each part, however many there are.
+func BenchmarkRedactExchangeLarge(b *testing.B) {
+	r := newRedactor(b)
+	body := bigJSON(2 << 20)
+	ex := &capture.Exchange{Method: "GET", URL: &url.URL{Scheme: "https", Host: "api.example.com", Path: "/v2/group", RawQuery: "limit=1000"},
+		RequestHeader: http.Header{"Authorization": {"Bearer tok-0123456789abcdef"}}, Status: 200,
+		ResponseHeader: http.Header{"Content-Type": {"application/json"}}, ResponseBody: body}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := r.Exchange(ex)
+		if s.Len() < 900 {
+			b.Fatalf("%d values collected", s.Len())
 		}
 	}
 }
