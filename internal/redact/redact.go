@@ -1,15 +1,25 @@
 // Package redact is the only code in apikit that knows what a secret looks like. Everything that writes an
 // exchange to disk or to a log, or prints a value in a message, passes it through here first.
 //
-// The package functions know the credentials every HTTP API shares (the Authorization, Cookie and API key
-// headers, OAuth 2.0 query and form keys). A [Redactor] knows those and, in addition, the fields the specs mark
-// with x-apikit-secret: true (personal data such as primary_email), plus any the caller names; it redacts
-// whole messages, JSON and form bodies included, and go-vcr interactions before they are saved:
+// A secret is known by its name, by its value and by what cannot be read:
+//
+//   - names: [IsSecretName] judges a header, query key, form field or JSON key by its words ("X-Auth-Token",
+//     "apikey", "client_assertion"), [IsSecretKey] and [IsSecretHeader] add the OAuth 2.0 and API key names;
+//     a [Redactor] adds the fields and parameters the specs mark x-apikit-secret: true (personal data such as
+//     primary_email), the parameters of their apiKey security schemes, and whatever its options name;
+//   - values: [Redactor.Exchange] collects every credential value seen in an exchange ([Secrets]) and scrubs it
+//     wherever else it reappears there (an echoed token), and in the exchange's log lines;
+//   - URLs: the query and fragment of every URL, in the request line and in every header;
+//   - bodies: JSON is redacted in one pass at any depth, forms by key; a body of any other type is replaced by a
+//     placeholder with its size and type, unless the specs document that type for the operation.
+//
+// In use:
 //
 //	clean := redact.URL(req.URL)          // ?access_token=REDACTED
 //	redact.Header(req.Header)             // Authorization: Bearer REDACTED
 //
 //	r, err := redact.New(redact.WithField("nickname", "Jo"))
+//	rec, secrets := r.Exchange(ex)        // a copy to record, and the values to scrub from its log lines
 //	body = r.Body("application/json", body) // {"access_token":"REDACTED","primary_email":"jane.smith@example.com"}
 //	rec, err := recorder.New(name, recorder.WithHook(r.Interaction, recorder.BeforeSaveHook))
 package redact
