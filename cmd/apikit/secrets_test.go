@@ -98,8 +98,9 @@ func hostileRequests(t *testing.T, p *plants, base string) []*http.Request {
 	get.Header.Set("Referer", "https://app.example.com/x?key="+p.mark("Referer key")+"#id_token="+p.mark("Referer fragment"))
 	get.Header.Set("X-Callback", "see https://hooks.example.com/in?token="+p.mark("URL in a custom header"))
 
-	jsonBody := fmt.Sprintf(`{"name":"x","apikey":%q,"auth":{"user":"u","password":%q},"list":[{"client_secret":%q}],"meta":{"sessionId":%q}}`,
-		p.mark("JSON apikey"), p.mark("JSON nested password"), p.mark("JSON client_secret in an array"), p.mark("JSON sessionId"))
+	jsonBody := fmt.Sprintf(`{"name":"x","apikey":%q,"auth":{"user":"u","password":%q},"list":[{"client_secret":%q}],"meta":{"sessionId":%q},"acc\u0065ss_token":%q}`,
+		p.mark("JSON apikey"), p.mark("JSON nested password"), p.mark("JSON client_secret in an array"), p.mark("JSON sessionId"),
+		p.mark("JSON key written with an escape"))
 	postJSON := newReq(t, http.MethodPost, base+"/api/3/group_reservations", "application/json", []byte(jsonBody))
 	postJSON.Header.Set("Authorization", "Basic "+basic("user", p.mark("Basic password")))
 
@@ -116,6 +117,8 @@ func hostileRequests(t *testing.T, p *plants, base string) []*http.Request {
 	postMultipart := newReq(t, http.MethodPost, base+"/api/3/group_reservations", mw.FormDataContentType(), mp.Bytes())
 
 	postText := newReq(t, http.MethodPost, base+"/api/3/group_reservations", "text/plain", []byte("token: "+p.mark("text/plain body")))
+	postXML := newReq(t, http.MethodPost, base+"/api/3/group_reservations", "application/xml",
+		[]byte("<login><password>"+p.mark("XML body")+"</password></login>"))
 
 	// An implicit flow's redirect: a fragment and nothing else (no query, no user information).
 	fragment := newReq(t, http.MethodGet, base+"/api/3/group_reservations#access_token="+p.mark("fragment-only URL")+"&token_type=bearer", "", nil)
@@ -125,7 +128,7 @@ func hostileRequests(t *testing.T, p *plants, base string) []*http.Request {
 	gz := newReq(t, http.MethodGet, base+"/api/3/group_reservations?per_page=1", "", nil)
 	gz.Header.Set("Accept-Encoding", "gzip")
 	gz.Header.Set("X-Auth-Token", p.mark("X-Auth-Token of the gzip request"))
-	return []*http.Request{get, postJSON, postForm, postMultipart, postText, fragment, gz}
+	return []*http.Request{get, postJSON, postForm, postMultipart, postText, postXML, fragment, gz}
 }
 
 func newReq(t *testing.T, method, u, ctype string, body []byte) *http.Request {
