@@ -50,7 +50,7 @@ func scan(data []byte, base int, out *[]Finding, depth int) {
 	add := func(off int, kind string) { *out = append(*out, Finding{Line: lineOf(off), Kind: kind}) }
 
 	for _, m := range scanAuth.FindAllSubmatchIndex(data, -1) {
-		if string(data[m[4]:m[5]]) != Placeholder {
+		if tok := string(data[m[4]:m[5]]); tok != Placeholder && !challengeParamName(tok) {
 			add(m[0], strings.ToLower(string(data[m[2]:m[3]]))+" credential")
 		}
 	}
@@ -95,6 +95,16 @@ func scan(data []byte, base int, out *[]Finding, depth int) {
 		}
 		add(m[0], "long random string")
 	}
+}
+
+// challengeParamName reports whether what follows "Bearer " is the first parameter of a WWW-Authenticate
+// challenge (realm="api"), which the redactor keeps, rather than a token.
+func challengeParamName(tok string) bool {
+	switch strings.ToLower(tok) {
+	case "realm=", "scope=", "error=", "charset=":
+		return true
+	}
+	return false
 }
 
 // headerRedacted reports whether a recorded secret header's value is redacted.
