@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 FUZZTIME    ?= 20s
 
-.PHONY: help generate check-generated check-breaking lint lint-spec test test-long bench bench-rss fuzz tidy-check record fixtures
+.PHONY: help generate check-generated check-breaking lint lint-spec test test-long bench bench-rss bench-compare bench-hostile fuzz tidy-check record fixtures
 
 help: ## list targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "%-16s %s\n",$$1,$$2}' $(MAKEFILE_LIST)
@@ -34,7 +34,7 @@ lint-spec: ## optional: Redocly lint of the specs (needs npx; skips when absent)
 test: lint check-generated ## everything CI runs: lint, generated code, unit, contract and fuzz-seed tests
 	go test -race ./...
 
-test-long: lint check-generated ## make test with the long tests at full size (APIKIT_LONG=1: the 5,000-request proxy load)
+test-long: lint check-generated ## make test with the long tests at full size (APIKIT_LONG=1: the 5,000-request proxy load, every cut of the HAR comparison, every worker count of the read-ahead)
 	APIKIT_LONG=1 go test -race ./...
 
 record: ## record VENDOR's live cassette (needs its token; never in CI): make record VENDOR=doorflow
@@ -65,6 +65,24 @@ bench-rss: ## peak RSS of apikit validate on a generated HAR with one 100 MB bod
 	go run ./internal/benchdata/genhar -n $(RSSRESERVATIONS) -o "$$tmp/big.har" && \
 	go build -o "$$tmp/apikit" ./cmd/apikit && \
 	/usr/bin/time -v "$$tmp/apikit" validate "$$tmp/big.har" 2>&1 | grep -E 'exchanges:|Maximum resident|Elapsed'
+
+ROUNDS       ?= 5
+COMPAREFLAGS ?=
+HOSTILEFLAGS ?=
+
+bench-compare: ## apikit validate/proxy against plain kin-openapi and httputil.ReverseProxy, alternated, ROUNDS rounds: ratios (COMPAREFLAGS='-list 20000 -skip proxy')
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	go build -o "$$tmp/apikit" ./cmd/apikit && \
+	go build -o "$$tmp/kinbaseline" ./internal/bench/kinbaseline && \
+	go build -o "$$tmp/revproxy" ./internal/bench/revproxy && \
+	go build -o "$$tmp/compare" ./internal/bench/compare && \
+	"$$tmp/compare" -apikit "$$tmp/apikit" -kin "$$tmp/kinbaseline" -revproxy "$$tmp/revproxy" -work "$$tmp/work" -rounds $(ROUNDS) $(COMPAREFLAGS)
+
+bench-hostile: ## issue 14: peak RSS, output size, exit code and time of apikit validate on hostile recordings at 1x, 2x, 4x (HOSTILEFLAGS='-scales 1,2 -mem 2147483648 -only amplify')
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	go build -o "$$tmp/apikit" ./cmd/apikit && \
+	go build -o "$$tmp/hostile" ./internal/bench/hostile && \
+	"$$tmp/hostile" -apikit "$$tmp/apikit" -work "$$tmp" $(HOSTILEFLAGS)
 
 fuzz: ## bounded fuzzing of every fuzz target (FUZZTIME each, default 20s)
 	@for pkg in $$(go list ./...); do \

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apikit/apikit/capture/load"
+
 	"github.com/apikit/apikit/contract"
 	"github.com/apikit/apikit/mock"
 	"github.com/apikit/apikit/proxy"
@@ -194,7 +196,7 @@ func get(t testing.TB, ctx context.Context, hc *http.Client, base, path string) 
 func loadHAR(t testing.TB, v *contract.Validator, path string) []contract.Result {
 	t.Helper()
 	var out []contract.Result
-	for ex, err := range contract.Load(context.Background(), []string{path}) {
+	for ex, err := range load.Files(context.Background(), []string{path}) {
 		if err != nil {
 			t.Fatalf("apikit validate would stop at an input error: %v", err)
 		}

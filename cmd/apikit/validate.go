@@ -12,6 +12,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/apikit/apikit/capture"
+	"github.com/apikit/apikit/capture/body"
+	"github.com/apikit/apikit/capture/load"
+
 	"github.com/apikit/apikit/contract"
 )
 
@@ -92,7 +96,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
 	}
-	loadOpts := []contract.LoadOption{contract.WithMaxBody(int64(maxBody))}
+	loadOpts := []capture.Option{capture.WithMaxBody(int64(maxBody))}
 	if *minCov < 0 || *minCov > 100 {
 		fmt.Fprintln(e.stderr, "apikit validate: --min-coverage wants a percentage from 0 to 100")
 		return exitUsage
@@ -130,14 +134,14 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 			fmt.Fprintf(e.stderr, "apikit validate: %s: --content-type %q: %s documents %s for status %d\n", paths[0], *ctype, *op, strings.Join(cts, ", "), *status)
 			return exitUsage
 		}
-		ex, err := contract.ReadBody(ctx, paths[0], *op, *status, *ctype, loadOpts...)
+		ex, err := body.Read(ctx, paths[0], *op, *status, *ctype, loadOpts...)
 		if err != nil {
 			inputErrs = append(inputErrs, inputError(err, paths[0]))
 		} else {
 			report.Add(check(ex))
 		}
 	} else {
-		report.Results, inputErrs = validateAll(ctx, check, contract.Load(ctx, paths, loadOpts...))
+		report.Results, inputErrs = validateAll(ctx, check, load.Files(ctx, paths, loadOpts...))
 	}
 	checkInvariants(&report, *rules) // rules: across exchanges, in time order per recording (rules.go)
 	if err := ctx.Err(); err != nil {
@@ -193,7 +197,7 @@ func isSet(fs *flag.FlagSet, name string) bool {
 
 // inputError turns a loader error into a reportable one, naming the file.
 func inputError(err error, fallbackFile string) contract.InputError {
-	var le *contract.LoadError
+	var le *capture.LoadError
 	if errors.As(err, &le) {
 		return contract.InputError{File: le.File, Index: le.Index, Message: le.Error()}
 	}

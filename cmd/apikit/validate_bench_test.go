@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/apikit/apikit/capture/load"
+
 	"github.com/apikit/apikit/contract"
 )
 
@@ -44,7 +46,7 @@ func writeFolder(b *testing.B, dir string, n int) (exchanges int, size int64) {
 }
 
 // BenchmarkValidateFolder validates a folder of 2,000 recordings (HARs and cassettes, 10,000 exchanges) as
-// `apikit validate DIR` does: contract.Load walks the folder and reads the files, validateAll validates the
+// `apikit validate DIR` does: load.Files walks the folder and reads the files, validateAll validates the
 // exchanges on GOMAXPROCS workers and returns the results in input order, with the collector tuned as main
 // tunes it (gctune.go). The validator is built once, outside the timed loop. Run it with -cpu 1,2:
 // BENCHMARKS.md compares the two.
@@ -67,7 +69,7 @@ func BenchmarkValidateFolder(b *testing.B) {
 	b.ResetTimer()
 	cpu0, cpuOK := processCPU()
 	for range b.N {
-		results, inputErrs := validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, contract.Load(ctx, []string{dir}))
+		results, inputErrs := validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, load.Files(ctx, []string{dir}))
 		if len(inputErrs) > 0 || len(results) != want {
 			b.Fatalf("got %d results and input errors %v, want %d results", len(results), inputErrs, want)
 		}

@@ -1,4 +1,4 @@
-package contract
+package har
 
 // The HAR stream as it was before harfilter.go (commit 424fd04), kept verbatim but for its names, as the reference
 // FuzzReadHARMatchesLegacy holds the streaming loader to: same exchanges, same errors, same offsets.
@@ -44,6 +44,8 @@ type legacyHARStream struct {
 	in   *legacyGuardReader
 	dec  *json.Decoder
 	base int64 // bytes before the decoder's input (a UTF-8 byte order mark)
+	// bodies is the body limit the entries share (with no filter: the legacy stream reads bodies as JSON text).
+	bodies *entryBodies
 }
 
 func newLegacyHARStream(file string, r io.Reader, cfg *capture.Config) *legacyHARStream {
@@ -63,7 +65,7 @@ func newLegacyHARStream(file string, r io.Reader, cfg *capture.Config) *legacyHA
 		r = io.MultiReader(bytes.NewReader(head[:n]), r)
 	}
 	g := &legacyGuardReader{r: r, max: maxRaw}
-	return &legacyHARStream{file: file, cfg: cfg, in: g, dec: json.NewDecoder(g), base: base}
+	return &legacyHARStream{file: file, cfg: cfg, in: g, dec: json.NewDecoder(g), base: base, bodies: &entryBodies{limit: cfg.MaxBody}}
 }
 
 // mark records where the next value starts, for the size guard.
@@ -90,9 +92,9 @@ type legacySkipValue struct{}
 
 func (*legacySkipValue) UnmarshalJSON([]byte) error { return nil }
 
-// streamError turns a decoder error into a LoadError; index is the entry being read, or -1.
-func (s *legacyHARStream) streamError(err error, index int) *LoadError {
-	le := &LoadError{File: s.file, Index: index, Offset: -1}
+// streamError turns a decoder error into a capture.LoadError; index is the entry being read, or -1.
+func (s *legacyHARStream) streamError(err error, index int) *capture.LoadError {
+	le := &capture.LoadError{File: s.file, Index: index, Offset: -1}
 	var syn *json.SyntaxError
 	switch {
 	case errors.Is(err, errValueTooLarge):
@@ -150,7 +152,7 @@ func (s *legacyHARStream) syntaxOffset(syn *json.SyntaxError) int64 {
 
 // run yields the file's exchanges; it returns when the file ends, on a stream-level error, or when the
 // consumer stops.
-func (s *legacyHARStream) run(ctx context.Context, yield func(*Exchange, error) bool) {
+func (s *legacyHARStream) run(ctx context.Context, yield func(*capture.Exchange, error) bool) {
 	at := s.valueOffset()
 	tok, err := s.token()
 	switch {
@@ -163,7 +165,7 @@ func (s *legacyHARStream) run(ctx context.Context, yield func(*Exchange, error) 
 		yield(nil, le)
 		return
 	case tok != json.Delim('{'):
-		yield(nil, &LoadError{File: s.file, Index: -1, Offset: at,
+		yield(nil, &capture.LoadError{File: s.file, Index: -1, Offset: at,
 			Err: fmt.Errorf(`not a HAR file: the top-level JSON value is %s, want an object with a "log" key`, tokenKind(tok))})
 		return
 	}
@@ -196,7 +198,7 @@ func (s *legacyHARStream) run(ctx context.Context, yield func(*Exchange, error) 
 	}
 	at = s.valueOffset()
 	if _, err := s.token(); !errors.Is(err, io.EOF) {
-		le := &LoadError{File: s.file, Index: -1, Offset: at, Err: errors.New("unexpected data after the HAR object")}
+		le := &capture.LoadError{File: s.file, Index: -1, Offset: at, Err: errors.New("unexpected data after the HAR object")}
 		if err != nil {
 			le = s.streamError(err, -1)
 		}
@@ -205,7 +207,7 @@ func (s *legacyHARStream) run(ctx context.Context, yield func(*Exchange, error) 
 }
 
 // readLog reads the "log" object; it returns false when reading the file must stop.
-func (s *legacyHARStream) readLog(ctx context.Context, yield func(*Exchange, error) bool) bool {
+func (s *legacyHARStream) readLog(ctx context.Context, yield func(*capture.Exchange, error) bool) bool {
 	at := s.valueOffset()
 	tok, err := s.token()
 	if err != nil {
@@ -213,7 +215,7 @@ func (s *legacyHARStream) readLog(ctx context.Context, yield func(*Exchange, err
 		return false
 	}
 	if tok != json.Delim('{') {
-		yield(nil, &LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf(`not a HAR file: "log" is %s, want an object`, tokenKind(tok))})
+		yield(nil, &capture.LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf(`not a HAR file: "log" is %s, want an object`, tokenKind(tok))})
 		return false
 	}
 	var sawEntries bool
@@ -240,7 +242,7 @@ func (s *legacyHARStream) readLog(ctx context.Context, yield func(*Exchange, err
 			continue
 		}
 		if tok != json.Delim('[') {
-			yield(nil, &LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf("log.entries is %s, want an array", tokenKind(tok))})
+			yield(nil, &capture.LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf("log.entries is %s, want an array", tokenKind(tok))})
 			return false
 		}
 		sawEntries = true
@@ -260,7 +262,7 @@ func (s *legacyHARStream) readLog(ctx context.Context, yield func(*Exchange, err
 }
 
 // readEntries decodes the entries array one entry at a time; it returns false when reading must stop.
-func (s *legacyHARStream) readEntries(ctx context.Context, yield func(*Exchange, error) bool) bool {
+func (s *legacyHARStream) readEntries(ctx context.Context, yield func(*capture.Exchange, error) bool) bool {
 	for i := 0; s.more(); i++ {
 		if err := ctx.Err(); err != nil {
 			yield(nil, capture.EntryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
@@ -273,8 +275,8 @@ func (s *legacyHARStream) readEntries(ctx context.Context, yield func(*Exchange,
 			start++
 		}
 		e := harEntry{
-			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.MaxBody}},
-			Response: &harResponse{Content: harContent{limit: s.cfg.MaxBody}},
+			Request:  &harRequest{PostData: &harPostData{bodies: s.bodies}},
+			Response: &harResponse{Content: harContent{bodies: s.bodies}},
 		}
 		s.mark()
 		err := s.dec.Decode(&e)

@@ -1,4 +1,4 @@
-package contract
+package load
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apikit/apikit/internal/capturetest"
+
 	"github.com/apikit/apikit/capture"
 )
 
@@ -15,31 +17,31 @@ import (
 func loadFolder(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeFile(t, dir, "a.har", miniHAR)
-	writeFile(t, dir, "b/c.json", miniHAR)
-	writeFile(t, dir, "b/d.json", `{"openapi":"3.0.3","info":{"log":"not a HAR"}}`)
-	writeFile(t, dir, "b/empty.json", ``)
-	writeFile(t, dir, "e.yaml", miniCassette)
-	writeFile(t, dir, "f.yaml", "openapi: 3.0.3\n")
-	writeFile(t, dir, "g.yml", cassetteOf(interaction("200", `{}`), interaction("abc", "x"), interaction("204", "")))
-	writeFile(t, dir, "broken.har", `{"log":{"entries":[`+miniEntry+`,{`)
-	writeFile(t, dir, "errors.har", harOf(`{}`, miniEntry, `7`, miniEntry))
-	writeFile(t, dir, "bad.yaml", "version: 2\ninteractions: [[[\n")
-	writeFile(t, dir, "notes.txt", "not a recording")
-	writeFile(t, dir, "skipped/x.har", miniHAR)
-	writeFile(t, dir, IgnoreFile, "skipped\n")
-	writeManyEntries(t, filepath.Join(dir, "many.har"), 300)
-	largeBodyHAR(t, writeFile(t, dir, "large/large.har", ""), 5<<20)
+	capturetest.WriteFile(t, dir, "a.har", miniHAR)
+	capturetest.WriteFile(t, dir, "b/c.json", miniHAR)
+	capturetest.WriteFile(t, dir, "b/d.json", `{"openapi":"3.0.3","info":{"log":"not a HAR"}}`)
+	capturetest.WriteFile(t, dir, "b/empty.json", ``)
+	capturetest.WriteFile(t, dir, "e.yaml", miniCassette)
+	capturetest.WriteFile(t, dir, "f.yaml", "openapi: 3.0.3\n")
+	capturetest.WriteFile(t, dir, "g.yml", capturetest.CassetteOf(capturetest.Interaction("200", `{}`), capturetest.Interaction("abc", "x"), capturetest.Interaction("204", "")))
+	capturetest.WriteFile(t, dir, "broken.har", `{"log":{"entries":[`+miniEntry+`,{`)
+	capturetest.WriteFile(t, dir, "errors.har", capturetest.HAROf(`{}`, miniEntry, `7`, miniEntry))
+	capturetest.WriteFile(t, dir, "bad.yaml", "version: 2\ninteractions: [[[\n")
+	capturetest.WriteFile(t, dir, "notes.txt", "not a recording")
+	capturetest.WriteFile(t, dir, "skipped/x.har", miniHAR)
+	capturetest.WriteFile(t, dir, IgnoreFile, "skipped\n")
+	capturetest.WriteManyEntries(t, filepath.Join(dir, "many.har"), 300)
+	capturetest.LargeBodyHAR(t, capturetest.WriteFile(t, dir, "large/large.har", ""), 5<<20)
 	for i := range 30 {
-		writeFile(t, dir, fmt.Sprintf("n/%02d.har", i), miniHAR)
+		capturetest.WriteFile(t, dir, fmt.Sprintf("n/%02d.har", i), miniHAR)
 	}
 	return dir
 }
 
-func collectLoad(t *testing.T, ctx context.Context, paths []string, workers int) []loaded {
+func collectLoad(t *testing.T, ctx context.Context, paths []string, workers int) []capturetest.Loaded {
 	t.Helper()
-	return collectStream(t, func(yield func(*Exchange, error) bool) {
-		loadWith(ctx, paths, capture.NewConfig([]LoadOption{WithMaxBody(4 << 20)}), workers, yield)
+	return capturetest.CollectStream(t, func(yield func(*capture.Exchange, error) bool) {
+		New().loadWith(ctx, paths, []capture.Option{capture.WithMaxBody(4 << 20)}, workers, yield)
 	})
 }
 
@@ -59,9 +61,13 @@ func TestLoadAheadMatchesInOrder(t *testing.T) {
 		if i == 0 && len(want) < 300 {
 			t.Fatalf("the folder yielded %d items, want many", len(want))
 		}
-		for _, workers := range []int{2, 3, 8} {
+		workerCounts := []int{2}
+		if capturetest.Long() { // make test-long: more workers than files, and odd counts
+			workerCounts = []int{2, 3, 8}
+		}
+		for _, workers := range workerCounts {
 			got := collectLoad(t, t.Context(), paths, workers)
-			if diff := diffLoaded(got, want); diff != "" {
+			if diff := capturetest.DiffLoaded(got, want); diff != "" {
 				t.Errorf("paths %d, %d workers:\n%s", i, workers, diff)
 			}
 		}
@@ -69,10 +75,14 @@ func TestLoadAheadMatchesInOrder(t *testing.T) {
 	// Stop after every item.
 	paths := pathSets[1]
 	want := collectLoad(t, t.Context(), paths, 1)
-	for stop := 1; stop <= len(want); stop += max(1, stop/10) {
-		var got []loaded
-		loadWith(t.Context(), paths, capture.NewConfig(nil), 2, func(ex *Exchange, err error) bool {
-			got = append(got, loaded{ex: ex})
+	grow := 10 // make test-long: nearly every stopping point
+	if !capturetest.Long() {
+		grow = 2
+	}
+	for stop := 1; stop <= len(want); stop += max(1, stop/grow) {
+		var got []capturetest.Loaded
+		New().loadWith(t.Context(), paths, nil, 2, func(ex *capture.Exchange, err error) bool {
+			got = append(got, capturetest.Loaded{Ex: ex})
 			return len(got) < stop
 		})
 		if len(got) != stop {
@@ -89,7 +99,7 @@ func TestLoadAheadCancel(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			n := 0
 			var errs []error
-			loadWith(ctx, []string{dir}, capture.NewConfig(nil), workers, func(ex *Exchange, err error) bool {
+			New().loadWith(ctx, []string{dir}, nil, workers, func(ex *capture.Exchange, err error) bool {
 				if err != nil && errors.Is(err, context.Canceled) {
 					errs = append(errs, err)
 					return true
@@ -115,8 +125,8 @@ func TestLoadQueueBound(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	q := newLoadQueue()
-	big := loadItem{ex: &Exchange{ResponseBody: make([]byte, 2*loadAheadBytes)}}
-	small := loadItem{ex: &Exchange{ResponseBody: make([]byte, 1<<20)}}
+	big := loadItem{ex: &capture.Exchange{ResponseBody: make([]byte, 2*loadAheadBytes)}}
+	small := loadItem{ex: &capture.Exchange{ResponseBody: make([]byte, 1<<20)}}
 	if !q.push(ctx, big) {
 		t.Fatal("the first item, however large, must go in")
 	}

@@ -1,4 +1,7 @@
-package contract
+// Package har reads and writes HAR 1.2 files (as browser devtools, mitmproxy, Charles and Proxyman export them):
+// [Read] streams a file's entries as exchanges one at a time, [Writer] records exchanges to a file that stays
+// valid after every entry.
+package har
 
 import (
 	"bytes"
@@ -21,8 +24,8 @@ import (
 	"github.com/apikit/apikit/capture"
 )
 
-// ReadHAR reads a HAR 1.2 file (as browser devtools, mitmproxy, Charles and Proxyman export it) and yields one
-// [Exchange] per entry of log.entries, in file order, with Source set to path and Index to the entry's
+// Read reads a HAR 1.2 file (as browser devtools, mitmproxy, Charles and Proxyman export it) and yields one
+// [capture.Exchange] per entry of log.entries, in file order, with Source set to path and Index to the entry's
 // position (0-based).
 //
 // The file is streamed: entries are decoded one at a time and each is yielded as soon as it is decoded, and each
@@ -34,16 +37,67 @@ import (
 // response was received), yields an exchange with Status 0. A missing Content-Type header is taken from the
 // body's mimeType. HTTP/2 pseudo-headers (":status") and custom "_" fields are ignored.
 //
-// Every error is a [*LoadError]. A problem confined to one entry (no request, a bad URL, invalid base64, a body
-// over the [WithMaxBody] limit) is yielded with the entry's index and reading goes on with the next entry; a
-// syntax error, a truncated file or an unreadable file is yielded once and ends the file. ReadHAR stops when
+// Every error is a [*capture.LoadError]. A problem confined to one entry (no request, a bad URL, invalid base64, a body
+// over the [capture.WithMaxBody] limit) is yielded with the entry's index and reading goes on with the next entry; a
+// syntax error, a truncated file or an unreadable file is yielded once and ends the file. Read stops when
 // ctx is done or the consumer stops the iteration.
-func ReadHAR(ctx context.Context, path string, opts ...LoadOption) iter.Seq2[*Exchange, error] {
+func Read(ctx context.Context, path string, opts ...capture.Option) iter.Seq2[*capture.Exchange, error] {
 	return readHAR(ctx, path, capture.NewConfig(opts))
 }
 
-func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*Exchange, error] {
-	return func(yield func(*Exchange, error) bool) {
+// Sniff reads a file found by walking a folder (a *.json file) as [Read] does, except that a file which does
+// not look like a HAR (a top-level object whose first key is "log") yields nothing: the walk passes over it
+// silently.
+func Sniff(ctx context.Context, path string, opts ...capture.Option) iter.Seq2[*capture.Exchange, error] {
+	return func(yield func(*capture.Exchange, error) bool) {
+		ok, err := looksLikeHAR(path)
+		if err != nil {
+			yield(nil, capture.FileError(path, err))
+			return
+		}
+		if ok {
+			Read(ctx, path, opts...)(yield)
+		}
+	}
+}
+
+// sniffLimit is how much of a file is read to tell whether it is a HAR.
+const sniffLimit = 64 << 10
+
+const utf8BOM = "\xEF\xBB\xBF"
+
+// looksLikeHAR reports whether a JSON file looks like a HAR: a top-level object whose first key is "log".
+func looksLikeHAR(p string) (bool, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return false, capture.OpenError(err)
+	}
+	defer f.Close()
+	head := make([]byte, sniffLimit)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("reading: %w", err)
+	}
+	head = bytes.TrimPrefix(head[:n], []byte(utf8BOM))
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false, nil
+	}
+	tok, err := dec.Token()
+	return err == nil && tok == "log", nil
+}
+
+// causeError prints msg and unwraps to err, for a message that says more than err without repeating it.
+type causeError struct {
+	msg string
+	err error
+}
+
+func (e *causeError) Error() string { return e.msg }
+func (e *causeError) Unwrap() error { return e.err }
+
+func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*capture.Exchange, error] {
+	return func(yield func(*capture.Exchange, error) bool) {
 		f, err := os.Open(path)
 		if err != nil {
 			yield(nil, capture.FileError(path, capture.OpenError(err)))
@@ -65,14 +119,15 @@ const readChunk = 64 << 10
 var errValueTooLarge = errors.New("value too large")
 
 // harStream walks one HAR file with encoding/json's tokenizer down to log.entries and decodes the entries one
-// at a time. It reads the file through a harFilter (harfilter.go), which takes the text bodies out of the JSON
+// at a time. It reads the file through a harFilter (filter.go), which takes the text bodies out of the JSON
 // and reads each straight into a body of its exact size: the decoder buffers an entry without its bodies.
 type harStream struct {
-	file string
-	cfg  *capture.Config
-	in   *harFilter
-	dec  *json.Decoder
-	base int64 // bytes before the decoder's input (a UTF-8 byte order mark)
+	file   string
+	cfg    *capture.Config
+	in     *harFilter
+	bodies entryBodies // the limit and the filter, which the entries' body fields point to
+	dec    *json.Decoder
+	base   int64 // bytes before the decoder's input (a UTF-8 byte order mark)
 }
 
 func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
@@ -91,7 +146,7 @@ func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
 		base, head = int64(n), nil
 	}
 	f := newHARFilter(r, head, cfg.MaxBody, maxRaw)
-	return &harStream{file: file, cfg: cfg, in: f, dec: json.NewDecoder(f), base: base}
+	return &harStream{file: file, cfg: cfg, in: f, bodies: entryBodies{limit: cfg.MaxBody, filter: f}, dec: json.NewDecoder(f), base: base}
 }
 
 // mark records where the next value starts, for the size guard.
@@ -121,9 +176,9 @@ type skipValue struct{}
 
 func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 
-// streamError turns a decoder error into a LoadError; index is the entry being read, or -1.
-func (s *harStream) streamError(err error, index int) *LoadError {
-	le := &LoadError{File: s.file, Index: index, Offset: -1}
+// streamError turns a decoder error into a capture.LoadError; index is the entry being read, or -1.
+func (s *harStream) streamError(err error, index int) *capture.LoadError {
+	le := &capture.LoadError{File: s.file, Index: index, Offset: -1}
 	var syn *json.SyntaxError
 	switch {
 	case errors.Is(err, errValueTooLarge):
@@ -181,7 +236,7 @@ func (s *harStream) syntaxOffset(syn *json.SyntaxError) int64 {
 
 // run yields the file's exchanges; it returns when the file ends, on a stream-level error, or when the
 // consumer stops.
-func (s *harStream) run(ctx context.Context, yield func(*Exchange, error) bool) {
+func (s *harStream) run(ctx context.Context, yield func(*capture.Exchange, error) bool) {
 	defer s.in.close()
 	at := s.valueOffset()
 	tok, err := s.token()
@@ -195,7 +250,7 @@ func (s *harStream) run(ctx context.Context, yield func(*Exchange, error) bool) 
 		yield(nil, le)
 		return
 	case tok != json.Delim('{'):
-		yield(nil, &LoadError{File: s.file, Index: -1, Offset: at,
+		yield(nil, &capture.LoadError{File: s.file, Index: -1, Offset: at,
 			Err: fmt.Errorf(`not a HAR file: the top-level JSON value is %s, want an object with a "log" key`, tokenKind(tok))})
 		return
 	}
@@ -228,7 +283,7 @@ func (s *harStream) run(ctx context.Context, yield func(*Exchange, error) bool) 
 	}
 	at = s.valueOffset()
 	if _, err := s.token(); !errors.Is(err, io.EOF) {
-		le := &LoadError{File: s.file, Index: -1, Offset: at, Err: errors.New("unexpected data after the HAR object")}
+		le := &capture.LoadError{File: s.file, Index: -1, Offset: at, Err: errors.New("unexpected data after the HAR object")}
 		if err != nil {
 			le = s.streamError(err, -1)
 		}
@@ -237,7 +292,7 @@ func (s *harStream) run(ctx context.Context, yield func(*Exchange, error) bool) 
 }
 
 // readLog reads the "log" object; it returns false when reading the file must stop.
-func (s *harStream) readLog(ctx context.Context, yield func(*Exchange, error) bool) bool {
+func (s *harStream) readLog(ctx context.Context, yield func(*capture.Exchange, error) bool) bool {
 	at := s.valueOffset()
 	tok, err := s.token()
 	if err != nil {
@@ -245,7 +300,7 @@ func (s *harStream) readLog(ctx context.Context, yield func(*Exchange, error) bo
 		return false
 	}
 	if tok != json.Delim('{') {
-		yield(nil, &LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf(`not a HAR file: "log" is %s, want an object`, tokenKind(tok))})
+		yield(nil, &capture.LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf(`not a HAR file: "log" is %s, want an object`, tokenKind(tok))})
 		return false
 	}
 	var sawEntries bool
@@ -272,7 +327,7 @@ func (s *harStream) readLog(ctx context.Context, yield func(*Exchange, error) bo
 			continue
 		}
 		if tok != json.Delim('[') {
-			yield(nil, &LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf("log.entries is %s, want an array", tokenKind(tok))})
+			yield(nil, &capture.LoadError{File: s.file, Index: -1, Offset: at, Err: fmt.Errorf("log.entries is %s, want an array", tokenKind(tok))})
 			return false
 		}
 		sawEntries = true
@@ -292,7 +347,7 @@ func (s *harStream) readLog(ctx context.Context, yield func(*Exchange, error) bo
 }
 
 // readEntries decodes the entries array one entry at a time; it returns false when reading must stop.
-func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error) bool) bool {
+func (s *harStream) readEntries(ctx context.Context, yield func(*capture.Exchange, error) bool) bool {
 	for i := 0; s.more(); i++ {
 		if err := ctx.Err(); err != nil {
 			yield(nil, capture.EntryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
@@ -305,8 +360,8 @@ func (s *harStream) readEntries(ctx context.Context, yield func(*Exchange, error
 			start++
 		}
 		e := harEntry{
-			Request:  &harRequest{PostData: &harPostData{limit: s.cfg.MaxBody}},
-			Response: &harResponse{Content: harContent{limit: s.cfg.MaxBody}},
+			Request:  &harRequest{PostData: &harPostData{bodies: &s.bodies}},
+			Response: &harResponse{Content: harContent{bodies: &s.bodies}},
 		}
 		s.mark()
 		err := s.dec.Decode(&e)
@@ -422,16 +477,39 @@ type harResponse struct {
 // harContent is response.content. Its text is decoded in UnmarshalJSON, where the encoding and the limit are
 // both known, straight from the decoder's buffer into a body of the exact size: no intermediate string.
 type harContent struct {
-	limit    int64
+	bodies   *entryBodies // nil in a struct encoding/json made anew: no body fits a limit of 0
 	mimeType string
 	body     []byte
 }
 
 // harPostData is request.postData, decoded like harContent.
 type harPostData struct {
-	limit    int64
+	bodies   *entryBodies
 	mimeType string
 	body     []byte
+}
+
+// entryBodies is what the bodies of one file's entries share: the limit, and the file's filter, which holds the
+// bodies its placeholders name (nil when the file is read without one).
+type entryBodies struct {
+	limit  int64
+	filter *harFilter
+}
+
+// limitOf is the body limit; 0 for nil.
+func (b *entryBodies) limitOf() int64 {
+	if b == nil {
+		return 0
+	}
+	return b.limit
+}
+
+// filterOf is the filter; nil for nil.
+func (b *entryBodies) filterOf() *harFilter {
+	if b == nil {
+		return nil
+	}
+	return b.filter
 }
 
 // harBodyError is a problem with one body (too large, bad base64): the entry is skipped, the stream goes on.
@@ -461,7 +539,7 @@ func (c *harContent) UnmarshalJSON(data []byte) error {
 		return &harBodyError{innerError(err, "response.content")}
 	}
 	c.mimeType = aux.MimeType
-	body, err := decodeHARText(aux.Text, aux.Encoding, c.limit, "response.content", "response body")
+	body, err := decodeHARText(c.bodies.filterOf(), aux.Text, aux.Encoding, c.bodies.limitOf(), "response.content", "response body")
 	if err != nil {
 		return &harBodyError{err}
 	}
@@ -483,14 +561,14 @@ func (p *harPostData) UnmarshalJSON(data []byte) error {
 		return &harBodyError{innerError(err, "request.postData")}
 	}
 	p.mimeType = aux.MimeType
-	body, err := decodeHARText(aux.Text, aux.Encoding, p.limit, "request.postData", "request body")
+	body, err := decodeHARText(p.bodies.filterOf(), aux.Text, aux.Encoding, p.bodies.limitOf(), "request.postData", "request body")
 	if err != nil {
 		return &harBodyError{err}
 	}
 	if body == nil && len(aux.Params) > 0 && strings.HasPrefix(strings.ToLower(aux.MimeType), "application/x-www-form-urlencoded") {
 		body = formBody(aux.Params)
-		if int64(len(body)) > p.limit {
-			return &harBodyError{capture.BodyTooLarge("request body", int64(len(body)), p.limit)}
+		if limit := p.bodies.limitOf(); int64(len(body)) > limit {
+			return &harBodyError{capture.BodyTooLarge("request body", int64(len(body)), limit)}
 		}
 	}
 	p.body = body
@@ -524,9 +602,10 @@ func formBody(params []harNameValue) []byte {
 }
 
 // decodeHARText turns the raw JSON of a text field into body bytes, checking the size against limit before it
-// allocates the body. raw is nil when the field is absent; an empty text is no body (nil).
-func decodeHARText(raw []byte, encoding string, limit int64, field, what string) ([]byte, error) {
-	if s, ok := takeBody(raw); ok { // the filter read this text (harfilter.go)
+// allocates the body. raw is nil when the field is absent; an empty text is no body (nil). When raw is a
+// placeholder of bodies (the file's filter), the body is the one the filter read.
+func decodeHARText(bodies *harFilter, raw []byte, encoding string, limit int64, field, what string) ([]byte, error) {
+	if s, ok := bodies.take(raw); ok { // the filter read this text (filter.go)
 		return decodeBody(s, encoding, limit, field, what)
 	}
 	if len(raw) == 0 || string(raw) == "null" {
@@ -710,7 +789,7 @@ func hex4(s []byte) (rune, bool) {
 }
 
 // exchange converts a decoded entry.
-func (e *harEntry) exchange(file string, index int) (*Exchange, error) {
+func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 	req := e.Request
 	if req == nil || (req.Method == "" && req.URL == "") {
 		return nil, errors.New("entry has no request")
@@ -729,7 +808,7 @@ func (e *harEntry) exchange(file string, index int) (*Exchange, error) {
 		}
 		return nil, fmt.Errorf("request.url is not a URL: %w", err)
 	}
-	ex := &Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers)}
+	ex := &capture.Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers)}
 	// The exchange's time is the server's clock where the response has a Date header (the rules compare the
 	// vendor's states with the vendor's now, and a recording of a server with another clock, such as the mock's
 	// fixed now, must agree with itself), else the recorder's startedDateTime. A malformed startedDateTime is not

@@ -1,70 +1,26 @@
-package contract
+package load
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"iter"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/apikit/apikit/internal/capturetest"
 
 	"github.com/apikit/apikit/capture"
 )
 
-// collect runs a loader to the end and returns what it yielded. Every error must be a *LoadError.
-func collect(t testing.TB, seq iter.Seq2[*Exchange, error]) ([]*Exchange, []*LoadError) {
-	t.Helper()
-	var exs []*Exchange
-	var errs []*LoadError
-	for ex, err := range seq {
-		if err != nil {
-			le, ok := err.(*LoadError)
-			if !ok {
-				t.Fatalf("got error %T %q, want *LoadError", err, err)
-			}
-			if ex != nil {
-				t.Errorf("got an exchange with error %q, want nil", err)
-			}
-			errs = append(errs, le)
-			continue
-		}
-		if ex == nil {
-			t.Fatal("got nil exchange and nil error")
-		}
-		exs = append(exs, ex)
-	}
-	return exs, errs
-}
-
-// writeFile writes content to dir/name (making parent directories) and returns the path.
-func writeFile(t testing.TB, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // where lists exchanges as "base#index" for comparisons.
-func whereList(exs []*Exchange) []string {
+func whereList(exs []*capture.Exchange) []string {
 	var out []string
 	for _, ex := range exs {
 		out = append(out, filepath.ToSlash(filepath.Base(ex.Source))+"#"+fmt.Sprint(ex.Index))
-	}
-	return out
-}
-
-func errorList(errs []*LoadError) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Error())
 	}
 	return out
 }
@@ -74,16 +30,16 @@ func TestLoadError(t *testing.T) {
 	cause := fs.ErrNotExist
 	cases := []struct {
 		name string
-		err  *LoadError
+		err  *capture.LoadError
 		want string
 	}{
-		{"file only", &LoadError{File: "capture.har", Index: -1, Offset: -1, Err: cause}, "capture.har: file does not exist"},
-		{"entry", &LoadError{File: "capture.har", Index: 3, Offset: -1, Err: capture.BodyTooLarge("response body", 300<<20, 256<<20)},
+		{"file only", &capture.LoadError{File: "capture.har", Index: -1, Offset: -1, Err: cause}, "capture.har: file does not exist"},
+		{"entry", &capture.LoadError{File: "capture.har", Index: 3, Offset: -1, Err: capture.BodyTooLarge("response body", 300<<20, 256<<20)},
 			"capture.har: entry 3: response body is 300 MiB, over the 256 MiB limit (--max-body)"},
-		{"byte", &LoadError{File: "capture.har", Index: -1, Offset: 1234, Err: errors.New("unexpected end of JSON (truncated file?)")},
+		{"byte", &capture.LoadError{File: "capture.har", Index: -1, Offset: 1234, Err: errors.New("unexpected end of JSON (truncated file?)")},
 			"capture.har: byte 1234: unexpected end of JSON (truncated file?)"},
-		{"entry and byte", &LoadError{File: "c.har", Index: 0, Offset: 0, Err: errors.New("x")}, "c.har: entry 0: byte 0: x"},
-		{"nil cause", &LoadError{File: "c.har", Index: -1, Offset: -1}, "c.har: unknown error"},
+		{"entry and byte", &capture.LoadError{File: "c.har", Index: 0, Offset: 0, Err: errors.New("x")}, "c.har: entry 0: byte 0: x"},
+		{"nil cause", &capture.LoadError{File: "c.har", Index: -1, Offset: -1}, "c.har: unknown error"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,9 +52,9 @@ func TestLoadError(t *testing.T) {
 			}
 		})
 	}
-	var le *LoadError
-	if err := fmt.Errorf("wrapped: %w", cases[1].err); !errors.As(err, &le) || !errors.Is(err, ErrBodyTooLarge) {
-		t.Errorf("errors.As/Is through a wrapped LoadError failed")
+	var le *capture.LoadError
+	if err := fmt.Errorf("wrapped: %w", cases[1].err); !errors.As(err, &le) || !errors.Is(err, capture.ErrBodyTooLarge) {
+		t.Errorf("errors.As/Is through a wrapped capture.LoadError failed")
 	}
 }
 
@@ -130,38 +86,38 @@ const (
 func TestLoadDirectory(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	writeFile(t, dir, "a.har", miniHAR)
-	writeFile(t, dir, "b/c.json", miniHAR)
-	writeFile(t, dir, "b/d.json", `{"openapi":"3.0.3","info":{"log":"not a HAR"}}`) // JSON, not a HAR: skipped
-	writeFile(t, dir, "b/empty.json", ``)                                           // skipped
-	writeFile(t, dir, "b/list.json", `[1,2]`)                                       // skipped
-	writeFile(t, dir, "e.yaml", miniCassette)
-	writeFile(t, dir, "f.yaml", "openapi: 3.0.3\ninfo:\n  title: not a cassette\n") // skipped
-	writeFile(t, dir, "g.yml", miniCassette)
-	writeFile(t, dir, "h.yaml", "# mentions interactions in a comment only\nkey: value\n") // skipped
-	writeFile(t, dir, "notes.txt", "not a recording")                                      // skipped
-	writeFile(t, dir, ".hidden/x.har", miniHAR)                                            // skipped
-	writeFile(t, dir, "broken.har", `{"log":{"entries":[`+miniEntry+`,{`)                  // error, then go on
-	writeFile(t, dir, "bom.json", "\xEF\xBB\xBF"+miniHAR)
+	capturetest.WriteFile(t, dir, "a.har", miniHAR)
+	capturetest.WriteFile(t, dir, "b/c.json", miniHAR)
+	capturetest.WriteFile(t, dir, "b/d.json", `{"openapi":"3.0.3","info":{"log":"not a HAR"}}`) // JSON, not a HAR: skipped
+	capturetest.WriteFile(t, dir, "b/empty.json", ``)                                           // skipped
+	capturetest.WriteFile(t, dir, "b/list.json", `[1,2]`)                                       // skipped
+	capturetest.WriteFile(t, dir, "e.yaml", miniCassette)
+	capturetest.WriteFile(t, dir, "f.yaml", "openapi: 3.0.3\ninfo:\n  title: not a cassette\n") // skipped
+	capturetest.WriteFile(t, dir, "g.yml", miniCassette)
+	capturetest.WriteFile(t, dir, "h.yaml", "# mentions interactions in a comment only\nkey: value\n") // skipped
+	capturetest.WriteFile(t, dir, "notes.txt", "not a recording")                                      // skipped
+	capturetest.WriteFile(t, dir, ".hidden/x.har", miniHAR)                                            // skipped
+	capturetest.WriteFile(t, dir, "broken.har", `{"log":{"entries":[`+miniEntry+`,{`)                  // error, then go on
+	capturetest.WriteFile(t, dir, "bom.json", "\xEF\xBB\xBF"+miniHAR)
 
-	exs, errs := collect(t, Load(t.Context(), []string{dir}))
+	exs, errs := capturetest.Collect(t, Files(t.Context(), []string{dir}))
 	want := []string{"a.har#0", "a.har#1", "c.json#0", "c.json#1", "bom.json#0", "bom.json#1", "broken.har#0", "e.yaml#0", "g.yml#0"}
 	if got := whereList(exs); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got exchanges %v, want %v", got, want)
 	}
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "broken.har: entry 1: byte ") || !strings.Contains(errs[0].Error(), "truncated") {
-		t.Errorf("got errors %q, want one truncation error for broken.har entry 1", errorList(errs))
+		t.Errorf("got errors %q, want one truncation error for broken.har entry 1", capturetest.ErrorList(errs))
 	}
 }
 
 func TestLoadPaths(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	har := writeFile(t, dir, "one.har", miniHAR)
-	yml := writeFile(t, dir, "one.yml", miniCassette)
-	notHAR := writeFile(t, dir, "spec.json", `{"openapi":"3.0.3"}`)
-	notCassette := writeFile(t, dir, "spec.yaml", "openapi: 3.0.3\n")
-	txt := writeFile(t, dir, "notes.txt", "hello")
+	har := capturetest.WriteFile(t, dir, "one.har", miniHAR)
+	yml := capturetest.WriteFile(t, dir, "one.yml", miniCassette)
+	notHAR := capturetest.WriteFile(t, dir, "spec.json", `{"openapi":"3.0.3"}`)
+	notCassette := capturetest.WriteFile(t, dir, "spec.yaml", "openapi: 3.0.3\n")
+	txt := capturetest.WriteFile(t, dir, "notes.txt", "hello")
 	empty := filepath.Join(dir, "empty")
 	if err := os.Mkdir(empty, 0o755); err != nil {
 		t.Fatal(err)
@@ -189,7 +145,7 @@ func TestLoadPaths(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			exs, errs := collect(t, Load(t.Context(), tc.paths))
+			exs, errs := capturetest.Collect(t, Files(t.Context(), tc.paths))
 			if got := whereList(exs); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("got exchanges %v, want %v", got, tc.want)
 			}
@@ -202,7 +158,7 @@ func TestLoadPaths(t *testing.T) {
 			}
 		})
 	}
-	_, errs := collect(t, Load(t.Context(), []string{missing}))
+	_, errs := capturetest.Collect(t, Files(t.Context(), []string{missing}))
 	if len(errs) != 1 || !errors.Is(errs[0], fs.ErrNotExist) {
 		t.Errorf("got %v, want an error matching fs.ErrNotExist", errs)
 	}
@@ -211,15 +167,15 @@ func TestLoadPaths(t *testing.T) {
 func TestLoadEarlyBreakAndCancel(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	writeFile(t, dir, "a.har", miniHAR)
-	writeFile(t, dir, "b.har", miniHAR)
-	writeFile(t, dir, "c.yaml", miniCassette)
+	capturetest.WriteFile(t, dir, "a.har", miniHAR)
+	capturetest.WriteFile(t, dir, "b.har", miniHAR)
+	capturetest.WriteFile(t, dir, "c.yaml", miniCassette)
 
 	t.Run("break", func(t *testing.T) {
 		t.Parallel()
 		for _, stopAt := range []int{1, 2, 3} {
 			n := 0
-			for _, err := range Load(t.Context(), []string{dir}) {
+			for _, err := range Files(t.Context(), []string{dir}) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -239,7 +195,7 @@ func TestLoadEarlyBreakAndCancel(t *testing.T) {
 		defer cancel()
 		var n int
 		var errs []error
-		for _, err := range Load(ctx, []string{dir}) {
+		for _, err := range Files(ctx, []string{dir}) {
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -251,52 +207,6 @@ func TestLoadEarlyBreakAndCancel(t *testing.T) {
 			t.Errorf("got %d exchanges and errors %v, want 1 exchange and one context.Canceled", n, errs)
 		}
 	})
-}
-
-// TestTestdataRecordingsValidate loads the committed recordings and validates every exchange: a valid recording
-// must give no violation and no warning, so a false alarm in the loaders or the validator fails here.
-func TestTestdataRecordingsValidate(t *testing.T) {
-	t.Parallel()
-	v := newValidator(t)
-	cases := []struct {
-		file string
-		ops  map[string]int // operation -> exchanges expected
-	}{
-		{"testdata/doorflow.har", map[string]int{"listGroupReservations": 4, "getGroupReservation": 2}},
-		{"testdata/sonderplan.har", map[string]int{"listGroups": 5}},
-		{"testdata/doorflow_cassette.yaml", map[string]int{"listGroupReservations": 2, "getGroupReservation": 2}},
-	}
-	for _, tc := range cases {
-		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			t.Parallel()
-			exs, errs := collect(t, Load(t.Context(), []string{tc.file}))
-			if len(errs) > 0 {
-				t.Fatalf("load errors: %q", errorList(errs))
-			}
-			got := map[string]int{}
-			for _, ex := range exs {
-				if ex.RequestHeader.Get("Authorization") != "Bearer REDACTED" {
-					t.Errorf("%s: Authorization is not redacted", ex.Where())
-				}
-				res := v.Validate(t.Context(), ex)
-				got[res.OperationID]++
-				if !res.Valid || res.Skipped || len(res.Violations) > 0 || len(res.Warnings) > 0 {
-					t.Errorf("%s: got valid=%v skipped=%v (%s) violations %v warnings %v, want a clean pass",
-						ex.Where(), res.Valid, res.Skipped, res.SkipReason, res.Violations, res.Warnings)
-				}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.ops) {
-				t.Errorf("got operations %v, want %v", got, tc.ops)
-			}
-			// A control: the same exchanges with one broken value must not pass, or "no violations" above
-			// would prove nothing.
-			ex := *exs[0]
-			ex.ResponseBody = []byte(strings.Replace(string(ex.ResponseBody), `"id"`, `"id":"x","was_id"`, 1))
-			if res := v.Validate(t.Context(), &ex); res.Valid {
-				t.Errorf("%s with a string id: got valid, want a violation", ex.Where())
-			}
-		})
-	}
 }
 
 // TestLoadIgnoreFile: a walk skips what a folder's .apikitignore lists; naming the path validates it anyway.
@@ -318,7 +228,7 @@ func TestLoadIgnoreFile(t *testing.T) {
 	}
 	sources := func(paths ...string) []string {
 		var got []string
-		for ex, err := range Load(t.Context(), paths) {
+		for ex, err := range Files(t.Context(), paths) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,5 +242,56 @@ func TestLoadIgnoreFile(t *testing.T) {
 	}
 	if got, want := strings.Join(sources(filepath.Join(dir, "broken")), ","), "broken/bad.har"; got != want {
 		t.Errorf("naming an ignored folder read %s, want %s", got, want)
+	}
+}
+
+// TestExchangeTime checks where the loaders take an exchange's time from: the response's Date header (the
+// server's clock), else a HAR entry's startedDateTime; a cassette's Date header (contract's TestExchangeWhen checks
+// the validator's fallback for exchanges built by hand).
+func TestExchangeTime(t *testing.T) {
+	t.Parallel()
+	dateEntry := func(started, date string) string {
+		s := `{"request":{"method":"GET","url":"` + capturetest.GetURL + `"},"response":{"status":200,"headers":[`
+		if date != "" {
+			s += `{"name":"date","value":"` + date + `"}`
+		}
+		s += `],"content":{"text":"{}"}}`
+		if started != "" {
+			s += `,"startedDateTime":"` + started + `"`
+		}
+		return s + "}"
+	}
+	cases := []struct {
+		name, file, content string
+		want                string // RFC 3339, "" for unknown
+	}{
+		{name: "HAR Date header wins over startedDateTime", file: "a.har", content: capturetest.HAROf(dateEntry("2024-01-15T10:30:00.120Z", "Mon, 15 Jan 2024 11:00:00 GMT")),
+			want: "2024-01-15T11:00:00Z"},
+		{name: "HAR startedDateTime with offset", file: "a.har", content: capturetest.HAROf(dateEntry("2024-01-15T11:02:10.123456+01:00", "")),
+			want: "2024-01-15T10:02:10.123456Z"},
+		{name: "HAR malformed startedDateTime falls back to Date", file: "a.har", content: capturetest.HAROf(dateEntry("yesterday", "Mon, 15 Jan 2024 11:00:00 GMT")),
+			want: "2024-01-15T11:00:00Z"},
+		{name: "HAR neither", file: "a.har", content: capturetest.HAROf(dateEntry("", "not a date")), want: ""},
+		{name: "cassette Date header", file: "c.yaml",
+			content: "version: 2\ninteractions:\n  - request: {method: GET, url: '" + capturetest.GetURL + "'}\n    response: {code: 200, headers: {Date: ['Mon, 15 Jan 2024 10:45:00 GMT']}}\n",
+			want:    "2024-01-15T10:45:00Z"},
+		{name: "cassette without Date", file: "c.yaml", content: capturetest.CassetteOf(capturetest.Interaction("200", `{}`)), want: ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := capturetest.WriteFile(t, t.TempDir(), tc.file, tc.content)
+			exs, errs := capturetest.Collect(t, Files(t.Context(), []string{p}))
+			if len(errs) > 0 || len(exs) != 1 {
+				t.Fatalf("got %d exchanges and errors %q, want one exchange", len(exs), capturetest.ErrorList(errs))
+			}
+			got := ""
+			if !exs[0].Time.IsZero() {
+				got = exs[0].Time.UTC().Format(time.RFC3339Nano)
+			}
+			if got != tc.want {
+				t.Errorf("got time %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-package contract
+package har
 
 // The bodies of a HAR file, taken out of the JSON before encoding/json sees it.
 //
@@ -8,8 +8,9 @@ package contract
 // (log.entries[i].response.content.text and log.entries[i].request.postData.text, keys matched as encoding/json
 // matches them into harEntry), it reads the string itself: it measures it, allocates the body once at its exact
 // size, unescapes the string into it chunk by chunk, and hands the Decoder a short placeholder string instead.
-// harContent and harPostData find the body through the placeholder (decodeHARText), so everything else, every
-// check and every error message, stays encoding/json's and the loader's own. Offsets the Decoder reports are in
+// harContent and harPostData hold the filter of their own file and find the body through the placeholder
+// (decodeHARText, harFilter.take), so everything else, every check and every error message, stays encoding/json's
+// and the loader's own. The bodies are the filter's: nothing is shared between two files read at once. Offsets the Decoder reports are in
 // the filtered stream; fileOf maps them back to the file.
 
 import (
@@ -22,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -67,6 +67,10 @@ const maxFilterDepth = 10000
 type filterFrame struct {
 	obj  bool
 	role textRole
+	// nulled has bit 1<<r set when a member of role r (request, response, postData) was null in this object:
+	// encoding/json then decodes a later member of that name into a new, zero struct, which holds no filter, so
+	// its texts are passed through to the Decoder as they are.
+	nulled uint16
 }
 
 // offsetMark records that from output offset out on, the output is the file from file offset file on.
@@ -111,7 +115,6 @@ type harFilter struct {
 
 	// The bodies.
 	scratch     []byte               // measureAt's buffer
-	id          uint64               // names the filter in its placeholders, once it has one (harFilters)
 	nextSlot    uint64               // the next body's number
 	slots       map[uint64]*bodySlot // bodies whose placeholders the decoder has not taken yet
 	placeholder []byte
@@ -417,6 +420,14 @@ func (f *harFilter) value(c byte) {
 	case '"':
 		f.state, f.inKey = stString, false
 	default:
+		if c == 'n' {
+			switch role {
+			case roleRequest, roleResponse, rolePostData:
+				if len(f.stack) > 0 {
+					f.stack[len(f.stack)-1].nulled |= 1 << role
+				}
+			}
+		}
 		f.state = stScalar
 	}
 }
@@ -447,6 +458,14 @@ func (f *harFilter) top() filterFrame {
 		return filterFrame{}
 	}
 	return f.stack[len(f.stack)-1]
+}
+
+// unlessNulled is role, or roleNone once a member of that role was null in the frame's object.
+func (fr filterFrame) unlessNulled(role textRole) textRole {
+	if fr.nulled&(1<<role) != 0 {
+		return roleNone
+	}
+	return role
 }
 
 func (f *harFilter) elemRole() textRole {
@@ -498,13 +517,13 @@ func (f *harFilter) keyRole() textRole {
 	case roleEntry:
 		switch {
 		case bytes.EqualFold(key, []byte("request")):
-			return roleRequest
+			return fr.unlessNulled(roleRequest)
 		case bytes.EqualFold(key, []byte("response")):
-			return roleResponse
+			return fr.unlessNulled(roleResponse)
 		}
 	case roleRequest:
 		if bytes.EqualFold(key, []byte("postData")) {
-			return rolePostData
+			return fr.unlessNulled(rolePostData)
 		}
 	case roleResponse:
 		if bytes.EqualFold(key, []byte("content")) {
@@ -612,16 +631,12 @@ func (f *harFilter) handOver() {
 // newSlot keeps a body and produces its placeholder.
 func (f *harFilter) newSlot(st textStats, data []byte) {
 	f.valRole = roleNone
-	if f.id == 0 {
-		f.id = harFilterIDs.Add(1)
-		harFilters.Store(f.id, f)
+	if f.slots == nil {
 		f.slots = map[uint64]*bodySlot{}
 	}
 	k := f.nextSlot
 	f.nextSlot++
 	ph := append(f.placeholder[:0], placeholderPrefix...)
-	ph = strconv.AppendUint(ph, f.id, 10)
-	ph = append(ph, ':')
 	ph = strconv.AppendUint(ph, k, 10)
 	ph = append(ph, '"')
 	f.placeholder = ph
@@ -641,12 +656,9 @@ func (f *harFilter) release(out int64) {
 	}
 }
 
-// close forgets every body, unregisters the filter and gives its buffers back. The filter is not read after.
+// close forgets every body and gives the filter's buffers back. The filter is not read after.
 func (f *harFilter) close() {
-	if f.id != 0 {
-		harFilters.Delete(f.id)
-		f.slots = nil
-	}
+	f.slots = nil
 	putFilterBuf(f.buf)
 	putFilterBuf(f.scratch)
 	f.buf, f.scratch, f.r, f.w = nil, nil, 0, 0
@@ -710,34 +722,19 @@ func (f *harFilter) measureAt(st *textStats, from, guardEnd int64) (int64, int) 
 	}
 }
 
-var (
-	harFilters   sync.Map // id -> *harFilter, while the filter has bodies
-	harFilterIDs atomic.Uint64
-)
-
-// placeholderPrefix begins every placeholder string: "\u0000apikit:ID:K" names body K of filter ID.
+// placeholderPrefix begins every placeholder string: "\u0000apikit:K" names the filter's body K.
 const placeholderPrefix = `"\u0000apikit:`
 
-// takeBody returns (and forgets) the body a placeholder names; ok is false when raw is not a placeholder.
-func takeBody(raw []byte) (*bodySlot, bool) {
-	if !bytes.HasPrefix(raw, []byte(placeholderPrefix)) || raw[len(raw)-1] != '"' {
+// take returns (and forgets) the body of f's that a placeholder names; ok is false when raw is not one of f's
+// placeholders, or f is nil (the entry was not read through a filter).
+func (f *harFilter) take(raw []byte) (*bodySlot, bool) {
+	if f == nil || !bytes.HasPrefix(raw, []byte(placeholderPrefix)) || raw[len(raw)-1] != '"' {
 		return nil, false
 	}
-	ids := raw[len(placeholderPrefix) : len(raw)-1]
-	i := bytes.IndexByte(ids, ':')
-	if i < 0 {
+	k, err := strconv.ParseUint(string(raw[len(placeholderPrefix):len(raw)-1]), 10, 64)
+	if err != nil {
 		return nil, false
 	}
-	id, err1 := strconv.ParseUint(string(ids[:i]), 10, 64)
-	k, err2 := strconv.ParseUint(string(ids[i+1:]), 10, 64)
-	if err1 != nil || err2 != nil {
-		return nil, false
-	}
-	v, ok := harFilters.Load(id)
-	if !ok {
-		return nil, false
-	}
-	f := v.(*harFilter)
 	s, ok := f.slots[k]
 	if !ok {
 		return nil, false
@@ -1001,3 +998,6 @@ func decodeBase64InPlace(b []byte, quanta int) (int, error) {
 	}
 	return w, nil
 }
+
+// isSpace reports whether c is JSON white space.
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }

@@ -1,4 +1,4 @@
-package contract
+package cassette
 
 import (
 	"errors"
@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apikit/apikit/capture"
+	"github.com/apikit/apikit/internal/capturetest"
+
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 )
 
@@ -17,10 +20,10 @@ import (
 // cassette.Load, and checks both see the same interactions.
 func TestReadCassetteMatchesGoVCR(t *testing.T) {
 	t.Parallel()
-	const file = "testdata/doorflow_cassette.yaml"
-	exs, errs := collect(t, ReadCassette(t.Context(), file))
+	const file = "../../contract/testdata/doorflow_cassette.yaml"
+	exs, errs := capturetest.Collect(t, Read(t.Context(), file))
 	if len(errs) > 0 {
-		t.Fatalf("got errors %q", errorList(errs))
+		t.Fatalf("got errors %q", capturetest.ErrorList(errs))
 	}
 	// cassette.Load appends ".yaml" to the name it is given (pinned here: it is why ReadCassette does not call
 	// it with the caller's path).
@@ -48,17 +51,6 @@ func TestReadCassetteMatchesGoVCR(t *testing.T) {
 	}
 }
 
-func cassetteOf(interactions ...string) string {
-	return "---\nversion: 2\ninteractions:\n" + strings.Join(interactions, "")
-}
-
-func interaction(code, body string) string {
-	return "    - id: 0\n      request:\n        headers:\n            authorization:\n                - Bearer REDACTED\n" +
-		"        url: " + getURL + "\n        method: GET\n" +
-		"      response:\n        body: '" + body + "'\n        headers:\n            content-type:\n                - application/json; charset=utf-8\n" +
-		"        status: 200 OK\n        code: " + code + "\n        duration: 12ms\n"
-}
-
 func TestReadCassette(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -66,11 +58,11 @@ func TestReadCassette(t *testing.T) {
 		want                []string // "index method url status body request-header response-header"
 		wantReq             string
 	}{
-		{name: "yml extension and header names made canonical", file: "c.yml", content: cassetteOf(interaction("200", `{"id":1}`)),
-			want: []string{"0 GET " + getURL + ` 200 {"id":1} map[Authorization:[Bearer REDACTED]] map[Content-Type:[application/json; charset=utf-8]]`}},
-		{name: "no response code is no response", file: "c.yaml", content: cassetteOf(interaction("0", ``)),
-			want: []string{"0 GET " + getURL + " 0  map[Authorization:[Bearer REDACTED]] map[]"}},
-		{name: "request body", file: "c.yaml", content: cassetteOf("  - request:\n      method: POST\n      url: https://x/y\n      body: '{\"a\":1}'\n    response:\n      code: 201\n"),
+		{name: "yml extension and header names made canonical", file: "c.yml", content: capturetest.CassetteOf(capturetest.Interaction("200", `{"id":1}`)),
+			want: []string{"0 GET " + capturetest.GetURL + ` 200 {"id":1} map[Authorization:[Bearer REDACTED]] map[Content-Type:[application/json; charset=utf-8]]`}},
+		{name: "no response code is no response", file: "c.yaml", content: capturetest.CassetteOf(capturetest.Interaction("0", ``)),
+			want: []string{"0 GET " + capturetest.GetURL + " 0  map[Authorization:[Bearer REDACTED]] map[]"}},
+		{name: "request body", file: "c.yaml", content: capturetest.CassetteOf("  - request:\n      method: POST\n      url: https://x/y\n      body: '{\"a\":1}'\n    response:\n      code: 201\n"),
 			want: []string{`0 POST https://x/y 201  map[] map[]`}, wantReq: `{"a":1}`},
 		{name: "null interactions", file: "c.yaml", content: "version: 2\ninteractions:\n"},
 		{name: "empty interactions", file: "c.yaml", content: "version: 2\ninteractions: []\n"},
@@ -80,10 +72,10 @@ func TestReadCassette(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := writeFile(t, t.TempDir(), tc.file, tc.content)
-			exs, errs := collect(t, ReadCassette(t.Context(), p))
+			p := capturetest.WriteFile(t, t.TempDir(), tc.file, tc.content)
+			exs, errs := capturetest.Collect(t, Read(t.Context(), p))
 			if len(errs) > 0 {
-				t.Fatalf("got errors %q", errorList(errs))
+				t.Fatalf("got errors %q", capturetest.ErrorList(errs))
 			}
 			var got []string
 			for _, ex := range exs {
@@ -113,12 +105,12 @@ func headerOrNil(h http.Header) http.Header {
 
 func TestReadCassetteErrors(t *testing.T) {
 	t.Parallel()
-	good := interaction("200", `{}`)
-	valid := cassetteOf(good, good)
+	good := capturetest.Interaction("200", `{}`)
+	valid := capturetest.CassetteOf(good, good)
 	cases := []struct {
 		name     string
 		content  string
-		opts     []LoadOption
+		opts     []capture.Option
 		wantN    int
 		wantErrs []string
 		wantIs   error
@@ -135,17 +127,17 @@ func TestReadCassetteErrors(t *testing.T) {
 		{name: "version 1", content: strings.Replace(valid, "version: 2", "version: 1", 1),
 			wantErrs: []string{`unsupported cassette version format: the cassette says version "1" (line 2), go-vcr v4 reads version 2`}, wantIs: cassette.ErrUnsupportedCassetteFormat},
 		{name: "interactions not a list", content: "version: 2\ninteractions: {a: 1}\n", wantErrs: []string{`"interactions" at line 2 is not a list`}},
-		{name: "interaction field of the wrong type", content: cassetteOf(interaction("abc", `{}`), good), wantN: 1,
+		{name: "interaction field of the wrong type", content: capturetest.CassetteOf(capturetest.Interaction("abc", `{}`), good), wantN: 1,
 			wantErrs: []string{"entry 0: interaction at line 4: "}},
-		{name: "interaction not a mapping", content: cassetteOf("    - just a string\n", good), wantN: 1, wantErrs: []string{"entry 0: interaction at line 4"}},
-		{name: "interaction without request", content: cassetteOf("    - response:\n        code: 200\n", good), wantN: 1,
+		{name: "interaction not a mapping", content: capturetest.CassetteOf("    - just a string\n", good), wantN: 1, wantErrs: []string{"entry 0: interaction at line 4"}},
+		{name: "interaction without request", content: capturetest.CassetteOf("    - response:\n        code: 200\n", good), wantN: 1,
 			wantErrs: []string{"entry 0: interaction at line 4: interaction has no request"}},
-		{name: "request without url", content: cassetteOf("    - request:\n        method: GET\n", good), wantN: 1, wantErrs: []string{"entry 0: interaction at line 4: request.url is missing"}},
-		{name: "bad url", content: cassetteOf("    - request:\n        method: GET\n        url: 'http://[::1'\n", good), wantN: 1,
+		{name: "request without url", content: capturetest.CassetteOf("    - request:\n        method: GET\n", good), wantN: 1, wantErrs: []string{"entry 0: interaction at line 4: request.url is missing"}},
+		{name: "bad url", content: capturetest.CassetteOf("    - request:\n        method: GET\n        url: 'http://[::1'\n", good), wantN: 1,
 			wantErrs: []string{"entry 0: interaction at line 4: request.url is not a URL"}},
-		{name: "code out of range", content: cassetteOf(interaction("42", `{}`), good), wantN: 1, wantErrs: []string{"entry 0: interaction at line 4: response.code 42 is not an HTTP status code"}},
-		{name: "file over the limit", content: valid, opts: []LoadOption{WithMaxBody(100)},
-			wantErrs: []string{"cassette file is 797 bytes, over the 100 bytes limit (--max-body); a cassette is parsed whole"}, wantIs: ErrBodyTooLarge},
+		{name: "code out of range", content: capturetest.CassetteOf(capturetest.Interaction("42", `{}`), good), wantN: 1, wantErrs: []string{"entry 0: interaction at line 4: response.code 42 is not an HTTP status code"}},
+		{name: "file over the limit", content: valid, opts: []capture.Option{capture.WithMaxBody(100)},
+			wantErrs: []string{"cassette file is 797 bytes, over the 100 bytes limit (--max-body); a cassette is parsed whole"}, wantIs: capture.ErrBodyTooLarge},
 		{name: "alias bomb", content: "version: 2\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
 			"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n" +
 			"interactions: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n", wantN: 0, wantErrs: nil},
@@ -153,8 +145,8 @@ func TestReadCassetteErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := writeFile(t, t.TempDir(), "rec.yaml", tc.content)
-			exs, errs := collect(t, ReadCassette(t.Context(), p, tc.opts...))
+			p := capturetest.WriteFile(t, t.TempDir(), "rec.yaml", tc.content)
+			exs, errs := capturetest.Collect(t, Read(t.Context(), p, tc.opts...))
 			if len(exs) != tc.wantN {
 				t.Errorf("got %d exchanges, want %d", len(exs), tc.wantN)
 			}
@@ -166,7 +158,7 @@ func TestReadCassetteErrors(t *testing.T) {
 				return
 			}
 			if len(errs) != len(tc.wantErrs) {
-				t.Fatalf("got errors %q, want %d matching %q", errorList(errs), len(tc.wantErrs), tc.wantErrs)
+				t.Fatalf("got errors %q, want %d matching %q", capturetest.ErrorList(errs), len(tc.wantErrs), tc.wantErrs)
 			}
 			for i, e := range errs {
 				if got := e.Error(); !strings.HasPrefix(got, p+": ") || !strings.Contains(got, tc.wantErrs[i]) {
@@ -198,8 +190,8 @@ func TestInteractionBodyLimit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := interactionExchange("c.yaml", 0, &tc.it, 512)
-			if err == nil || err.Error() != tc.want || !errors.Is(err, ErrBodyTooLarge) {
-				t.Errorf("got %v, want %q matching ErrBodyTooLarge", err, tc.want)
+			if err == nil || err.Error() != tc.want || !errors.Is(err, capture.ErrBodyTooLarge) {
+				t.Errorf("got %v, want %q matching capture.ErrBodyTooLarge", err, tc.want)
 			}
 		})
 	}
@@ -212,17 +204,17 @@ func TestInteractionBodyLimit(t *testing.T) {
 func TestReadCassetteFileErrorsAndBreak(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	_, errs := collect(t, ReadCassette(t.Context(), filepath.Join(dir, "missing.yaml")))
+	_, errs := capturetest.Collect(t, Read(t.Context(), filepath.Join(dir, "missing.yaml")))
 	if len(errs) != 1 || !errors.Is(errs[0], fs.ErrNotExist) || errs[0].Index != -1 {
-		t.Errorf("missing file: got %q, want one fs.ErrNotExist error", errorList(errs))
+		t.Errorf("missing file: got %q, want one fs.ErrNotExist error", capturetest.ErrorList(errs))
 	}
-	_, errs = collect(t, ReadCassette(t.Context(), dir))
+	_, errs = capturetest.Collect(t, Read(t.Context(), dir))
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "is a directory") {
-		t.Errorf("directory: got %q, want one error", errorList(errs))
+		t.Errorf("directory: got %q, want one error", capturetest.ErrorList(errs))
 	}
-	p := writeFile(t, dir, "three.yaml", cassetteOf(interaction("200", "{}"), interaction("200", "{}"), interaction("200", "{}")))
+	p := capturetest.WriteFile(t, dir, "three.yaml", capturetest.CassetteOf(capturetest.Interaction("200", "{}"), capturetest.Interaction("200", "{}"), capturetest.Interaction("200", "{}")))
 	n := 0
-	for _, err := range ReadCassette(t.Context(), p) {
+	for _, err := range Read(t.Context(), p) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,9 +227,9 @@ func TestReadCassetteFileErrorsAndBreak(t *testing.T) {
 		t.Errorf("got %d, want 2", n)
 	}
 	if err := os.Chmod(p, 0); err == nil && os.Getuid() != 0 {
-		_, errs = collect(t, ReadCassette(t.Context(), p))
+		_, errs = capturetest.Collect(t, Read(t.Context(), p))
 		if len(errs) != 1 || !errors.Is(errs[0], fs.ErrPermission) {
-			t.Errorf("unreadable file: got %q, want fs.ErrPermission", errorList(errs))
+			t.Errorf("unreadable file: got %q, want fs.ErrPermission", capturetest.ErrorList(errs))
 		}
 	}
 }

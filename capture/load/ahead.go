@@ -1,4 +1,4 @@
-package contract
+package load
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/apikit/apikit/capture"
 )
 
-// Load on several cores. Reading a recording (opening it, parsing its JSON or YAML, unescaping its bodies) costs
+// Files on several cores. Reading a recording (opening it, parsing its JSON or YAML, unescaping its bodies) costs
 // more than validating it, so with one reader a folder of small recordings is validated no faster on two cores
 // than on one. loadAhead reads up to 2 files per core ahead of the consumer, each in a goroutine of its own, and
 // yields exactly what loadInOrder yields, in the same order.
@@ -26,7 +26,7 @@ const loadAheadBytes = 4 << 20
 const loadItemOverhead = 1 << 10
 
 type loadItem struct {
-	ex  *Exchange
+	ex  *capture.Exchange
 	err error
 }
 
@@ -115,11 +115,11 @@ func (q *loadQueue) take(spare []loadItem) []loadItem {
 // yield, or a file to read (where it checks ctx too).
 type loadUnit struct {
 	path string
-	err  *LoadError
+	err  *capture.LoadError
 	q    *loadQueue // a file's exchanges
 }
 
-func loadAhead(ctx context.Context, paths []string, cfg *capture.Config, workers int, yield func(*Exchange, error) bool) {
+func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.Option, workers int, yield func(*capture.Exchange, error) bool) {
 	ahead := 2 * workers
 	readCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -155,7 +155,7 @@ func loadAhead(ctx context.Context, paths []string, cfg *capture.Config, workers
 			go func() {
 				defer wg.Done()
 				defer q.close()
-				loadFile(readCtx, file, sniff, cfg, func(ex *Exchange, err error) bool {
+				l.loadFile(readCtx, file, sniff, opts, func(ex *capture.Exchange, err error) bool {
 					return q.push(readCtx, loadItem{ex, err})
 				})
 			}()
@@ -178,7 +178,7 @@ func loadAhead(ctx context.Context, paths []string, cfg *capture.Config, workers
 				}
 				continue
 			}
-			files, errs := recordingsIn(p)
+			files, errs := l.recordingsIn(p)
 			for _, le := range errs {
 				if !send(loadUnit{path: le.File, err: le}) {
 					return
@@ -232,7 +232,7 @@ func loadAhead(ctx context.Context, paths []string, cfg *capture.Config, workers
 			spare = items
 		}
 		if err := ctx.Err(); err != nil && u.q.cut {
-			yield(nil, &LoadError{File: u.path, Index: next, Offset: -1, Err: fmt.Errorf("loading stopped: %w", err)})
+			yield(nil, &capture.LoadError{File: u.path, Index: next, Offset: -1, Err: fmt.Errorf("loading stopped: %w", err)})
 			return
 		}
 		<-slots
@@ -245,7 +245,7 @@ func loadAhead(ctx context.Context, paths []string, cfg *capture.Config, workers
 
 // index is the entry (or interaction) an item is about; -1 for the file as a whole.
 func (it loadItem) index() int {
-	var le *LoadError
+	var le *capture.LoadError
 	switch {
 	case it.ex != nil:
 		return it.ex.Index
@@ -256,6 +256,6 @@ func (it loadItem) index() int {
 }
 
 // stopError is the error a reader yields in place of it when ctx is done before it reads that entry.
-func stopError(file string, it loadItem, err error) *LoadError {
-	return &LoadError{File: file, Index: it.index(), Offset: -1, Err: fmt.Errorf("loading stopped: %w", err)}
+func stopError(file string, it loadItem, err error) *capture.LoadError {
+	return &capture.LoadError{File: file, Index: it.index(), Offset: -1, Err: fmt.Errorf("loading stopped: %w", err)}
 }

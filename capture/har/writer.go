@@ -1,4 +1,4 @@
-package contract
+package har
 
 import (
 	"bytes"
@@ -15,22 +15,22 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/apikit/apikit/internal/redact"
+	"github.com/apikit/apikit/capture"
 )
 
-// HARWriter records exchanges to a HAR 1.2 file that [ReadHAR] (and apikit validate, and browser devtools)
-// read back. Every exchange is redacted before a byte of it is written: see [Redaction].
+// Writer records exchanges to a HAR 1.2 file that [Read] (and apikit validate, and browser devtools) read back.
+// Every exchange passes the writer's redaction step ([Create]) before a byte of it is written.
 //
-// The file is valid after every [HARWriter.Append]: the writer keeps the closing "]}}" at the end of the file
+// The file is valid after every [Writer.Append]: the writer keeps the closing "]}}" at the end of the file
 // and writes each new entry over it, followed by the closing again, in a single write. A process that stops
 // between two appends, however it stops, leaves a valid HAR holding every entry appended so far; only a stop in
-// the middle of that one write can cut the file. [HARWriter.Close] closes the file. A HARWriter is safe for
+// the middle of that one write can cut the file. [Writer.Close] closes the file. A Writer is safe for
 // concurrent use; entries are written in the order Append is called.
-type HARWriter struct {
+type Writer struct {
 	mu     sync.Mutex
 	f      *os.File
 	path   string
-	red    *redact.Redactor
+	redact Redact
 	off    int64 // where the closing starts
 	n      int   // entries written
 	closed bool
@@ -41,12 +41,16 @@ const (
 	harClosing = "\n]}}\n"
 )
 
-// CreateHAR creates (or truncates) the HAR file at path, creating its folder, and returns a writer for it. red
-// adds to what is redacted; nil adds nothing.
-func CreateHAR(path string, red *Redaction) (*HARWriter, error) {
-	r, err := red.redactor()
-	if err != nil {
-		return nil, fmt.Errorf("HAR %s: %w", path, err)
+// Redact is a writer's redaction step: it returns the exchange as the file may hold it (credentials and
+// personal data replaced, bodies decoded), and must not change ex.
+type Redact func(ex *capture.Exchange) *capture.Exchange
+
+// Create creates (or truncates) the HAR file at path, creating its folder, and returns a writer that passes every
+// exchange through redact before writing it. redact is required: a writer that writes exchanges as they are must
+// say so with a function that returns its argument.
+func Create(path string, redact Redact) (*Writer, error) {
+	if redact == nil {
+		return nil, fmt.Errorf("HAR %s: no redaction step", path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("HAR %s: %w", path, err)
@@ -59,28 +63,28 @@ func CreateHAR(path string, red *Redaction) (*HARWriter, error) {
 		f.Close()
 		return nil, fmt.Errorf("HAR %s: %w", path, err)
 	}
-	return &HARWriter{f: f, path: path, red: r, off: int64(len(harHead))}, nil
+	return &Writer{f: f, path: path, redact: redact, off: int64(len(harHead))}, nil
 }
 
 // Path returns the file the writer writes.
-func (w *HARWriter) Path() string { return w.path }
+func (w *Writer) Path() string { return w.path }
 
 // Append redacts ex and writes it as the next entry, with the time the request started and how long the
-// exchange took. An exchange without a response (Status 0) is written with status 0, which [ReadHAR] reads as
+// exchange took. An exchange without a response (Status 0) is written with status 0, which [Read] reads as
 // no response.
-func (w *HARWriter) Append(ex *Exchange, started time.Time, elapsed time.Duration) error {
+func (w *Writer) Append(ex *capture.Exchange, started time.Time, elapsed time.Duration) error {
 	_, err := w.AppendIndexed(ex, started, elapsed)
 	return err
 }
 
-// AppendIndexed is [HARWriter.Append] that also returns the entry's index in the file (0-based), the number
-// [ReadHAR] and apikit validate give it. Redaction and encoding run outside the writer's lock, so concurrent
+// AppendIndexed is [Writer.Append] that also returns the entry's index in the file (0-based), the number
+// [Read] and apikit validate give it. Redaction and encoding run outside the writer's lock, so concurrent
 // callers only wait for each other's write.
-func (w *HARWriter) AppendIndexed(ex *Exchange, started time.Time, elapsed time.Duration) (int, error) {
+func (w *Writer) AppendIndexed(ex *capture.Exchange, started time.Time, elapsed time.Duration) (int, error) {
 	var entry bytes.Buffer
 	enc := json.NewEncoder(&entry)
 	enc.SetEscapeHTML(false) // "&" stays "&" in URLs and forms, for people reading the file
-	if err := enc.Encode(harOutEntryOf(redactExchange(w.red, ex), started, elapsed)); err != nil {
+	if err := enc.Encode(harOutEntryOf(w.redact(ex), started, elapsed)); err != nil {
 		return -1, fmt.Errorf("HAR %s: encoding entry: %w", w.path, err)
 	}
 	w.mu.Lock()
@@ -104,7 +108,7 @@ func (w *HARWriter) AppendIndexed(ex *Exchange, started time.Time, elapsed time.
 }
 
 // Close closes the file; the HAR in it is complete. Closing twice returns nil.
-func (w *HARWriter) Close() error {
+func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -142,7 +146,7 @@ type harOutRequest struct {
 type harOutPostData struct {
 	MimeType string `json:"mimeType"`
 	Text     string `json:"text"`
-	Encoding string `json:"encoding,omitempty"` // not HAR 1.2, but common for binary bodies; ReadHAR reads it
+	Encoding string `json:"encoding,omitempty"` // not HAR 1.2, but common for binary bodies; Read reads it
 }
 
 type harOutResponse struct {
@@ -172,7 +176,7 @@ type harOutTimings struct {
 
 // harOutEntryOf converts an exchange that is already redacted. Cookies are left out of the cookies lists (their
 // redacted headers remain).
-func harOutEntryOf(ex *Exchange, started time.Time, elapsed time.Duration) *harOutEntry {
+func harOutEntryOf(ex *capture.Exchange, started time.Time, elapsed time.Duration) *harOutEntry {
 	ms := float64(elapsed.Microseconds()) / 1000
 	e := &harOutEntry{
 		StartedDateTime: started.UTC().Format("2006-01-02T15:04:05.000Z"),

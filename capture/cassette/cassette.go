@@ -1,44 +1,51 @@
-package contract
+// Package cassette reads go-vcr v4 cassettes (version 2, *.yaml or *.yml) as exchanges, one interaction at a
+// time.
+package cassette
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 
 	"go.yaml.in/yaml/v4"
-	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+	vcr "gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/apikit/apikit/capture"
+	"github.com/apikit/apikit/capture/internal/whole"
 )
 
-// ReadCassette reads a go-vcr v4 cassette (version 2, *.yaml or *.yml) and yields one [Exchange] per
+// Read reads a go-vcr v4 cassette (version 2, *.yaml or *.yml) and yields one [capture.Exchange] per
 // interaction, in file order, with Source set to path and Index to the interaction's position (0-based).
 //
-// Each interaction is decoded into go-vcr's own [cassette.Interaction] type. The YAML is parsed whole (YAML has
-// no streaming decoder worth the name), so a cassette file larger than the [WithMaxBody] limit is refused before
+// Each interaction is decoded into go-vcr's own [vcr.Interaction] type. The YAML is parsed whole (YAML has
+// no streaming decoder worth the name), so a cassette file larger than the [capture.WithMaxBody] limit is refused before
 // it is read; the interactions are then decoded and yielded one at a time. An interaction with response code 0
 // yields an exchange with Status 0 (no response).
 //
-// Every error is a [*LoadError]. A problem confined to one interaction (no request, a field of the wrong type, a
+// Every error is a [*capture.LoadError]. A problem confined to one interaction (no request, a field of the wrong type, a
 // body over the limit) is yielded with its index and reading goes on; a YAML syntax error, an unsupported
-// cassette version or a file that is not a cassette ends the file. ReadCassette stops when ctx is done or the
+// cassette version or a file that is not a cassette ends the file. Read stops when ctx is done or the
 // consumer stops the iteration.
-func ReadCassette(ctx context.Context, path string, opts ...LoadOption) iter.Seq2[*Exchange, error] {
+func Read(ctx context.Context, path string, opts ...capture.Option) iter.Seq2[*capture.Exchange, error] {
 	return readCassette(ctx, path, capture.NewConfig(opts), false)
+}
+
+// Sniff reads a file found by walking a folder as [Read] does, except that a file which is not a cassette (it
+// never says "interactions", it is empty, or it has no top-level "interactions" key) yields nothing: the walk
+// passes over it silently.
+func Sniff(ctx context.Context, path string, opts ...capture.Option) iter.Seq2[*capture.Exchange, error] {
+	return readCassette(ctx, path, capture.NewConfig(opts), true)
 }
 
 // readCassette reads a cassette; with sniff, a YAML file that is not a cassette yields nothing instead of an
 // error (directory walks).
-func readCassette(ctx context.Context, path string, cfg *capture.Config, sniff bool) iter.Seq2[*Exchange, error] {
-	return func(yield func(*Exchange, error) bool) {
-		data, err := readWhole(path, cfg.MaxBody, "cassette", sniff)
+func readCassette(ctx context.Context, path string, cfg *capture.Config, sniff bool) iter.Seq2[*capture.Exchange, error] {
+	return func(yield func(*capture.Exchange, error) bool) {
+		data, err := cassetteFile.Read(path, cfg.MaxBody, sniff)
 		if err != nil {
 			yield(nil, capture.FileError(path, err))
 			return
@@ -51,8 +58,8 @@ func readCassette(ctx context.Context, path string, cfg *capture.Config, sniff b
 }
 
 // cassetteExchanges yields the exchanges of a cassette already read into data.
-func cassetteExchanges(ctx context.Context, path string, data []byte, cfg *capture.Config, sniff bool) iter.Seq2[*Exchange, error] {
-	return func(yield func(*Exchange, error) bool) {
+func cassetteExchanges(ctx context.Context, path string, data []byte, cfg *capture.Config, sniff bool) iter.Seq2[*capture.Exchange, error] {
+	return func(yield func(*capture.Exchange, error) bool) {
 		nodes, err := cassetteInteractions(data)
 		if errors.Is(err, errNotCassette) && sniff {
 			return
@@ -66,7 +73,7 @@ func cassetteExchanges(ctx context.Context, path string, data []byte, cfg *captu
 				yield(nil, capture.EntryError(path, i, fmt.Errorf("loading stopped: %w", err)))
 				return
 			}
-			var it cassette.Interaction
+			var it vcr.Interaction
 			if err := n.Load(&it, yaml.WithV3Defaults()); err != nil {
 				if !yield(nil, capture.EntryError(path, i, fmt.Errorf("interaction at line %d: %w", n.Line, err))) {
 					return
@@ -84,58 +91,12 @@ func cassetteExchanges(ctx context.Context, path string, data []byte, cfg *captu
 	}
 }
 
-// readWhole reads a file that must be parsed whole, refusing one over limit. With sniff, a file that cannot be
-// a cassette (it never says "interactions", or it is empty) gives nil data and no error.
-func readWhole(path string, limit int64, kind string, sniff bool) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, capture.OpenError(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, capture.OpenError(err)
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("is a directory, not a %s", kind)
-	}
-	tooLarge := func(size int64) error {
-		msg := fmt.Sprintf("%s file is %s, over the %s limit (--max-body)", kind, capture.FormatSize(size), capture.FormatSize(limit))
-		if kind == "cassette" {
-			msg += "; a cassette is parsed whole"
-		}
-		return capture.OverLimit(msg)
-	}
-	if st.Mode().IsRegular() && st.Size() > limit {
-		if sniff {
-			head := make([]byte, sniffLimit)
-			n, _ := io.ReadFull(f, head)
-			if !bytes.Contains(head[:n], []byte("interactions")) {
-				return nil, nil
-			}
-		}
-		return nil, tooLarge(st.Size())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, tooLarge(int64(len(data)))
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		if sniff {
-			return nil, nil
-		}
-		if kind == "cassette" {
-			return nil, errors.New("file is empty, not a go-vcr cassette")
-		}
-		return nil, fmt.Errorf("%s file is empty", kind)
-	}
-	if sniff && !bytes.Contains(data, []byte("interactions")) {
-		return nil, nil
-	}
-	return data, nil
+// cassetteFile is how a cassette is read whole.
+var cassetteFile = whole.File{
+	Kind:         "cassette",
+	Empty:        "file is empty, not a go-vcr cassette",
+	TooLargeNote: "; a cassette is parsed whole",
+	Word:         "interactions",
 }
 
 var errNotCassette = errors.New("not a go-vcr cassette")
@@ -167,12 +128,12 @@ func cassetteInteractions(data []byte) ([]*yaml.Node, error) {
 		return nil, fmt.Errorf(`%w: no top-level "interactions" key`, errNotCassette)
 	}
 	if version == nil {
-		return nil, fmt.Errorf(`cassette has no "version" (go-vcr v4 writes version %d)`, cassette.CassetteFormatVersion)
+		return nil, fmt.Errorf(`cassette has no "version" (go-vcr v4 writes version %d)`, vcr.CassetteFormatVersion)
 	}
 	var v int
-	if err := version.Load(&v, yaml.WithV3Defaults()); err != nil || v != cassette.CassetteFormatVersion {
+	if err := version.Load(&v, yaml.WithV3Defaults()); err != nil || v != vcr.CassetteFormatVersion {
 		return nil, fmt.Errorf("%w: the cassette says version %s (line %d), go-vcr v4 reads version %d",
-			cassette.ErrUnsupportedCassetteFormat, strconv.Quote(version.Value), version.Line, cassette.CassetteFormatVersion)
+			vcr.ErrUnsupportedCassetteFormat, strconv.Quote(version.Value), version.Line, vcr.CassetteFormatVersion)
 	}
 	switch {
 	case interactions.Kind == yaml.SequenceNode:
@@ -184,7 +145,7 @@ func cassetteInteractions(data []byte) ([]*yaml.Node, error) {
 }
 
 // interactionExchange converts one go-vcr interaction.
-func interactionExchange(file string, index int, it *cassette.Interaction, limit int64) (*Exchange, error) {
+func interactionExchange(file string, index int, it *vcr.Interaction, limit int64) (*capture.Exchange, error) {
 	req, res := &it.Request, &it.Response
 	switch {
 	case req.Method == "" && req.URL == "":
@@ -210,7 +171,7 @@ func interactionExchange(file string, index int, it *cassette.Interaction, limit
 	if n := int64(len(res.Body)); n > limit {
 		return nil, capture.BodyTooLarge("response body", n, limit)
 	}
-	ex := &Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: canonicalHeader(req.Headers)}
+	ex := &capture.Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: canonicalHeader(req.Headers)}
 	if req.Body != "" {
 		ex.RequestBody = []byte(req.Body)
 	}
