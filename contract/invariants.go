@@ -2,7 +2,6 @@ package contract
 
 import (
 	"cmp"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -25,10 +24,61 @@ import (
 // time order with Check, or whole recordings with CheckAll.
 type Invariants struct {
 	sources map[string]*invSource
+	list    []invariant
 }
 
 // NewInvariants returns an Invariants with nothing seen yet.
-func NewInvariants() *Invariants { return &Invariants{sources: map[string]*invSource{}} }
+func NewInvariants() *Invariants {
+	return &Invariants{sources: map[string]*invSource{}, list: invariantList()}
+}
+
+// The registry: every invariant, one file each (invariant_*.go), in the order they run. Adding one is a new file
+// plus one line here; the walk it follows is in invariant_walk.go.
+func invariantList() []invariant {
+	return []invariant{
+		uniqueAcrossPages{},   // invariant_unique_across_pages.go
+		totalStable{},         // invariant_total_stable.go
+		skipPaginationUnion{}, // invariant_skip_pagination_union.go
+		sameObject{},          // invariant_same_object.go
+		syncLostChange{},      // invariant_sync_lost_change.go
+	}
+}
+
+// invariant is one check across the exchanges of a recording. It reads what a declaration of x-apikit-rules
+// compiles (walk, sameAs, sync) and is called at the points of a recording it hooks; noHooks fills in the others.
+type invariant interface {
+	// decl is the member of x-apikit-rules that declares what the invariant follows.
+	decl() declaration
+	// page is a page of walk w (c.o), before its items are recorded in w.
+	page(c *invCheck, w *walkState)
+	// complete is walk w, complete with the page c.o.
+	complete(c *invCheck, w *walkState)
+	// unpaged is an unpaged answer (walk.skip) with its items' ids.
+	unpaged(c *invCheck, ids map[string]walkID)
+	// exchange is every exchange of an operation with rules, after the walk's hooks, before its items are
+	// remembered as the operation's latest copies.
+	exchange(c *invCheck)
+}
+
+// noHooks is the hooks an invariant does not use.
+type noHooks struct{}
+
+func (noHooks) page(*invCheck, *walkState)           {}
+func (noHooks) complete(*invCheck, *walkState)       {}
+func (noHooks) unpaged(*invCheck, map[string]walkID) {}
+func (noHooks) exchange(*invCheck)                   {}
+
+// invariantDecls lists the declarations the invariants read, each once, in the order of the list.
+func invariantDecls() []declaration {
+	var out []declaration
+	for _, iv := range invariantList() {
+		d := iv.decl()
+		if !slices.ContainsFunc(out, func(o declaration) bool { return o.key() == d.key() }) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
 
 // invSource is what one recording has shown so far.
 type invSource struct {
@@ -148,8 +198,8 @@ func (inv *Invariants) Check(res *Result) {
 	if c.r.walk != nil && o.known {
 		c.walk()
 	}
-	if c.r.sameAs != nil {
-		c.sameObject()
+	for _, iv := range inv.list {
+		iv.exchange(c)
 	}
 	c.remember()
 	if len(c.out) > 0 {
@@ -188,7 +238,10 @@ func (c *invCheck) itemPtr(it *obsItem, field string) string {
 	return p
 }
 
-func (c *invCheck) id(it *obsItem) string { return string(c.o.ids[it.id.start:it.id.end]) }
+func (c *invCheck) id(it *obsItem) string { return string(c.idBytes(it)) }
+
+// idBytes is an item's id as the observation holds it.
+func (c *invCheck) idBytes(it *obsItem) []byte { return c.o.ids[it.id.start:it.id.end] }
 
 // idValue shows an id in Violation.Value, unless the id field is secret.
 func (c *invCheck) idValue(field, id string) string {
@@ -209,10 +262,10 @@ func (c *invCheck) entry(index int) string {
 	return "entry " + strconv.Itoa(index)
 }
 
-// walk follows the pages of walks and checks unique ids, a stable total, unpaged answers and sync answers.
+// walk follows the pages of walks (invariant_walk.go) and calls the invariants' hooks on each page, on a walk
+// that completes and on an unpaged answer.
 func (c *invCheck) walk() {
 	o, r, src := c.o, c.r, c.src
-	wd := r.walk
 	if o.skip {
 		c.skipAnswer()
 		return
@@ -240,29 +293,18 @@ func (c *invCheck) walk() {
 		}
 	}
 	w.lastIndex, w.lastAt, w.lastTimed = c.res.Index, o.at, o.timed
+	for _, iv := range c.inv.list {
+		iv.page(c, w)
+	}
 	_, again := w.pages[o.page]
 	for i := range o.items {
 		it := &o.items[i]
-		id := c.id(it)
-		prev, seen := w.ids[id]
-		if seen && prev.page != o.page && !w.disturbed {
-			c.add(InvariantUniqueAcrossPages, c.itemPtr(it, wd.ID),
-				fmt.Sprintf("this item is also on page %d of the walk (%s): no item may be on two pages of one walk", prev.page, c.entry(prev.entry)),
-				c.idValue(wd.ID, id))
-		}
-		if !seen || (again && prev.page == o.page) {
-			w.ids[id] = walkID{page: o.page, entry: c.res.Index, hasVersion: it.hasVersion, version: it.version, hasEnd: it.hasEnd, end: it.end}
+		if prev, seen := w.ids[string(c.idBytes(it))]; !seen || (again && prev.page == o.page) {
+			w.ids[c.id(it)] = walkID{page: o.page, entry: c.res.Index, hasVersion: it.hasVersion, version: it.version, hasEnd: it.hasEnd, end: it.end}
 		}
 	}
-	if o.hasTotal {
-		switch {
-		case !w.hasTotal:
-			w.total, w.hasTotal, w.totalEntry = o.total, true, c.res.Index
-		case o.total != w.total && !w.disturbed:
-			c.add(InvariantTotalStable, pointer(r.envSlots[wd.total].path),
-				fmt.Sprintf("the total is %d, but it was %d on page %d of the walk (%s): it must not change during a walk", o.total, w.total, w.firstPage, c.entry(w.totalEntry)),
-				strconv.FormatInt(o.total, 10))
-		}
+	if o.hasTotal && !w.hasTotal {
+		w.total, w.hasTotal, w.totalEntry = o.total, true, c.res.Index
 	}
 	w.pages[o.page] = o.count
 	if w.complete || w.firstPage != 1 {
@@ -284,8 +326,8 @@ func (c *invCheck) walk() {
 	}
 	w.complete = true
 	src.complete[r.op.id+"?"+o.unionKey] = w
-	if w.hasSince && !w.disturbed {
-		c.syncAnswer(w.ids, w.startSeq, w.startAt, w.startTimed, w.sinceParam, w.since, w.startIndex)
+	for _, iv := range c.inv.list {
+		iv.complete(c, w)
 	}
 }
 
@@ -294,9 +336,9 @@ func hasKey(m map[int]int, k int) bool {
 	return ok
 }
 
-// skipAnswer checks an unpaged answer against the latest complete walk of the same query, and as a sync answer.
+// skipAnswer hands an unpaged answer to the invariants, with its items' ids.
 func (c *invCheck) skipAnswer() {
-	o, r, src := c.o, c.r, c.src
+	o := c.o
 	if !o.itemsFound {
 		return
 	}
@@ -305,49 +347,8 @@ func (c *invCheck) skipAnswer() {
 		it := &o.items[i]
 		ids[c.id(it)] = walkID{page: 0, entry: c.res.Index, hasVersion: it.hasVersion, version: it.version}
 	}
-	if o.hasSince {
-		c.syncAnswer(ids, c.src.seq, o.at, o.timed, o.sinceParam, o.since, c.res.Index)
-	}
-	w := src.complete[r.op.id+"?"+o.unionKey]
-	if w == nil || w.disturbed || src.lastWrite >= w.startSeq {
-		return // no walk to compare with, or something may have changed since it began
-	}
-	if o.timed && w.lastTimed && o.at-w.lastAt > instant(sameTimeWindow) {
-		return // not "at the same time"
-	}
-	wd := r.walk
-	walkEntries := c.entry(w.startIndex)
-	if w.lastIndex != w.startIndex {
-		walkEntries = fmt.Sprintf("entries %d to %d", w.startIndex, w.lastIndex)
-	}
-	skip := wd.Skip
-	var missing []string
-	for id, p := range w.ids {
-		if _, ok := ids[id]; ok {
-			continue
-		}
-		if p.hasEnd && o.timed && p.end < o.at {
-			continue // ended since: it may have left the list of present and future items
-		}
-		missing = append(missing, id)
-	}
-	slices.SortFunc(missing, compareIDs)
-	for _, id := range missing {
-		c.add(InvariantSkipPaginationUnion, r.ptr,
-			fmt.Sprintf("the item with %s %s, on page %d of the walk (%s), is missing from this %s answer: it must hold every page's items",
-				wd.ID, idText(c.r, wd.ID, id), w.ids[id].page, walkEntries, skip), c.idValue(wd.ID, id))
-	}
-	for i := range o.items {
-		it := &o.items[i]
-		id := c.id(it)
-		if _, ok := w.ids[id]; ok {
-			continue
-		}
-		if it.hasVersion && w.startTimed && it.version >= w.startAt-instant(clockSkew) {
-			continue // changed since the walk began: it may have joined the list since
-		}
-		c.add(InvariantSkipPaginationUnion, c.itemPtr(it, wd.ID),
-			fmt.Sprintf("this item is on no page of the walk (%s), which this %s answer must equal", walkEntries, skip), c.idValue(wd.ID, id))
+	for _, iv := range c.inv.list {
+		iv.unpaged(c, ids)
 	}
 }
 
@@ -372,55 +373,6 @@ func compareIDs(a, b string) int {
 	return cmp.Compare(a, b)
 }
 
-// syncAnswer checks a complete incremental answer (ids, begun at seq start and time at): every item seen before
-// it with a version at or after since must be in it, unless it has ended since (walk.listedUntil).
-func (c *invCheck) syncAnswer(ids map[string]walkID, start int, at instant, timed bool, param string, since instant, firstEntry int) {
-	r := c.r
-	wd := r.walk
-	if wd == nil {
-		return
-	}
-	var lost []string
-	where := map[string]*copySeen{}
-	for _, ops := range []*opRules{r, c.partner()} {
-		for id, s := range c.src.copies[ops] {
-			if s.seq >= start || !s.hasVersion || s.version < since {
-				continue
-			}
-			if _, ok := ids[id]; ok {
-				continue
-			}
-			if s.hasEnd && (!timed || s.end < at) {
-				continue // ended (or the time is unknown): it may have left the list of present and future items
-			}
-			if _, dup := where[id]; !dup {
-				lost = append(lost, id)
-			}
-			if prev := where[id]; prev == nil || s.seq > prev.seq {
-				where[id] = s
-			}
-		}
-	}
-	slices.SortFunc(lost, compareIDs)
-	for _, id := range lost {
-		s := where[id]
-		c.add(InvariantSyncLostChange, r.ptr,
-			fmt.Sprintf("the item with %s %s was seen at %s with %s %s, at or after the request's %s, and is missing from this complete answer",
-				wd.ID, idText(r, wd.ID, id), c.entry(s.entry), versionField(r), s.version.time().Format(time.RFC3339Nano), param),
-			c.idValue(wd.ID, id))
-	}
-}
-
-func versionField(r *opRules) string {
-	if r.walk != nil && r.walk.Version != "" {
-		return r.walk.Version
-	}
-	if r.sameAs != nil {
-		return r.sameAs.version
-	}
-	return "version"
-}
-
 // partner is the other operation of a sameAs pair, nil when none.
 func (c *invCheck) partner() *opRules {
 	sa := c.r.sameAs
@@ -431,32 +383,6 @@ func (c *invCheck) partner() *opRules {
 		return sa.get
 	}
 	return sa.list
-}
-
-// sameObject compares each item with the latest copy the paired operation returned.
-func (c *invCheck) sameObject() {
-	sa := c.r.sameAs
-	other := c.src.copies[c.partner()]
-	otherWhat := "fetched by id"
-	if c.r == sa.get {
-		otherWhat = "listed"
-	}
-	for i := range c.o.items {
-		it := &c.o.items[i]
-		e := other[c.id(it)]
-		if e == nil || !e.hasVersion || !it.hasVersion {
-			continue
-		}
-		switch {
-		case it.version < e.version:
-			c.add(InvariantSameObject, c.itemPtr(it, sa.version),
-				fmt.Sprintf("%s is earlier than in the copy %s at %s: a copy must not be older than one seen before", sa.version, otherWhat, c.entry(e.entry)),
-				rawExcerpt([]byte(strconv.Quote(it.version.time().Format(time.RFC3339Nano)))))
-		case it.version == e.version && it.hash != 0 && e.hash != 0 && it.hash != e.hash:
-			c.add(InvariantSameObject, c.itemPtr(it, ""),
-				fmt.Sprintf("this copy differs from the one %s at %s, although both have the same %s", otherWhat, c.entry(e.entry), sa.version), "")
-		}
-	}
 }
 
 // remember records this exchange's items as the latest copies its operation returned.

@@ -1,20 +1,12 @@
 package contract
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"hash/maphash"
 	"mime"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/apikit/apikit/capture"
 )
@@ -63,63 +55,33 @@ type fieldVal struct {
 	gen        uint32 // the item this value belongs to; another item's value means the field is absent
 }
 
-type activeSince struct {
-	sinceDecl
-	slot int
-	t    instant
-	ref  *instantRef
-}
-
-type activeFilter struct {
-	filterDecl
-	slot  int
-	value string
-	words []string        // text: the query's words, lower-cased
-	ids   map[string]bool // idList
-}
-
-type orderState struct {
-	param, field   string
-	desc           bool
-	slot           int
-	kind           byte // 0 before the first value, 'n' numbers, 's' strings
-	prevNum        float64
-	prevStr        string
-	byteOK, foldOK bool
-}
-
 // ruleRun applies one operation's rules to one exchange.
 type ruleRun struct {
-	e           *ruleEngine
-	r           *opRules
-	base        Violation
-	out         []Violation
-	b           []byte
-	q           url.Values
-	now         instant
-	when        bool        // now is known
-	early, late *instantRef // now minus and plus the clock skew, when now is known
+	e    *ruleEngine
+	r    *opRules
+	base Violation
+	out  []Violation
+	b    []byte
+	q    url.Values
+	now  instant
+	when bool // now is known
 
-	names   []string   // slot names: the items' properties (r.slots), then other names the request uses
-	vals    []fieldVal // per slot: the current item's value
-	gen     uint32     // the current item (1, 2, ...)
-	allowed []bool     // sparse fields: the slot's property may appear
-	used    []bool     // a rule reads the slot's value
+	names []string   // slot names: the items' properties (r.slots), then other names the request uses
+	vals  []fieldVal // per slot: the current item's value
+	gen   uint32     // the current item (1, 2, ...)
+	used  []bool     // a rule reads the slot's value
 
-	// The slots of the fields the rules read; -1 for none.
-	slotStart, slotEnd, slotState, slotID, slotVersion, slotListed int
+	// The hooks of the rules the request switches on (compiledRule.start), in the registry's order.
+	items   []itemCheck
+	members []memberCheck
+	pages   []pageCheck
+	perItem bool // some rule or invariant reads the items
 
-	// The rules the request switches on.
-	since   []activeSince
-	filters []activeFilter
-	and     bool // filters combine with AND
-	order   *orderState
-	asked   []int // sparse fields: the slots of the asked properties the items declare
-	sparse  bool
-	hashing bool   // take the items' fingerprints (same-object)
-	hash    uint64 // the current item's fingerprint so far
-	perItem bool   // some rule reads the items
-	scratch []byte
+	// What the invariants follow (WithObservations): the slots of their fields (-1 for none), the fingerprint.
+	slotID, slotVersion, slotListed int
+	hashing                         bool   // take the items' fingerprints (same-object)
+	hash                            uint64 // the current item's fingerprint so far
+	scratch                         []byte
 
 	obs        *Observation
 	collect    bool // record items in obs
@@ -134,6 +96,11 @@ type ruleRun struct {
 	fieldActs            []fieldAct // per field of the item node: what the tap does with it
 	itemsStart, itemsEnd int        // the items array's span, once the tap saw it; -1 before
 	itemStart, itemEnd   int        // the current item's span
+
+	// Room for the first hooks without allocating; at the end, away from the fields each item reads.
+	itemBuf   [3]itemCheck
+	memberBuf [1]memberCheck
+	pageBuf   [2]pageCheck
 }
 
 // startRules prepares the rules of op for an exchange whose response is about to be checked, and returns nil
@@ -164,7 +131,8 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 	} else {
 		run.now, run.when = obs.at, obs.timed
 	}
-	run.slotStart, run.slotEnd, run.slotState, run.slotID, run.slotVersion, run.slotListed = -1, -1, -1, -1, -1, -1
+	run.slotID, run.slotVersion, run.slotListed = -1, -1, -1
+	run.items, run.members, run.pages = run.itemBuf[:0], run.memberBuf[:0], run.pageBuf[:0]
 	if obs.known && ex.URL != nil {
 		run.q = ex.URL.Query()
 	}
@@ -178,7 +146,7 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 
 // tap returns what the compiled check calls while it walks the body, or nil when no rule reads it.
 func (run *ruleRun) tap() bodyTap {
-	if run == nil || run.r == nil || !run.tapOK || len(run.b) >= 1<<31 || !run.perItem && len(run.r.envSlots) == 0 && run.r.maxItems == nil {
+	if run == nil || run.r == nil || !run.tapOK || len(run.b) >= 1<<31 || !run.perItem && len(run.r.envSlots) == 0 && !run.r.needsCount {
 		return nil
 	}
 	run.tapping = true
@@ -227,8 +195,10 @@ func (run *ruleRun) reset() {
 	run.out, run.count, run.itemsFound = nil, 0, false
 	run.itemsStart, run.itemsEnd, run.tapIndex = -1, -1, -2
 	run.obs.ids, run.obs.items = nil, nil
-	if st := run.order; st != nil {
-		st.kind, st.byteOK, st.foldOK = 0, true, true
+	for _, c := range run.items {
+		if s, ok := c.(interface{ reset() }); ok {
+			s.reset() // a check that carries state from item to item starts afresh
+		}
 	}
 	run.env = make([]fieldVal, len(run.r.envSlots))
 	for i := range run.env {
@@ -281,118 +251,47 @@ func (run *ruleRun) intParam(name string) (int, bool) {
 	return n, err == nil
 }
 
-// prepare works out which rules this request switches on and which fields of the items they read.
+// itemCheck is what a rule checks of each item, once its members are read (ruleRun.raw gives their values).
+type itemCheck interface {
+	item(run *ruleRun, idx int)
+}
+
+// memberCheck sees each member of an item as it is read: slot is its field's slot, -1 when no rule reads it
+// and the items do not declare it. A rule that needs it makes every member go the slow way.
+type memberCheck interface {
+	member(run *ruleRun, slot int, key []byte)
+}
+
+// pageCheck checks the body once it is read (the count of items, the envelope).
+type pageCheck interface {
+	page(run *ruleRun)
+}
+
+// onItem registers a rule's check of each item.
+func (run *ruleRun) onItem(c itemCheck) { run.items = append(run.items, c) }
+
+// onMember registers a rule's check of each member of an item.
+func (run *ruleRun) onMember(c memberCheck) { run.members = append(run.members, c) }
+
+// onPage registers a rule's check of the whole body.
+func (run *ruleRun) onPage(c pageCheck) { run.pages = append(run.pages, c) }
+
+// prepare starts the rules the operation declares (each registers the hooks this request switches on) and
+// works out which fields of the items they and the invariants read.
 func (run *ruleRun) prepare() {
-	r, q, known := run.r, run.q, run.obs.known
-	if w := r.window; w != nil {
-		run.slotStart, run.slotEnd = run.slot(w.Start), run.slot(w.End)
-		if w.State != "" && run.when {
-			run.slotState = run.slot(w.State)
-			run.early, run.late = newInstantRef(run.now-instant(clockSkew)), newInstantRef(run.now+instant(clockSkew))
-		}
+	for _, cr := range run.r.rules {
+		cr.start(run)
 	}
-	if known {
-		for _, sd := range r.since {
-			v := q.Get(sd.Param)
-			if v == "" {
-				continue
-			}
-			loc := run.e.loc
-			if sd.Zone == "UTC" {
-				loc = time.UTC
-			}
-			t, ok := parseQueryTime(v, loc)
-			if ok {
-				run.since = append(run.since, activeSince{sinceDecl: sd, slot: run.slot(sd.Field), t: t, ref: newInstantRef(t)})
-			}
-		}
-		if f := r.filters; f != nil {
-			op := "OR"
-			if f.Operator != "" {
-				op, _ = run.param(f.Operator)
-				if op == "" {
-					op = "OR"
-				}
-			}
-			if op == "AND" || op == "OR" {
-				run.and = op == "AND"
-				for _, m := range f.Match {
-					v := q.Get(m.Param)
-					if v == "" || !inEnum(r.params[m.Param], v) {
-						continue // absent, or a value the request check already rejects: the server's answer is not defined
-					}
-					af := activeFilter{filterDecl: m, slot: run.slot(m.Field), value: v}
-					switch m.Kind {
-					case "text":
-						af.words = strings.FieldsFunc(strings.ToLower(v), func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) })
-					case "idList":
-						af.ids = map[string]bool{}
-						for _, id := range strings.Split(v, ",") {
-							if id = strings.TrimSpace(id); id != "" {
-								af.ids[canonicalID([]byte(id))] = true
-							}
-						}
-					}
-					run.filters = append(run.filters, af)
-				}
-			}
-		}
-		if o := r.order; o != nil {
-			asc, desc := "", ""
-			if o.Asc != "" {
-				asc = q.Get(o.Asc)
-			}
-			if o.Desc != "" {
-				desc = q.Get(o.Desc)
-			}
-			// Both at once: the page does not say which wins, so nothing is checked.
-			if (asc == "") != (desc == "") {
-				st := &orderState{param: o.Asc, field: asc, byteOK: true, foldOK: true}
-				if desc != "" {
-					st.param, st.field, st.desc = o.Desc, desc, true
-				}
-				st.slot = run.slot(st.field)
-				run.order = st
-			}
-		}
-		if sp := r.sparse; sp != nil {
-			// A list without a name in it ("fields=,") asks for nothing in particular: not checked.
-			if v := q.Get(sp.Param); strings.Trim(v, ", ") != "" {
-				run.sparse = true
-				allow := func(name string) {
-					i := run.slot(name)
-					for len(run.allowed) <= i {
-						run.allowed = append(run.allowed, false)
-					}
-					run.allowed[i] = true
-				}
-				for _, name := range strings.Split(v, ",") {
-					name = strings.TrimSpace(name)
-					if name == "" {
-						continue
-					}
-					allow(name)
-					// Only a property the items declare must be there: a server may ignore an unknown name.
-					if r.props[name] != nil && !slices.Contains(run.asked, run.slot(name)) {
-						run.asked = append(run.asked, run.slot(name))
-					}
-				}
-				for _, name := range sp.AlwaysIncluded {
-					allow(name)
-				}
-			}
-		}
+	if run.e.observe {
+		run.prepareObservation()
 	}
-	// What the invariants need, when the validator records it (WithObservations).
-	o := run.obs
-	if !run.e.observe {
-		run.perItem = run.slotStart >= 0 || len(run.since)+len(run.filters)+len(run.asked) > 0 || run.order != nil || run.sparse
-		for len(run.allowed) < len(run.names) {
-			run.allowed = append(run.allowed, false)
-		}
-		return
-	}
-	if w := r.walk; w != nil && known {
+	run.perItem = len(run.items)+len(run.members) > 0 || run.slotID >= 0 || run.hashing
+}
+
+// prepareObservation works out what the invariants need of this exchange (WithObservations).
+func (run *ruleRun) prepareObservation() {
+	r, q, o := run.r, run.q, run.obs
+	if w := r.walk; w != nil && o.known {
 		run.collect = true
 		o.page, o.pageOK = run.intParam(w.Page)
 		o.size, o.sizeOK = run.intParam(w.Size)
@@ -408,13 +307,7 @@ func (run *ruleRun) prepare() {
 		if w.ListedUntil != "" {
 			run.slotListed = run.slot(w.ListedUntil)
 		}
-		for _, sd := range r.syncSince {
-			for _, a := range run.since {
-				if a.Param == sd.Param && (!o.hasSince || a.t > o.since) {
-					o.since, o.hasSince, o.sinceParam = a.t, true, a.Param
-				}
-			}
-		}
+		observeSince(run)
 	}
 	if sa := r.sameAs; sa != nil {
 		run.collect, run.hashing = true, true
@@ -423,11 +316,6 @@ func (run *ruleRun) prepare() {
 	}
 	if run.slotListed < 0 && run.collect && r.walk == nil && r.sameAs != nil && r.sameAs.list.walk != nil && r.sameAs.list.walk.ListedUntil != "" {
 		run.slotListed = run.slot(r.sameAs.list.walk.ListedUntil) // a fetched copy may be expected in a later list
-	}
-	run.perItem = run.slotStart >= 0 || run.slotID >= 0 || len(run.since)+len(run.filters)+len(run.asked) > 0 ||
-		run.order != nil || run.hashing || run.sparse
-	for len(run.allowed) < len(run.names) {
-		run.allowed = append(run.allowed, false)
 	}
 }
 
@@ -586,15 +474,19 @@ func (run *ruleRun) memberValue(slot int, key []byte, nameStart, nameEnd, start,
 	if slot >= 0 {
 		run.vals[slot] = fieldVal{start: int32(start), end: int32(end), gen: run.gen}
 	}
-	if run.sparse && (slot < 0 || !run.allowed[slot]) {
-		name := string(key)
-		if slot >= 0 {
-			name = run.names[slot]
-		}
-		run.add(RuleSparseFields, run.tapIndex, name, fmt.Sprintf("property %q was not asked for: the request's %s parameter lists the properties the items may hold", name, run.r.sparse.Param), "")
+	if len(run.members) > 0 {
+		run.memberChecks(slot, key)
 	}
 	if run.hashing && (slot < 0 || slot >= len(run.r.ignored) || !run.r.ignored[slot]) {
 		run.hashMember(nameStart, nameEnd, start, end)
+	}
+}
+
+// memberChecks runs the rules' checks of a member; apart, so that memberValue stays short for the common case
+// of none.
+func (run *ruleRun) memberChecks(slot int, key []byte) {
+	for _, c := range run.members {
+		c.member(run, slot, key)
 	}
 }
 
@@ -652,54 +544,10 @@ func (run *ruleRun) valueOf(slot int) string {
 	return rawExcerpt(run.raw(slot))
 }
 
+// evalItem applies the rules' checks to the item just read, and records it for the invariants.
 func (run *ruleRun) evalItem(idx int) {
-	r := run.r
-	if w := r.window; w != nil {
-		start, end := run.raw(run.slotStart), run.raw(run.slotEnd)
-		sz, ez := zuluShape(start), zuluShape(end)
-		if c, ok := cmpDateTimeZ(start, end, sz, ez); ok && c >= 0 {
-			run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("%s is not after %s", w.End, w.Start), run.valueOf(run.slotEnd))
-		}
-		if run.slotState >= 0 {
-			state := run.raw(run.slotState)
-			if bytes.IndexByte(state, '\\') >= 0 { // an escaped state: compare it unescaped
-				if v, ok := stringValue(state); ok {
-					state, _ = json.Marshal(v)
-				}
-			}
-			before := len(state) > 2 && string(state[1:len(state)-1]) == w.Before && state[0] == '"'
-			within := len(state) > 2 && string(state[1:len(state)-1]) == w.Within && state[0] == '"'
-			if before {
-				if c, ok := run.early.cmpZ(start, sz); ok && c < 0 {
-					run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Before, w.Start), run.valueOf(run.slotStart))
-				}
-			}
-			if within {
-				if c, ok := run.late.cmpZ(start, sz); ok && c > 0 {
-					run.add(RuleTimeWindow, idx, w.Start, fmt.Sprintf("state is %q, but %s was still ahead at the time of the exchange", w.Within, w.Start), run.valueOf(run.slotStart))
-				} else if c, ok := run.early.cmpZ(end, ez); ok && c < 0 {
-					run.add(RuleTimeWindow, idx, w.End, fmt.Sprintf("state is %q, but %s had already passed at the time of the exchange", w.Within, w.End), run.valueOf(run.slotEnd))
-				}
-			}
-		}
-	}
-	for i := range run.since {
-		a := &run.since[i]
-		if c, ok := a.ref.cmp(run.raw(a.slot)); ok && c < 0 {
-			run.add(RuleSince, idx, a.Field, fmt.Sprintf("%s is before the request's %s: the answer must hold only items updated since then", a.Field, a.Param), run.valueOf(a.slot))
-		}
-	}
-	if len(run.filters) > 0 {
-		run.filterItem(idx)
-	}
-	if run.order != nil {
-		run.orderItem(idx)
-	}
-	for _, slot := range run.asked {
-		if !run.present(slot) {
-			name := run.names[slot]
-			run.add(RuleSparseFields, idx, name, fmt.Sprintf("property %q was asked for with the %s parameter but is missing", name, r.sparse.Param), "")
-		}
+	for _, c := range run.items {
+		c.item(run, idx)
 	}
 	if run.collect {
 		o := run.obs
@@ -728,164 +576,7 @@ func (run *ruleRun) evalItem(idx int) {
 	}
 }
 
-// filterItem checks an item against the request's filters. A filter whose field the item lacks (sparse fields)
-// cannot be evaluated and counts as satisfied.
-func (run *ruleRun) filterItem(idx int) {
-	var failed []*activeFilter
-	anyHeld := false
-	for i := range run.filters {
-		f := &run.filters[i]
-		raw := run.raw(f.slot)
-		held := raw == nil || f.holds(raw)
-		if held {
-			anyHeld = true
-			if !run.and {
-				return
-			}
-			continue
-		}
-		failed = append(failed, f)
-	}
-	switch {
-	case len(failed) == 0:
-	case run.and:
-		for _, f := range failed {
-			run.add(RuleFilter, idx, f.Field, fmt.Sprintf("%s does not satisfy the request's %s filter (filter_operator AND: every filter must hold)", f.Field, f.Param), run.valueOf(f.slot))
-		}
-	case !anyHeld && len(run.filters) == 1:
-		f := failed[0]
-		run.add(RuleFilter, idx, f.Field, fmt.Sprintf("%s does not satisfy the request's %s filter", f.Field, f.Param), run.valueOf(f.slot))
-	case !anyHeld:
-		var names []string
-		for _, f := range failed {
-			names = append(names, f.Param)
-		}
-		run.add(RuleFilter, idx, "", fmt.Sprintf("the item satisfies none of the request's filters %s (filter_operator OR: at least one must hold)", strings.Join(names, ", ")), "")
-	}
-}
-
-func (f *activeFilter) holds(raw []byte) bool {
-	switch f.Kind {
-	case "equals":
-		if s, ok := stringValue(raw); ok {
-			return s == f.value
-		}
-		if a, err := strconv.ParseFloat(string(raw), 64); err == nil {
-			b, err := strconv.ParseFloat(f.value, 64)
-			return err == nil && a == b
-		}
-		return string(raw) == f.value
-	case "text":
-		s, ok := stringValue(raw)
-		if !ok {
-			return true // not text: not evaluable
-		}
-		if len(f.words) == 0 {
-			return true
-		}
-		s = strings.ToLower(s)
-		for _, w := range f.words {
-			if strings.Contains(s, w) {
-				return true
-			}
-		}
-		return false
-	case "idList":
-		return f.ids[canonicalID(raw)]
-	}
-	return true
-}
-
-// canonicalID renders an id (a JSON number or string, or a query's list entry) comparably: 0042 and 42 and "42"
-// are one id.
-func canonicalID(raw []byte) string {
-	if s, ok := stringValue(raw); ok {
-		raw = []byte(s)
-	}
-	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
-		return strconv.FormatInt(n, 10)
-	}
-	return string(raw)
-}
-
-// orderItem checks that the item does not sort before the previous one. Integers compare numerically. For
-// strings the server's collation is unknown, so the page passes if it is ordered byte-wise or ignoring case;
-// the violation marks the item where neither order holds any more. Items without the field are skipped.
-func (run *ruleRun) orderItem(idx int) {
-	st := run.order
-	raw := run.raw(st.slot)
-	if raw == nil || (!st.byteOK && !st.foldOK) {
-		return
-	}
-	dir := "ascending"
-	if st.desc {
-		dir = "descending"
-	}
-	wrong := func(c int) bool { return (c > 0 && !st.desc) || (c < 0 && st.desc) }
-	if s, ok := stringValue(raw); ok {
-		if st.kind == 'n' {
-			return
-		}
-		if st.kind == 's' {
-			if st.byteOK && wrong(strings.Compare(st.prevStr, s)) {
-				st.byteOK = false
-			}
-			if st.foldOK && wrong(compareFold(st.prevStr, s)) {
-				st.foldOK = false
-			}
-			if !st.byteOK && !st.foldOK {
-				run.add(RuleOrder, idx, st.field, fmt.Sprintf("the items are not in %s order of %s as the request's %s asks: this item sorts before the one above it, byte-wise and ignoring case", dir, st.field, st.param), run.valueOf(st.slot))
-			}
-		}
-		st.kind, st.prevStr = 's', s
-		return
-	}
-	n, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil || st.kind == 's' {
-		return
-	}
-	if st.kind == 'n' && wrong(cmpFloat(st.prevNum, n)) {
-		st.byteOK, st.foldOK = false, false
-		run.add(RuleOrder, idx, st.field, fmt.Sprintf("the items are not in %s order of %s as the request's %s asks: this item sorts before the one above it", dir, st.field, st.param), run.valueOf(st.slot))
-	}
-	st.kind, st.prevNum = 'n', n
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// compareFold compares two strings as their lower-case forms compare byte-wise (strings.ToLower), without
-// allocating for ASCII.
-func compareFold(a, b string) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		ca, cb := a[i], b[i]
-		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
-			return strings.Compare(strings.ToLower(a[i:]), strings.ToLower(b[i:]))
-		}
-		if 'A' <= ca && ca <= 'Z' {
-			ca += 'a' - 'A'
-		}
-		if 'A' <= cb && cb <= 'Z' {
-			cb += 'a' - 'A'
-		}
-		if ca != cb {
-			if ca < cb {
-				return -1
-			}
-			return 1
-		}
-	}
-	return len(a) - len(b)
-}
-
-// afterScan runs the rules that need the whole page, and completes the observation.
+// afterScan runs the rules' checks of the whole body, and completes the observation.
 func (run *ruleRun) afterScan() {
 	r, o := run.r, run.obs
 	o.count, o.itemsFound = run.count, run.itemsFound
@@ -895,17 +586,8 @@ func (run *ruleRun) afterScan() {
 	if !run.collect {
 		o.ids, o.items = nil, nil
 	}
-	if m := r.maxItems; m != nil && o.known && run.itemsFound {
-		skip := false
-		if m.Unless != "" {
-			skip, _ = strconv.ParseBool(run.q.Get(m.Unless))
-		}
-		if limit, ok := run.intParam(m.Param); ok && !skip && limit > 0 && run.count > limit {
-			run.add(RuleMaxItems, limit, "", fmt.Sprintf("the page holds %d items, more than the %d its %s allows", run.count, limit, m.Param), "")
-		}
-	}
-	if p := r.pagination; p != nil {
-		run.checkPagination(p)
+	for _, c := range run.pages {
+		c.page(run)
 	}
 }
 
@@ -916,56 +598,6 @@ func (run *ruleRun) envInt(slot int) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(string(run.b[fv.start:fv.end]), 10, 64)
 	return n, err == nil
-}
-
-func (run *ruleRun) envViolation(slot int, msg string) {
-	v := run.base
-	v.Rule, v.Message = RulePagination, msg
-	v.Pointer = pointer(run.r.envSlots[slot].path)
-	fv := run.env[slot]
-	v.Value = rawExcerpt(run.b[fv.start:fv.end])
-	run.out = append(run.out, v)
-}
-
-// checkPagination checks the paging envelope against the page and the request.
-func (run *ruleRun) checkPagination(p *paginationRule) {
-	total, tok := run.envInt(p.total)
-	count, cok := run.envInt(p.count)
-	perPage, pok := run.envInt(p.perPage)
-	cur, curOK := run.envInt(p.currentPage)
-	consistent := true
-	if cok && run.itemsFound && count != int64(run.count) {
-		run.envViolation(p.count, fmt.Sprintf("%s says %d, but the page holds %d items", p.Count, count, run.count))
-		consistent = false
-	}
-	if cok && pok && count > perPage {
-		run.envViolation(p.count, fmt.Sprintf("%s %d is more than %s %d", p.Count, count, p.PerPage, perPage))
-		consistent = false
-	}
-	if run.obs.known {
-		if page, ok := run.intParam(p.Page); ok && curOK && cur != int64(page) {
-			run.envViolation(p.currentPage, fmt.Sprintf("%s is %d, but the request asked for %s %d%s", p.CurrentPage, cur, p.Page, page, defaulted(run.q, p.Page)))
-			consistent = false
-		}
-		if limit, ok := run.intParam(p.Limit); ok && pok && perPage != int64(limit) {
-			run.envViolation(p.perPage, fmt.Sprintf("%s is %d, but the request asked for %s %d%s", p.PerPage, perPage, p.Limit, limit, defaulted(run.q, p.Limit)))
-			consistent = false
-		}
-	}
-	if consistent && tok && cok && pok && curOK && perPage > 0 && cur >= 1 {
-		want := min(max(total-(cur-1)*perPage, 0), perPage)
-		if count != want {
-			run.envViolation(p.count, fmt.Sprintf("%s %d does not fit %s %d: page %d of %d items with %d per page holds %d", p.Count, count, p.Total, total, cur, total, perPage, want))
-		}
-	}
-}
-
-// defaulted says "(the default)" when the request leaves the parameter out.
-func defaulted(q url.Values, name string) string {
-	if q.Get(name) == "" {
-		return " (the default)"
-	}
-	return ""
 }
 
 // escapeToken escapes one RFC 6901 reference token.
@@ -988,17 +620,4 @@ func rawExcerpt(raw []byte) string {
 		return string(raw[:maxValue]) + "…"
 	}
 	return string(raw)
-}
-
-// inEnum reports whether a parameter's value is one of its schema's enum values (true when there is no enum).
-func inEnum(p *openapi3.Parameter, v string) bool {
-	if p == nil || p.Schema == nil || p.Schema.Value == nil || len(p.Schema.Value.Enum) == 0 {
-		return true
-	}
-	for _, e := range p.Schema.Value.Enum {
-		if e == v {
-			return true
-		}
-	}
-	return false
 }

@@ -95,8 +95,8 @@ func (run *ruleRun) object(n *bodyNode, depth, index int, start, end int64, memb
 	}
 	b := run.b
 	for _, m := range members {
-		if m.field >= 0 && !run.sparse {
-			// The common case, kept short: a declared member, no sparse fields to check.
+		if m.field >= 0 && len(run.members) == 0 {
+			// The common case, kept short: a declared member, no rule that checks every member (sparse fields).
 			a := run.fieldActs[m.field]
 			if a.slot >= 0 || run.hashing {
 				start := valueStart(b, m.nameEnd, m.end)

@@ -1,8 +1,11 @@
 package contract
 
 // Rules no schema can express, declared in the specs with the x-apikit-rules extension (README: "Rules beyond
-// the schema"). This file reads and checks the declarations at New; rulecheck.go applies them to one exchange,
-// rulescan.go extracts the values they need from a body in one pass, invariants.go checks a whole recording.
+// the schema"). Each rule is one file (rule_*.go: its declaration, its compile step, its hooks) named once in
+// ruleList below; each invariant likewise (invariant_*.go, named in invariantList in invariants.go). This file
+// reads the extension and compiles the parts every rule shares (the body, the items, their slots); rulecheck.go
+// runs a rule's hooks on one exchange, reading the body in the compiled check's pass (rulefast.go) or its own
+// (rulescan.go); invariants.go follows a whole recording.
 
 import (
 	"bytes"
@@ -108,100 +111,89 @@ type ruleConfig struct {
 	mode    Rules
 	loc     *time.Location
 	observe bool
+	list    []declaration // the rules; nil for ruleList()
 }
 
+// withRuleList makes the validator compile the rules of list instead of ruleList() (a test adds a rule so).
+func withRuleList(list []declaration) Option {
+	return func(c *config) error {
+		c.rules.list = list
+		return nil
+	}
+}
+
+// rulesExtension is the extension of an operation that declares its rules and invariants.
 const rulesExtension = "x-apikit-rules"
 
 // clockSkew is how far the exchange's clock (a HAR's startedDateTime, a Date header) may be from the server's
 // when a rule compares a timestamp with it.
 const clockSkew = 5 * time.Minute
 
-// The declaration, as written in a spec. Every key is optional; unknown keys are an error at New, so a typo
-// cannot switch a rule off silently. x-apikit-note keys may appear anywhere and are ignored.
-type rulesDecl struct {
-	Items        *string         `json:"items"` // pointer to the array of items in the response body
-	Item         *string         `json:"item"`  // pointer to the one item of a response (a get)
-	SparseFields *sparseDecl     `json:"sparseFields"`
-	Order        *orderDecl      `json:"order"`
-	Filters      *filtersDecl    `json:"filters"`
-	Pagination   *paginationDecl `json:"pagination"`
-	Since        []sinceDecl     `json:"since"`
-	MaxItems     *maxItemsDecl   `json:"maxItems"`
-	TimeWindow   *timeWindowDecl `json:"timeWindow"`
-	Walk         *walkDecl       `json:"walk"`
-	SameAs       *sameAsDecl     `json:"sameAs"`
-	Sync         *syncDecl       `json:"sync"`
+// The registry: every rule x-apikit-rules can declare, one file each (rule_*.go), in the order they are
+// compiled and run. Adding a rule is a new file plus one line here. The invariants' list is in invariants.go.
+func ruleList() []declaration {
+	return []declaration{
+		sparseFieldsKey, // rule_sparse_fields.go
+		orderKey,        // rule_order.go
+		filterKey,       // rule_filter.go
+		paginationKey,   // rule_pagination.go
+		sinceKey{},      // rule_since.go
+		maxItemsKey,     // rule_max_items.go
+		timeWindowKey,   // rule_time_window.go
+	}
 }
 
-type sparseDecl struct {
-	Param          string   `json:"param"`
-	AlwaysIncluded []string `json:"alwaysIncluded"`
+// declaration is one member of x-apikit-rules (a rule's, or an invariant's such as walk): it knows its key and
+// reads its value strictly.
+type declaration interface {
+	// key is the member of x-apikit-rules that holds the declaration.
+	key() string
+	// decode reads the member's value (JSON, notes stripped); unknown members are an error. It returns nil for
+	// null, which declares nothing.
+	decode(raw json.RawMessage) (declared, error)
 }
 
-type orderDecl struct {
-	Asc  string `json:"asc"`
-	Desc string `json:"desc"`
+// declared is a declaration as decoded for one operation.
+type declared interface {
+	// compile checks the declaration against the operation (c.r), with the error messages of c, and adds what it
+	// runs to c.r (a rule: c.addRule).
+	compile(c *opCompiler) error
 }
 
-type filtersDecl struct {
-	Operator string       `json:"operator"`
-	Match    []filterDecl `json:"match"`
+// compiledRule is a rule compiled for one operation.
+type compiledRule interface {
+	// start prepares the rule for one exchange: it reads the request (run.q), claims the item fields it reads
+	// (run.slot) and registers its hooks (run.onItem, run.onMember, run.onPage). A rule the request does not switch
+	// on registers nothing.
+	start(run *ruleRun)
 }
 
-type filterDecl struct {
-	Param string `json:"param"`
-	Field string `json:"field"`
-	Kind  string `json:"kind"` // equals | text | idList
+// ruleKey is a member of x-apikit-rules (its value the key) whose value is read strictly into a T; *T is the
+// declaration, compiled for the operation.
+type ruleKey[T any, P interface {
+	*T
+	declared
+}] string
+
+func (k ruleKey[T, P]) key() string { return string(k) }
+
+func (ruleKey[T, P]) decode(raw json.RawMessage) (declared, error) {
+	p, err := decodeStrict[T](raw)
+	if p == nil || err != nil {
+		return nil, err
+	}
+	return P(p), nil
 }
 
-type paginationDecl struct {
-	At          string `json:"at"`
-	Page        string `json:"page"`
-	Limit       string `json:"limit"`
-	Total       string `json:"total"`
-	Count       string `json:"count"`
-	PerPage     string `json:"perPage"`
-	CurrentPage string `json:"currentPage"`
-}
-
-type sinceDecl struct {
-	Param string `json:"param"`
-	Field string `json:"field"`
-	Zone  string `json:"zone"` // UTC | local
-}
-
-type maxItemsDecl struct {
-	Param  string `json:"param"`
-	Unless string `json:"unless"`
-}
-
-type timeWindowDecl struct {
-	Start  string `json:"start"`
-	End    string `json:"end"`
-	State  string `json:"state"`
-	Before string `json:"before"`
-	Within string `json:"within"`
-}
-
-type walkDecl struct {
-	ID          string `json:"id"`
-	Page        string `json:"page"`
-	Size        string `json:"size"`
-	Skip        string `json:"skip"`
-	Total       string `json:"total"`
-	Version     string `json:"version"`
-	ListedUntil string `json:"listedUntil"`
-}
-
-type sameAsDecl struct {
-	Operation string   `json:"operation"`
-	ID        string   `json:"id"`
-	Version   string   `json:"version"`
-	Ignore    []string `json:"ignore"`
-}
-
-type syncDecl struct {
-	Since []string `json:"since"`
+// decodeStrict reads raw into a *T, rejecting unknown members; nil for null.
+func decodeStrict[T any](raw json.RawMessage) (*T, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var p *T
+	if err := dec.Decode(&p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // The compiled rules of one operation. Only read after New.
@@ -210,47 +202,26 @@ type opRules struct {
 	where string // "openapi/doorflow.yaml:42: listGroupReservations", for errors at New
 	line  int    // line of the x-apikit-rules key, for violations
 
-	list     bool     // items (an array) rather than item (one object)
-	path     []string // the items' (or item's) pointer, as segments
-	ptr      string   // the same pointer, escaped, as violations print it
-	props    map[string]*openapi3.Schema
-	slots    slotTable // the items' properties, numbered, for the scanner
-	ignored  []bool    // per property: left out of fingerprints (sameAs.ignore)
-	params   map[string]*openapi3.Parameter
-	secret   map[string]bool // item properties marked x-apikit-secret: their values are never shown
-	tree     *scanNode       // what the scanner visits in a body
-	envSlots []envSlot       // envelope values the scanner captures
+	list       bool     // items (an array) rather than item (one object)
+	path       []string // the items' (or item's) pointer, as segments
+	ptr        string   // the same pointer, escaped, as violations print it
+	props      map[string]*openapi3.Schema
+	slots      slotTable // the items' properties, numbered, for the scanner
+	ignored    []bool    // per property: left out of fingerprints (sameAs.ignore)
+	params     map[string]*openapi3.Parameter
+	secret     map[string]bool // item properties marked x-apikit-secret: their values are never shown
+	tree       *scanNode       // what the scanner visits in a body
+	envSlots   []envSlot       // envelope values the scanner captures
+	needsCount bool            // a rule reads the number of items even when it reads no item
 
-	sparse     *sparseDecl
-	order      *orderDecl
-	filters    *filtersDecl
-	pagination *paginationRule
-	since      []sinceDecl
-	maxItems   *maxItemsDecl
-	window     *timeWindowDecl
-	walk       *walkRule
-	sameAs     *sameAsRule // on both operations of the pair
-	syncSince  []sinceDecl // the since entries the sync invariant follows
+	rules []compiledRule // the rules the operation declares, in the registry's order
+
+	// What the invariants (invariants.go) follow.
+	walk      *walkRule
+	sameAs    *sameAsRule // on both operations of the pair
+	syncSince []sinceDecl // the since entries the sync invariant follows
 
 	statuses map[int]bool // the documented 2xx statuses with a JSON body: rules read only those bodies
-}
-
-type paginationRule struct {
-	paginationDecl
-	total, count, perPage, currentPage int // envelope slots
-}
-
-type walkRule struct {
-	walkDecl
-	total int // envelope slot of the total, -1 when not declared
-}
-
-// sameAsRule pairs a get operation with the list operation that lists the same objects.
-type sameAsRule struct {
-	list, get *opRules
-	id        string
-	version   string
-	ignore    map[string]bool
 }
 
 // envSlot is a value outside the items that the scanner captures (the paging envelope).
@@ -276,7 +247,8 @@ type ruleEngine struct {
 	ops     map[*operation]*opRules
 }
 
-// compileRules reads every operation's x-apikit-rules. An error names the spec, line and operation.
+// compileRules reads every operation's x-apikit-rules with the rules of c (the shipped ruleList unless a test
+// gives others) and the invariants. An error names the spec, line and operation.
 func compileRules(specs []*spec, c ruleConfig) (*ruleEngine, error) {
 	e := &ruleEngine{mode: c.mode, observe: c.observe, loc: c.loc, seed: maphash.MakeSeed(), ops: map[*operation]*opRules{}}
 	if e.mode == 0 {
@@ -288,53 +260,32 @@ func compileRules(specs []*spec, c ruleConfig) (*ruleEngine, error) {
 	if e.observe && e.mode != RulesAll {
 		return nil, errors.New("WithObservations needs WithRules(RulesAll): observations are taken in the rules' pass")
 	}
-	byID := map[string]*opRules{}
-	type pending struct {
-		r    *opRules
-		decl *sameAsDecl
+	rules := c.list
+	if rules == nil {
+		rules = ruleList()
 	}
-	var pairs []pending
+	decls := slices.Concat(rules, invariantDecls())
+	byID := map[string]*opRules{}
+	var later []func(byID map[string]*opRules) error
 	for _, s := range specs {
 		for _, o := range s.ops {
 			raw, ok := o.route.Operation.Extensions[rulesExtension]
 			if !ok {
 				continue
 			}
-			r, decl, err := compileOp(s, o, raw)
-			if err != nil {
+			c := &opCompiler{s: s, o: o}
+			if err := c.compile(raw, decls); err != nil {
 				return nil, err
 			}
-			e.ops[o] = r
-			byID[o.id] = r
-			if decl.SameAs != nil {
-				pairs = append(pairs, pending{r, decl.SameAs})
-			}
+			e.ops[o] = c.r
+			byID[o.id] = c.r
+			later = append(later, c.later...)
 		}
 	}
-	for _, p := range pairs {
-		list := byID[p.decl.Operation]
-		if list == nil || !list.list {
-			return nil, fmt.Errorf("%s: %s: sameAs.operation %q is not an operation with x-apikit-rules items", p.r.where, rulesExtension, p.decl.Operation)
+	for _, f := range later {
+		if err := f(byID); err != nil {
+			return nil, err
 		}
-		if p.r.list {
-			return nil, fmt.Errorf("%s: %s: sameAs goes on the operation that gets one item (item), not on a list", p.r.where, rulesExtension)
-		}
-		if list.sameAs != nil {
-			return nil, fmt.Errorf("%s: %s: %s is already paired by sameAs", p.r.where, rulesExtension, list.op.id)
-		}
-		sa := &sameAsRule{list: list, get: p.r, id: p.decl.ID, version: p.decl.Version, ignore: map[string]bool{}}
-		for _, f := range append([]string{p.decl.ID, p.decl.Version}, p.decl.Ignore...) {
-			if err := p.r.field("sameAs", f); err != nil {
-				return nil, err
-			}
-			if err := list.field("sameAs", f); err != nil {
-				return nil, err
-			}
-		}
-		for _, f := range p.decl.Ignore {
-			sa.ignore[f] = true
-		}
-		p.r.sameAs, list.sameAs = sa, sa
 	}
 	for _, r := range e.ops {
 		r.ignored = make([]bool, len(r.slots.names))
@@ -345,19 +296,84 @@ func compileRules(specs []*spec, c ruleConfig) (*ruleEngine, error) {
 	return e, nil
 }
 
-// decodeDecl turns the extension's value (as kin-openapi read it from YAML) into a declaration, strictly.
-func decodeDecl(raw any) (*rulesDecl, error) {
+// rulesDecl is the extension's value, member by member, as written in a spec.
+type rulesDecl map[string]json.RawMessage
+
+// decodeDecl turns the extension's value (as kin-openapi read it from YAML) into its declarations, in the
+// order of decls, strictly: a member no declaration reads is an error, so a typo cannot switch a rule off
+// silently. x-apikit-note keys may appear anywhere and are ignored. items and item are the shared pointers.
+func decodeDecl(raw any, decls []declaration) (items, item *string, out []declared, err error) {
 	data, err := json.Marshal(stripNotes(raw))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the value: %w", err)
+		return nil, nil, nil, fmt.Errorf("cannot read the value: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var d rulesDecl
-	if err := dec.Decode(&d); err != nil {
-		return nil, err
+	var members rulesDecl
+	if err := json.Unmarshal(data, &members); err != nil {
+		return nil, nil, nil, err
 	}
-	return &d, nil
+	// Members are read in the order of their names (as json.Marshal wrote them), and the first error wins, as
+	// one strict json.Decoder over a struct of every declaration would report it; names match case-insensitively
+	// as encoding/json matches them.
+	got := make([]declared, len(decls))
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		v := members[name]
+		switch {
+		case strings.EqualFold(name, "items"):
+			if items, err = decodeMember[string](v, name); err != nil {
+				return nil, nil, nil, err
+			}
+			continue
+		case strings.EqualFold(name, "item"):
+			if item, err = decodeMember[string](v, name); err != nil {
+				return nil, nil, nil, err
+			}
+			continue
+		}
+		i := slices.IndexFunc(decls, func(d declaration) bool { return d.key() == name })
+		if i < 0 {
+			i = slices.IndexFunc(decls, func(d declaration) bool { return strings.EqualFold(d.key(), name) })
+		}
+		if i < 0 {
+			return nil, nil, nil, fmt.Errorf("json: unknown field %q", name)
+		}
+		d, err := decls[i].decode(v)
+		if err != nil {
+			return nil, nil, nil, memberError(err, decls[i].key())
+		}
+		if d != nil {
+			got[i] = d
+		}
+	}
+	for _, d := range got {
+		if d != nil {
+			out = append(out, d)
+		}
+	}
+	return items, item, out, nil
+}
+
+func decodeMember[T any](raw json.RawMessage, name string) (*T, error) {
+	p, err := decodeStrict[T](raw)
+	if err != nil {
+		return nil, memberError(err, name)
+	}
+	return p, nil
+}
+
+// memberError words a type error in a member's value as if the whole extension had been decoded into one
+// struct (rulesDecl) with a field per member.
+func memberError(err error, key string) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	c := *te
+	if c.Field == "" {
+		c.Struct, c.Field = "rulesDecl", key
+	} else {
+		c.Field = key + "." + c.Field
+	}
+	return &c
 }
 
 // stripNotes removes x-apikit-note keys at any depth: a decision may be written next to any rule.
@@ -381,9 +397,38 @@ func stripNotes(v any) any {
 	return v
 }
 
-func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
+// opCompiler compiles one operation's x-apikit-rules.
+type opCompiler struct {
+	s     *spec
+	o     *operation
+	r     *opRules
+	body  *openapi3.Schema                       // the 2xx JSON body's schema
+	later []func(byID map[string]*opRules) error // steps that need every operation compiled (sameAs)
+}
+
+// errorf is an error naming the spec line, the operation and the extension.
+func (c *opCompiler) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: %s: "+format, append([]any{c.r.where, rulesExtension}, args...)...)
+}
+
+// listOnly fails when the operation declares one item rather than a list.
+func (c *opCompiler) listOnly(what string) error {
+	if !c.r.list {
+		return c.errorf("%s applies to a list (items), not to one item", what)
+	}
+	return nil
+}
+
+// addRule adds a compiled rule to the operation.
+func (c *opCompiler) addRule(cr compiledRule) { c.r.rules = append(c.r.rules, cr) }
+
+// compile reads the declaration and the shared parts (the body, the items and their slots), then compiles each
+// declaration in the registry's order.
+func (c *opCompiler) compile(raw any, decls []declaration) error {
+	s, o := c.s, c.o
 	r := &opRules{op: o, line: o.line, where: fmt.Sprintf("%s:%d: %s", s.file, o.line, o.id),
 		params: map[string]*openapi3.Parameter{}, secret: map[string]bool{}, statuses: map[int]bool{}}
+	c.r = r
 	if org := o.route.Operation.Origin; org != nil {
 		for _, f := range org.Fields {
 			if f.Name == rulesExtension {
@@ -392,12 +437,9 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 			}
 		}
 	}
-	fail := func(format string, args ...any) (*opRules, *rulesDecl, error) {
-		return nil, nil, fmt.Errorf("%s: %s: "+format, append([]any{r.where, rulesExtension}, args...)...)
-	}
-	d, err := decodeDecl(raw)
+	items, item, ds, err := decodeDecl(raw, decls)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %s: %w", r.where, rulesExtension, err)
+		return fmt.Errorf("%s: %s: %w", r.where, rulesExtension, err)
 	}
 	for _, p := range slices.Concat(o.route.PathItem.Parameters, o.route.Operation.Parameters) {
 		if p != nil && p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
@@ -406,7 +448,6 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 	}
 
 	// The body the rules read: the documented 2xx JSON responses, which must agree on the schema's shape.
-	var body *openapi3.Schema
 	for code, ref := range o.route.Operation.Responses.Map() {
 		n, err := strconv.Atoi(code)
 		if err != nil || n < 200 || n > 299 || ref == nil || ref.Value == nil {
@@ -414,40 +455,40 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 		}
 		if mt := ref.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
 			r.statuses[n] = true
-			body = mt.Schema.Value
+			c.body = mt.Schema.Value
 		}
 	}
-	if body == nil {
-		return fail("the operation documents no 2xx JSON response for the rules to read")
+	if c.body == nil {
+		return c.errorf("the operation documents no 2xx JSON response for the rules to read")
 	}
 
 	switch {
-	case d.Items != nil && d.Item != nil:
-		return fail("give items (a list) or item (one object), not both")
-	case d.Items != nil:
+	case items != nil && item != nil:
+		return c.errorf("give items (a list) or item (one object), not both")
+	case items != nil:
 		r.list = true
-		r.ptr = *d.Items
-	case d.Item != nil:
-		r.ptr = *d.Item
+		r.ptr = *items
+	case item != nil:
+		r.ptr = *item
 	default:
-		return fail("items (pointer to the list's array) or item (pointer to the one object) is required")
+		return c.errorf("items (pointer to the list's array) or item (pointer to the one object) is required")
 	}
 	r.path, err = splitPointer(r.ptr)
 	if err != nil {
-		return fail("items/item: %w", err)
+		return c.errorf("items/item: %w", err)
 	}
-	sch, err := schemaAt(body, r.path)
+	sch, err := schemaAt(c.body, r.path)
 	if err != nil {
-		return fail("items/item %q: %w", r.ptr, err)
+		return c.errorf("items/item %q: %w", r.ptr, err)
 	}
 	if r.list {
 		if !sch.Type.Is(openapi3.TypeArray) || sch.Items == nil || sch.Items.Value == nil {
-			return fail("items %q is not an array in the response schema", r.ptr)
+			return c.errorf("items %q is not an array in the response schema", r.ptr)
 		}
 		sch = sch.Items.Value
 	}
 	if !sch.Type.Is(openapi3.TypeObject) {
-		return fail("the items at %q are not objects in the response schema", r.ptr)
+		return c.errorf("the items at %q are not objects in the response schema", r.ptr)
 	}
 	r.props = map[string]*openapi3.Schema{}
 	for name, p := range sch.Properties {
@@ -462,214 +503,17 @@ func compileOp(s *spec, o *operation, raw any) (*opRules, *rulesDecl, error) {
 	itemsNode := root.at(r.path)
 	itemsNode.items, itemsNode.item = r.list, !r.list
 
-	listOnly := func(what string) error {
-		if !r.list {
-			return fmt.Errorf("%s: %s: %s applies to a list (items), not to one item", r.where, rulesExtension, what)
-		}
-		return nil
-	}
-	if d.SparseFields != nil {
-		if err := listOnly("sparseFields"); err != nil {
-			return nil, nil, err
-		}
-		if err := r.param("sparseFields.param", d.SparseFields.Param); err != nil {
-			return nil, nil, err
-		}
-		for _, f := range d.SparseFields.AlwaysIncluded {
-			if err := r.field("sparseFields.alwaysIncluded", f); err != nil {
-				return nil, nil, err
-			}
-		}
-		r.sparse = d.SparseFields
-	}
-	if d.Order != nil {
-		if err := listOnly("order"); err != nil {
-			return nil, nil, err
-		}
-		for _, p := range []string{d.Order.Asc, d.Order.Desc} {
-			if p == "" {
-				continue
-			}
-			if err := r.param("order", p); err != nil {
-				return nil, nil, err
-			}
-		}
-		if d.Order.Asc == "" && d.Order.Desc == "" {
-			return fail("order needs asc or desc")
-		}
-		r.order = d.Order
-	}
-	if d.Filters != nil {
-		if err := listOnly("filters"); err != nil {
-			return nil, nil, err
-		}
-		if d.Filters.Operator != "" {
-			if err := r.param("filters.operator", d.Filters.Operator); err != nil {
-				return nil, nil, err
-			}
-		}
-		if len(d.Filters.Match) == 0 {
-			return fail("filters.match lists no filter")
-		}
-		for i, m := range d.Filters.Match {
-			what := fmt.Sprintf("filters.match[%d]", i)
-			if err := r.param(what+".param", m.Param); err != nil {
-				return nil, nil, err
-			}
-			if err := r.field(what+".field", m.Field); err != nil {
-				return nil, nil, err
-			}
-			switch m.Kind {
-			case "equals", "text", "idList":
-			default:
-				return fail("%s.kind %q: want equals, text or idList", what, m.Kind)
-			}
-		}
-		r.filters = d.Filters
-	}
-	if d.Pagination != nil {
-		if err := listOnly("pagination"); err != nil {
-			return nil, nil, err
-		}
-		p := &paginationRule{paginationDecl: *d.Pagination}
-		p.Total = cmpOr(p.Total, "total")
-		p.Count = cmpOr(p.Count, "count")
-		p.PerPage = cmpOr(p.PerPage, "per_page")
-		p.CurrentPage = cmpOr(p.CurrentPage, "current_page")
-		for _, n := range []struct{ what, name string }{{"pagination.page", p.Page}, {"pagination.limit", p.Limit}} {
-			if err := r.param(n.what, n.name); err != nil {
-				return nil, nil, err
-			}
-		}
-		at, err := splitPointer(p.At)
-		if err != nil {
-			return fail("pagination.at: %w", err)
-		}
-		for _, m := range []struct {
-			name string
-			slot *int
-		}{{p.Total, &p.total}, {p.Count, &p.count}, {p.PerPage, &p.perPage}, {p.CurrentPage, &p.currentPage}} {
-			if *m.slot, err = r.envelope(body, append(slices.Clip(at), m.name)); err != nil {
-				return fail("pagination: %w", err)
-			}
-		}
-		r.pagination = p
-	}
-	for i, sd := range d.Since {
-		what := fmt.Sprintf("since[%d]", i)
-		if err := listOnly("since"); err != nil {
-			return nil, nil, err
-		}
-		if err := r.param(what+".param", sd.Param); err != nil {
-			return nil, nil, err
-		}
-		if err := r.field(what+".field", sd.Field); err != nil {
-			return nil, nil, err
-		}
-		if sd.Zone != "UTC" && sd.Zone != "local" {
-			return fail("%s.zone %q: want UTC or local", what, sd.Zone)
+	for _, d := range ds {
+		if err := d.compile(c); err != nil {
+			return err
 		}
 	}
-	r.since = d.Since
-	if d.MaxItems != nil {
-		if err := listOnly("maxItems"); err != nil {
-			return nil, nil, err
-		}
-		if err := r.param("maxItems.param", d.MaxItems.Param); err != nil {
-			return nil, nil, err
-		}
-		if d.MaxItems.Unless != "" {
-			if err := r.param("maxItems.unless", d.MaxItems.Unless); err != nil {
-				return nil, nil, err
-			}
-		}
-		r.maxItems = d.MaxItems
-	}
-	if w := d.TimeWindow; w != nil {
-		if err := r.field("timeWindow.start", w.Start); err != nil {
-			return nil, nil, err
-		}
-		if err := r.field("timeWindow.end", w.End); err != nil {
-			return nil, nil, err
-		}
-		if w.State != "" {
-			if err := r.field("timeWindow.state", w.State); err != nil {
-				return nil, nil, err
-			}
-			for _, v := range []string{w.Before, w.Within} {
-				if v != "" && !enumHas(r.props[w.State], v) {
-					return fail("timeWindow: %q is not a value of %s", v, w.State)
-				}
-			}
-		} else if w.Before != "" || w.Within != "" {
-			return fail("timeWindow: before and within need state")
-		}
-		r.window = w
-	}
-	if wd := d.Walk; wd != nil {
-		if err := listOnly("walk"); err != nil {
-			return nil, nil, err
-		}
-		w := &walkRule{walkDecl: *wd, total: -1}
-		if err := r.field("walk.id", w.ID); err != nil {
-			return nil, nil, err
-		}
-		for _, p := range []struct{ what, name string }{{"walk.page", w.Page}, {"walk.size", w.Size}} {
-			if err := r.param(p.what, p.name); err != nil {
-				return nil, nil, err
-			}
-		}
-		if w.Skip != "" {
-			if err := r.param("walk.skip", w.Skip); err != nil {
-				return nil, nil, err
-			}
-		}
-		for _, f := range []struct{ what, name string }{{"walk.version", w.Version}, {"walk.listedUntil", w.ListedUntil}} {
-			if f.name == "" {
-				continue
-			}
-			if err := r.field(f.what, f.name); err != nil {
-				return nil, nil, err
-			}
-		}
-		if w.Total != "" {
-			segs, err := splitPointer(w.Total)
-			if err != nil {
-				return fail("walk.total: %w", err)
-			}
-			if w.total, err = r.envelope(body, segs); err != nil {
-				return fail("walk.total: %w", err)
-			}
-		}
-		r.walk = w
-	}
-	if d.Sync != nil {
-		if r.walk == nil {
-			return fail("sync needs walk: an answer is complete only when its walk is")
-		}
-		if len(d.Sync.Since) == 0 {
-			return fail("sync.since names no since parameter")
-		}
-		for _, p := range d.Sync.Since {
-			i := slices.IndexFunc(r.since, func(s sinceDecl) bool { return s.Param == p })
-			if i < 0 {
-				return fail("sync.since: %q is not a param of the since rule", p)
-			}
-			r.syncSince = append(r.syncSince, r.since[i])
-		}
-	}
-	return r, d, nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
+	return nil
 }
 
 // param checks that name is a query parameter of the operation.
-func (r *opRules) param(what, name string) error {
+func (c *opCompiler) param(what, name string) error {
+	r := c.r
 	if name == "" {
 		return fmt.Errorf("%s: %s: %s is required", r.where, rulesExtension, what)
 	}
@@ -677,6 +521,11 @@ func (r *opRules) param(what, name string) error {
 		return fmt.Errorf("%s: %s: %s %q is not a query parameter of the operation", r.where, rulesExtension, what, name)
 	}
 	return nil
+}
+
+// field checks that name is a property of the items.
+func (c *opCompiler) field(what, name string) error {
+	return c.r.field(what, name)
 }
 
 // field checks that name is a property of the items.
@@ -691,7 +540,8 @@ func (r *opRules) field(what, name string) error {
 }
 
 // envelope registers a value outside the items for the scanner to capture, and returns its slot.
-func (r *opRules) envelope(body *openapi3.Schema, segs []string) (int, error) {
+func (c *opCompiler) envelope(segs []string) (int, error) {
+	r, body := c.r, c.body
 	for i, e := range r.envSlots {
 		if slices.Equal(e.path, segs) {
 			return i, nil

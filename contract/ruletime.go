@@ -210,8 +210,6 @@ type instantRef struct {
 	exact  [10]bool   // t has no digits beyond that width
 }
 
-func newInstantRef(t instant) *instantRef { return &instantRef{t: t} }
-
 // cmp compares a raw date-time value with the instant; ok is false when raw is not a date-time.
 func (r *instantRef) cmp(raw []byte) (int, bool) { return r.cmpZ(raw, zuluShape(raw)) }
 

@@ -1,0 +1,23 @@
+package contract
+
+// invariant.total-stable, declared by walk.total: the total does not change during a walk (unless something
+// changed during it).
+
+import (
+	"fmt"
+	"strconv"
+)
+
+type totalStable struct{ noHooks }
+
+func (totalStable) decl() declaration { return walkKey }
+
+func (totalStable) page(c *invCheck, w *walkState) {
+	o := c.o
+	if !o.hasTotal || !w.hasTotal || o.total == w.total || w.disturbed {
+		return
+	}
+	c.add(InvariantTotalStable, pointer(c.r.envSlots[c.r.walk.total].path),
+		fmt.Sprintf("the total is %d, but it was %d on page %d of the walk (%s): it must not change during a walk", o.total, w.total, w.firstPage, c.entry(w.totalEntry)),
+		strconv.FormatInt(o.total, 10))
+}
