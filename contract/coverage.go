@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,8 +16,9 @@ import (
 
 // Coverage counts which parts of the contract a set of exchanges exercises: per operation, its documented
 // status codes, its parameters, and the values of its enums (parameter enums from requests, response enums from
-// bodies). Build it with [Validator.NewCoverage], feed it every validated exchange with [Coverage.Observe] (safe
-// for concurrent use), then read [Coverage.Report].
+// bodies). Build it with [Validator.NewCoverage], feed it every validated exchange with [Coverage.Add], or
+// pass it as a [Sink] to a front end (it reads Result.Exchange), then read [Coverage.Report]. It is safe for
+// concurrent use.
 type Coverage struct {
 	mu  sync.Mutex
 	ops []*opCoverage // in spec order
@@ -83,8 +85,21 @@ func collectEnums(s *openapi3.Schema, name string, into map[string]int, seen map
 	}
 }
 
-// Observe counts one validated exchange. Skipped exchanges and exchanges without a response count for nothing.
-func (c *Coverage) Observe(ex *Exchange, res Result) {
+// Observe counts the exchange a verdict is about (res.Exchange), as [Coverage.Add] does: Coverage is a [Sink].
+// A verdict that does not carry its exchange is an error, not a silent miss.
+func (c *Coverage) Observe(_ context.Context, res *Result) error {
+	if res.Exchange == nil {
+		return fmt.Errorf("coverage: the verdict on %s carries no exchange", res.Where())
+	}
+	c.Add(res.Exchange, *res)
+	return nil
+}
+
+// Close does nothing: read [Coverage.Report] when the front end is done.
+func (c *Coverage) Close() error { return nil }
+
+// Add counts one validated exchange. Skipped exchanges and exchanges without a response count for nothing.
+func (c *Coverage) Add(ex *Exchange, res Result) {
 	if res.Skipped || res.OperationID == "" || ex.Status == 0 {
 		return
 	}

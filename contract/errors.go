@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
 
@@ -421,11 +422,6 @@ func sortViolations(vs []Violation) {
 	})
 }
 
-// redactedURL prints an exchange's URL without credentials: user information, and the values of secret query
-// and fragment keys (an implicit flow's #access_token=...).
-func redactedURL(u *url.URL) string {
-	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
-		return u.String() // perf: nothing to redact, so no copy (redact.URL changes only these three)
-	}
-	return redact.URL(u).String()
-}
+// redactedURL prints an exchange's URL without credentials, through the exit point (see egress.URL): user
+// information, and the values of secret query and fragment keys (an implicit flow's #access_token=...).
+func redactedURL(u *url.URL) string { return egress.URL(u) }

@@ -114,7 +114,7 @@ func TestIssue12CoverageContentParameter(t *testing.T) {
 	if !res.Valid {
 		t.Fatalf("got %+v, want a valid exchange", res)
 	}
-	cov.Observe(ex, res)
+	cov.Add(ex, res)
 	r := cov.Report()
 	if len(r.Operations) != 1 {
 		t.Fatalf("got %d operations, want 1", len(r.Operations))

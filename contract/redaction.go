@@ -3,6 +3,7 @@ package contract
 import (
 	"io/fs"
 
+	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
 
@@ -50,13 +51,8 @@ func (r *Redaction) redactor() (*redact.Redactor, error) {
 	return redact.New(opts...)
 }
 
-// redactExchange returns a copy of ex as a recording stores it (see [redact.Redactor.Exchange]): URL, headers and
-// bodies redacted by name, unreadable bodies replaced by a placeholder, every credential value seen in the
-// exchange scrubbed wherever it reappears, bodies decoded from their Content-Encoding. ex is not changed.
-func redactExchange(r *redact.Redactor, ex *Exchange) *Exchange {
-	c, _ := r.Exchange(ex)
-	return c
-}
+// redactExchange returns a copy of ex as a recording stores it, through the exit point (see egress.Exchange).
+func redactExchange(r *redact.Redactor, ex *Exchange) *Exchange { return egress.Exchange(r, ex) }
 
 // scrubbed returns res with every credential value seen in ex (see [redact.Redactor.Exchange]) replaced in its
 // messages and value excerpts: a response that echoes the request's token in a field that breaks the schema

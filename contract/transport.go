@@ -17,14 +17,15 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/recorder"
 
+	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
 
 // Transport is an [http.RoundTripper] that holds live traffic to the contract. For each exchange it validates
 // the request before it leaves and the response when it returns (reading the response body whole, then handing
-// the caller an identical copy), and reports the verdict to its callbacks; with [WithEnforce] a violation fails
-// the request instead. It can also record the traffic, redacted, to a go-vcr cassette and to a HAR file, or
-// answer from a cassette with no network at all:
+// the caller an identical copy), and hands the verdict to its sinks ([WithSink], and its callbacks, which are
+// sinks too); with [WithEnforce] a violation fails the request instead. It can also record the traffic,
+// redacted, to a go-vcr cassette and to a HAR file, or answer from a cassette with no network at all:
 //
 //	pass-through   (default)       validate, send with the underlying transport
 //	WithRecord(path)               ... and record each exchange to a go-vcr v4 cassette, redacted when saved
@@ -35,17 +36,16 @@ import (
 // safe for concurrent use. Exchanges are numbered from 0 in the order their requests arrive; their Source is
 // "live" unless [WithSource] says otherwise.
 type Transport struct {
-	v           *Validator
-	next        http.RoundTripper // the underlying transport, or the go-vcr recorder in front of it
-	rec         *recorder.Recorder
-	har         *HARWriter
-	red         *redact.Redactor
-	onResult    func(Result)
-	onViolation func(Result)
-	enforce     bool
-	source      string
-	logger      *slog.Logger
-	index       atomic.Int64
+	v       *Validator
+	next    http.RoundTripper // the underlying transport, or the go-vcr recorder in front of it
+	rec     *recorder.Recorder
+	red     *redact.Redactor
+	record  Sink // the HAR recorder, first; nil without WithHAR
+	sink    Sink // the log, the callbacks and WithSink's sinks, in that order
+	enforce bool
+	source  string
+	logger  *slog.Logger
+	index   atomic.Int64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -62,6 +62,7 @@ type transportConfig struct {
 	red         *Redaction
 	onResult    func(Result)
 	onViolation func(Result)
+	sinks       []Sink
 	enforce     bool
 	source      string
 	logger      *slog.Logger
@@ -78,8 +79,24 @@ func WithRoundTripper(rt http.RoundTripper) TransportOption {
 	}
 }
 
+// WithSink hands the verdict on every exchange (valid, invalid or skipped) to s, once the response has been
+// validated or the request has failed, with Result.Exchange set and the exchange's timing in the context (see
+// [Timing]). s is called from many goroutines at once, so it must be safe for that (wrap it in [Serial]
+// otherwise); [Transport.Close] closes it. The option may be repeated: the sinks are called in order, after the
+// callbacks.
+func WithSink(s Sink) TransportOption {
+	return func(c *transportConfig) error {
+		if s == nil {
+			return errors.New("WithSink: nil Sink")
+		}
+		c.sinks = append(c.sinks, s)
+		return nil
+	}
+}
+
 // WithOnResult calls fn with the verdict on every exchange (valid, invalid or skipped), once the response has
-// been validated or the request has failed. fn may be called from many goroutines at once.
+// been validated or the request has failed. fn may be called from many goroutines at once. It is the sink
+// [OnResult](fn).
 func WithOnResult(fn func(Result)) TransportOption {
 	return func(c *transportConfig) error {
 		c.onResult = fn
@@ -88,7 +105,7 @@ func WithOnResult(fn func(Result)) TransportOption {
 }
 
 // WithOnViolation calls fn with the verdict on every exchange that breaks the contract (Result.Valid false).
-// fn may be called from many goroutines at once.
+// fn may be called from many goroutines at once. It is the sink [OnViolation](fn).
 func WithOnViolation(fn func(Result)) TransportOption {
 	return func(c *transportConfig) error {
 		c.onViolation = fn
@@ -155,9 +172,13 @@ func WithRedaction(r Redaction) TransportOption {
 
 // WithLogger logs each exchange at debug level (source#index, method, redacted URL, operation, status, number of
 // violations), and at warn level each violation and each response body that cannot be decoded from its
-// Content-Encoding. Headers and bodies are never logged.
+// Content-Encoding. Headers and bodies are never logged. The lines leave through the exit point
+// (internal/egress): every string in them is sanitised of control characters.
 func WithLogger(l *slog.Logger) TransportOption {
 	return func(c *transportConfig) error {
+		if l != nil {
+			l = slog.New(egress.Handler(l.Handler()))
+		}
 		c.logger = l
 		return nil
 	}
@@ -182,8 +203,18 @@ func NewTransport(v *Validator, opts ...TransportOption) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract.NewTransport: %w", err)
 	}
-	t := &Transport{v: v, next: c.base, red: red, onResult: c.onResult, onViolation: c.onViolation,
-		enforce: c.enforce, source: c.source, logger: c.logger}
+	t := &Transport{v: v, next: c.base, red: red, enforce: c.enforce, source: c.source, logger: c.logger}
+	var sinks []Sink
+	if c.logger != nil {
+		sinks = append(sinks, logSink{c.logger})
+	}
+	if c.onResult != nil {
+		sinks = append(sinks, OnResult(c.onResult))
+	}
+	if c.onViolation != nil {
+		sinks = append(sinks, OnViolation(c.onViolation))
+	}
+	t.sink = Tee(append(sinks, c.sinks...)...)
 	if c.record != "" || c.replay != "" {
 		path, mode, real := c.record, recorder.ModeRecordOnly, c.base
 		if c.replay != "" {
@@ -194,7 +225,7 @@ func NewTransport(v *Validator, opts ...TransportOption) (*Transport, error) {
 			recorder.WithRealTransport(real),
 			recorder.WithSkipRequestLatency(true),
 			recorder.WithMatcher(t.match),
-			recorder.WithHook(red.Interaction, recorder.BeforeSaveHook),
+			recorder.WithHook(egress.Interaction(red), recorder.BeforeSaveHook), // the disk copy only
 			// go-vcr's debug log prints URLs, headers and bodies unredacted, and VCR_DEBUG=1 turns it on when
 			// the writer is io.Discard itself; a writer of our own that drops everything keeps it off.
 			recorder.WithDebugWriter(dropWriter{}),
@@ -205,9 +236,11 @@ func NewTransport(v *Validator, opts ...TransportOption) (*Transport, error) {
 		t.next = t.rec
 	}
 	if c.har != "" {
-		if t.har, err = CreateHAR(c.har, c.red); err != nil {
+		w, err := CreateHAR(c.har, c.red)
+		if err != nil {
 			return nil, fmt.Errorf("contract.NewTransport: %w", err)
 		}
+		t.record = harSink{w}
 	}
 	return t, nil
 }
@@ -279,32 +312,68 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// finish reports a verdict and appends the exchange to the HAR file.
+// finish hands a verdict, with its exchange and timing, to the HAR recorder, then to the sinks. A sink's failure
+// is logged; the exchange goes on.
 func (t *Transport) finish(ctx context.Context, ex *Exchange, res Result, started time.Time, elapsed time.Duration) {
-	if t.har != nil {
-		if err := t.har.Append(ex, started, elapsed); err != nil && t.logger != nil {
+	ctx = WithTiming(ctx, started, elapsed)
+	res.Exchange = ex
+	if t.record != nil {
+		if err := t.record.Observe(ctx, &res); err != nil && t.logger != nil {
 			t.logger.LogAttrs(ctx, slog.LevelError, "contract: recording to HAR failed", slog.String("error", err.Error()))
 		}
 	}
-	if t.logger != nil {
-		t.logger.LogAttrs(ctx, slog.LevelDebug, "contract exchange",
-			slog.String("exchange", res.Where()), slog.String("method", res.Method), slog.String("url", res.URL),
-			slog.String("operation", res.OperationID), slog.Int("status", res.Status),
-			slog.Bool("skipped", res.Skipped), slog.Int("violations", len(res.Violations)))
-		for i := range res.Violations {
-			t.logger.LogAttrs(ctx, slog.LevelWarn, "contract violation", slog.String("violation", res.Violations[i].Error()))
-		}
-	}
-	if t.onResult != nil {
-		t.onResult(res)
-	}
-	if t.onViolation != nil && !res.Valid {
-		t.onViolation(res)
+	if err := t.sink.Observe(ctx, &res); err != nil && t.logger != nil {
+		t.logger.LogAttrs(ctx, slog.LevelError, "contract: a sink failed", slog.String("error", err.Error()))
 	}
 }
 
-// Close writes the cassette (redacted) when recording and closes the HAR file. It is safe to call more than
-// once; later calls return the first call's error.
+// logSink is a Transport's [WithLogger]: each exchange at debug level, each violation at warn level.
+type logSink struct{ l *slog.Logger }
+
+func (s logSink) Observe(ctx context.Context, res *Result) error {
+	s.l.LogAttrs(ctx, slog.LevelDebug, "contract exchange",
+		slog.String("exchange", res.Where()), slog.String("method", res.Method), slog.String("url", res.URL),
+		slog.String("operation", res.OperationID), slog.Int("status", res.Status),
+		slog.Bool("skipped", res.Skipped), slog.Int("violations", len(res.Violations)))
+	for i := range res.Violations {
+		s.l.LogAttrs(ctx, slog.LevelWarn, "contract violation", slog.String("violation", res.Violations[i].Error()))
+	}
+	return nil
+}
+
+func (logSink) Close() error { return nil }
+
+// harSink is a Transport's [WithHAR]: it appends each exchange, redacted, with its timing.
+type harSink struct{ w *HARWriter }
+
+func (s harSink) Observe(ctx context.Context, res *Result) error {
+	started, elapsed, _ := Timing(ctx)
+	return s.w.Append(res.Exchange, started, elapsed)
+}
+
+func (s harSink) Close() error { return s.w.Close() }
+
+type timingKey struct{}
+
+type timing struct {
+	started time.Time
+	elapsed time.Duration
+}
+
+// WithTiming returns ctx carrying an exchange's timing, for the sinks a live front end hands its verdict to:
+// when the request started and how long the exchange took until its response ended.
+func WithTiming(ctx context.Context, started time.Time, elapsed time.Duration) context.Context {
+	return context.WithValue(ctx, timingKey{}, timing{started, elapsed})
+}
+
+// Timing returns the timing [WithTiming] put in ctx; ok is false when there is none (a recording's verdict).
+func Timing(ctx context.Context) (started time.Time, elapsed time.Duration, ok bool) {
+	t, ok := ctx.Value(timingKey{}).(timing)
+	return t.started, t.elapsed, ok
+}
+
+// Close writes the cassette (redacted) when recording, closes the HAR file and then the sinks. It is safe to
+// call more than once; later calls return the first call's error.
 func (t *Transport) Close() error {
 	t.closeOnce.Do(func() {
 		var errs []error
@@ -313,9 +382,10 @@ func (t *Transport) Close() error {
 				errs = append(errs, fmt.Errorf("contract: writing the cassette: %w", err))
 			}
 		}
-		if t.har != nil {
-			errs = append(errs, t.har.Close())
+		if t.record != nil {
+			errs = append(errs, t.record.Close())
 		}
+		errs = append(errs, t.sink.Close())
 		t.closeErr = errors.Join(errs...)
 	})
 	return t.closeErr

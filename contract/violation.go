@@ -84,12 +84,18 @@ type Result struct {
 	// Observed is what the cross-exchange [Invariants] need of this exchange; nil unless the validator runs
 	// [RulesAll] and validated a response. It is not printed.
 	Observed *Observation `json:"-"`
+	// Exchange is the exchange judged, for the [Sink]s that need more than the verdict ([Coverage], recorders).
+	// The front end sets it while it still holds the exchange: a [Transport] and the proxy for every sink; apikit
+	// validate as each exchange is validated, and no longer once a recording's invariants ran. The validator
+	// leaves it nil, so that a held Result does not hold bodies. It is not printed.
+	Exchange *Exchange `json:"-"`
 }
 
 // Where returns "source#index" for messages.
 func (r *Result) Where() string { return capture.Where(r.Source, r.Index) }
 
-// Report is the verdict on many exchanges, in the order they were read.
+// Report is the verdict on many exchanges, in the order they were read. It is the [Sink] that keeps every
+// result; the outputs of package output stream instead.
 type Report struct {
 	Results []Result `json:"exchanges"`
 }
@@ -108,18 +114,9 @@ func (r *Report) Add(res Result) { r.Results = append(r.Results, res) }
 
 // Summary counts the results: an exchange is valid, invalid or skipped.
 func (r *Report) Summary() Summary {
-	s := Summary{Exchanges: len(r.Results)}
+	var s Summary
 	for i := range r.Results {
-		res := &r.Results[i]
-		s.Warnings += len(res.Warnings)
-		switch {
-		case res.Skipped:
-			s.Skipped++
-		case res.Valid:
-			s.Valid++
-		default:
-			s.Invalid++
-		}
+		s.Count(&r.Results[i])
 	}
 	return s
 }

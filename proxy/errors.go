@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/apikit/apikit/contract"
-	"github.com/apikit/apikit/internal/redact"
+	"github.com/apikit/apikit/internal/egress"
 )
 
 // Kind says how the upstream failed an exchange. Its value is the "error" of the proxy's 502 body and of the
@@ -136,7 +136,7 @@ func (p *Proxy) fail(ctx context.Context, r *http.Request, st *exchangeState, ue
 	if u == nil { // the transport was not reached
 		u = r.URL
 	}
-	ue.URL = redact.URL(u).String()
+	ue.URL = egress.URL(u)
 	if st.url != nil {
 		ue.Operation = p.v.ValidateRequest(ctx, &contract.Exchange{Source: Source, Index: int(st.seq),
 			Method: st.method, URL: st.url, RequestHeader: st.reqHeader}).OperationID

@@ -17,6 +17,7 @@ import (
 
 	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/contract"
+	"github.com/apikit/apikit/internal/egress"
 )
 
 // Defaults of the options.
@@ -33,16 +34,16 @@ const (
 // Proxy is an [http.Handler] that forwards every request to one target and validates each exchange against the
 // contracts (see the package documentation). Build it with [New]. It is safe for concurrent use.
 type Proxy struct {
-	target      *url.URL
-	v           *contract.Validator
-	rp          *httputil.ReverseProxy
-	transport   http.RoundTripper
-	har         *contract.HARWriter
-	logger      *slog.Logger
-	onResult    func(contract.Result)
-	onViolation func(contract.Result)
-	onError     func(*UpstreamError)
-	maxBody     int64
+	target    *url.URL
+	v         *contract.Validator
+	rp        *httputil.ReverseProxy
+	transport http.RoundTripper
+	har       *contract.HARWriter
+	logger    *slog.Logger
+	record    contract.Sink // the HAR recorder: names the verdict by its entry; nil without WithHAR
+	sink      contract.Sink // the log, the callbacks and WithSink's sinks, in that order
+	onError   func(*UpstreamError)
+	maxBody   int64
 
 	seq atomic.Int64 // requests received
 
@@ -85,6 +86,7 @@ type config struct {
 	logger      *slog.Logger
 	onResult    func(contract.Result)
 	onViolation func(contract.Result)
+	sinks       []contract.Sink
 	onError     func(*UpstreamError)
 	timeout     time.Duration
 	maxBody     int64
@@ -107,10 +109,29 @@ func WithHAR(w *contract.HARWriter) Option {
 
 // WithLogger logs one line per request (method, path, status, duration, operation, violation count, and the
 // HAR entry when recorded) at info level, each failed exchange at error level, and what was not validated at
-// warn level. Query strings, headers and bodies are never logged. Without it the proxy logs nothing.
+// warn level. Query strings, headers and bodies are never logged, and every line leaves through the exit point
+// (internal/egress): its strings are sanitised of control characters. Without it the proxy logs nothing.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
+		if l != nil {
+			l = slog.New(egress.Handler(l.Handler()))
+		}
 		c.logger = l
+		return nil
+	}
+}
+
+// WithSink hands the verdict on every exchange the upstream completed to s, after the log line and the
+// callbacks, with Result.Exchange set (its bodies decoded) and the exchange's timing in the context
+// ([contract.Timing]). s is called from many goroutines at once (wrap it in [contract.Serial] unless it is safe
+// for that), and delays the end of the client's response while it runs. The caller closes s once the server has
+// shut down. The option may be repeated.
+func WithSink(s contract.Sink) Option {
+	return func(c *config) error {
+		if s == nil {
+			return errors.New("WithSink: nil Sink")
+		}
+		c.sinks = append(c.sinks, s)
 		return nil
 	}
 }
@@ -203,8 +224,21 @@ func New(target *url.URL, v *contract.Validator, opts ...Option) (*Proxy, error)
 		c.transport = t
 	}
 	tu := *target
-	p := &Proxy{target: &tu, v: v, har: c.har, logger: c.logger, onResult: c.onResult,
-		onViolation: c.onViolation, onError: c.onError, maxBody: c.maxBody}
+	p := &Proxy{target: &tu, v: v, har: c.har, logger: c.logger, onError: c.onError, maxBody: c.maxBody}
+	if c.har != nil {
+		p.record = recordSink{p}
+	}
+	sinks := []contract.Sink{statsSink{p}}
+	if c.logger != nil {
+		sinks = append(sinks, logSink{p})
+	}
+	if c.onResult != nil {
+		sinks = append(sinks, contract.OnResult(c.onResult))
+	}
+	if c.onViolation != nil {
+		sinks = append(sinks, contract.OnViolation(c.onViolation))
+	}
+	p.sink = contract.Tee(append(sinks, c.sinks...)...)
 	p.transport = &capturingTransport{next: c.transport, timeout: c.timeout, maxBody: c.maxBody}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -333,58 +367,87 @@ func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 		return
 	}
 	res := p.v.Validate(ctx, ex)
-	entry := -1
-	if p.har != nil {
-		entry = p.record(ctx, ex, st.started, elapsed)
-		if entry >= 0 {
-			renumber(&res, p.har.Path(), entry)
-		}
+	res.Exchange = ex
+	ctx = contract.WithTiming(context.WithValue(ctx, requestKey{}, r), st.started, elapsed)
+	if p.record != nil {
+		_ = p.record.Observe(ctx, &res) // counts and logs its own failure
 	}
-
-	p.stats.validated.Add(1)
-	p.stats.violations.Add(int64(len(res.Violations)))
-	p.stats.warnings.Add(int64(len(res.Warnings)))
-	switch {
-	case res.Skipped:
-		p.stats.skipped.Add(1)
-	case !res.Valid:
-		p.stats.invalid.Add(1)
-	}
-	if p.logger != nil {
-		attrs := []slog.Attr{slog.Int("status", ex.Status), slog.String("operation", res.OperationID),
-			slog.Int("violations", len(res.Violations))}
-		if len(res.Warnings) > 0 {
-			attrs = append(attrs, slog.Int("warnings", len(res.Warnings)))
-		}
-		if res.Skipped {
-			attrs = append(attrs, slog.String("skipped", res.SkipReason))
-		}
-		if entry >= 0 {
-			attrs = append(attrs, slog.String("entry", res.Where()))
-		}
-		p.logLine(ctx, slog.LevelInfo, "proxy", r, st, elapsed, attrs...)
-	}
-	if p.onResult != nil {
-		p.onResult(res)
-	}
-	if p.onViolation != nil && !res.Valid {
-		p.onViolation(res)
+	if err := p.sink.Observe(ctx, &res); err != nil && p.logger != nil {
+		p.logger.LogAttrs(ctx, slog.LevelError, "proxy: a sink failed", slog.String("error", err.Error()))
 	}
 }
 
-// record appends ex to the HAR file and returns its entry index, or -1 when it could not be written.
-func (p *Proxy) record(ctx context.Context, ex *contract.Exchange, started time.Time, elapsed time.Duration) int {
-	i, err := p.har.AppendIndexed(ex, started, elapsed)
+// requestKey carries the client's request to the proxy's log sink.
+type requestKey struct{}
+
+// recordSink is the proxy's HAR recorder: it appends the exchange and names the verdict by its entry
+// ("traffic.har#3"), for the sinks after it. A failure is counted and logged, and the verdict keeps its name.
+type recordSink struct{ p *Proxy }
+
+func (s recordSink) Observe(ctx context.Context, res *contract.Result) error {
+	p := s.p
+	started, elapsed, _ := contract.Timing(ctx)
+	i, err := p.har.AppendIndexed(res.Exchange, started, elapsed)
 	if err != nil {
 		p.stats.recordErrors.Add(1)
 		if p.logger != nil {
 			p.logger.LogAttrs(ctx, slog.LevelError, "proxy: recording to the HAR file failed", slog.String("error", err.Error()))
 		}
-		return -1
+		return fmt.Errorf("recording to the HAR file: %w", err)
 	}
 	p.stats.recorded.Add(1)
-	return i
+	renumber(res, p.har.Path(), i)
+	return nil
 }
+
+// Close does nothing: the caller closes the HAR writer (see [WithHAR]).
+func (recordSink) Close() error { return nil }
+
+// statsSink counts verdicts for [Proxy.Stats].
+type statsSink struct{ p *Proxy }
+
+func (s statsSink) Observe(_ context.Context, res *contract.Result) error {
+	st := &s.p.stats
+	st.validated.Add(1)
+	st.violations.Add(int64(len(res.Violations)))
+	st.warnings.Add(int64(len(res.Warnings)))
+	switch {
+	case res.Skipped:
+		st.skipped.Add(1)
+	case !res.Valid:
+		st.invalid.Add(1)
+	}
+	return nil
+}
+
+func (statsSink) Close() error { return nil }
+
+// logSink is the proxy's [WithLogger] line for a validated exchange.
+type logSink struct{ p *Proxy }
+
+func (s logSink) Observe(ctx context.Context, res *contract.Result) error {
+	r, _ := ctx.Value(requestKey{}).(*http.Request)
+	st, _ := ctx.Value(stateKey{}).(*exchangeState)
+	_, elapsed, _ := contract.Timing(ctx)
+	if r == nil || st == nil {
+		return nil // not the proxy's own verdict
+	}
+	attrs := []slog.Attr{slog.Int("status", res.Status), slog.String("operation", res.OperationID),
+		slog.Int("violations", len(res.Violations))}
+	if len(res.Warnings) > 0 {
+		attrs = append(attrs, slog.Int("warnings", len(res.Warnings)))
+	}
+	if res.Skipped {
+		attrs = append(attrs, slog.String("skipped", res.SkipReason))
+	}
+	if s.p.har != nil && res.Source == s.p.har.Path() {
+		attrs = append(attrs, slog.String("entry", res.Where()))
+	}
+	s.p.logLine(ctx, slog.LevelInfo, "proxy", r, st, elapsed, attrs...)
+	return nil
+}
+
+func (logSink) Close() error { return nil }
 
 // renumber names a verdict by the HAR entry it was recorded as, as apikit validate names it.
 func renumber(res *contract.Result, source string, index int) {

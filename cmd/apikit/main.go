@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/apikit/apikit/output"
 )
 
 // Exit codes shared by every subcommand.
@@ -31,6 +33,8 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     bool // stdout is a terminal
+	// formats are the outputs apikit validate offers (--format); nil means the shipped ones, output.Formats().
+	formats []output.Format
 }
 
 func main() {

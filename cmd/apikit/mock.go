@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/mock"
 )
 
@@ -117,7 +118,7 @@ func cmdMock(ctx context.Context, args []string, e env) int {
 		source = *dataFile
 	}
 
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	logger := slog.New(egress.Handler(slog.NewTextHandler(e.stderr, nil))) // the exit point: sanitised
 	srv, err := mock.New(ctx, append(opts, mock.WithLogger(logger))...)
 	if err != nil {
 		return usageErr("%v", err)

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/apikit/apikit/contract"
-	"github.com/apikit/apikit/internal/redact"
+	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/proxy"
 )
 
@@ -101,8 +101,8 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		return usageErr("%v", err)
 	}
 
-	out := &lockedWriter{w: e.stderr} // log lines and violation lines, whole lines from many goroutines
-	logger := slog.New(slog.NewTextHandler(out, nil))
+	out := &lockedWriter{w: e.stderr}                                 // log lines and violation lines, whole lines from many goroutines
+	logger := slog.New(egress.Handler(slog.NewTextHandler(out, nil))) // the exit point: sanitised, URLs redacted
 	popts := []proxy.Option{
 		proxy.WithLogger(logger), proxy.WithTimeout(*timeout), proxy.WithMaxBody(int64(maxBody)),
 		proxy.WithOnResult(func(r contract.Result) {
@@ -136,7 +136,8 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	attrs := []any{"url", "http://" + ln.Addr().String(), "target", redact.URL(tu).String(), "strict", *strict, "timeout", *timeout}
+	// target is a *url.URL: the logger (egress.Handler) redacts it.
+	attrs := []any{"url", "http://" + ln.Addr().String(), "target", tu, "strict", *strict, "timeout", *timeout}
 	if har != nil {
 		attrs = append(attrs, "record", har.Path())
 	}

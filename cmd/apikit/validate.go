@@ -5,10 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"iter"
 	"mime"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -17,6 +17,8 @@ import (
 	"github.com/apikit/apikit/capture/load"
 
 	"github.com/apikit/apikit/contract"
+	"github.com/apikit/apikit/internal/egress"
+	"github.com/apikit/apikit/output"
 )
 
 const validateUsage = `Usage:
@@ -32,10 +34,14 @@ Flags:
 `
 
 func cmdValidate(ctx context.Context, args []string, e env) int {
+	formats := e.formats
+	if formats == nil {
+		formats = output.Formats()
+	}
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	var (
-		format   = fs.String("format", "text", "output format: text, json or junit")
+		format   = fs.String("format", formats[0].Name, "output format: "+oneOf(output.Names(formats)))
 		specDir  = fs.String("spec", "", "load the specs from `DIR` instead of the embedded copies")
 		strict   = fs.Bool("strict", false, "undeclared response properties and unmatched routes become violations")
 		op       = fs.String("op", "", "validate one bare response body against `OPERATION_ID`")
@@ -63,10 +69,8 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		}
 		return exitUsage
 	}
-	switch *format {
-	case "text", "json", "junit":
-	default:
-		fmt.Fprintf(e.stderr, "apikit validate: --format %q: want text, json or junit\n", *format)
+	if _, ok := output.Lookup(formats, *format); !ok {
+		fmt.Fprintf(e.stderr, "apikit validate: --format %q: want %s\n", *format, oneOf(output.Names(formats)))
 		return exitUsage
 	}
 	if len(paths) == 0 {
@@ -101,21 +105,29 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "apikit validate: --min-coverage wants a percentage from 0 to 100")
 		return exitUsage
 	}
-	var cov *contract.Coverage
+	var (
+		cov       *contract.Coverage
+		covReport func() *contract.CoverageReport
+	)
 	if *coverage || *minCov > 0 {
 		cov = v.NewCoverage()
+		covReport = sync.OnceValue(cov.Report) // read once every exchange was counted
 	}
+	// check validates one exchange; the coverage counts it there and then, with its bodies (the verdicts reach
+	// the outputs later, once their recording's invariants ran, without the exchange).
 	check := func(ex *contract.Exchange) contract.Result {
 		res := v.Validate(ctx, ex)
 		if cov != nil {
-			cov.Observe(ex, res)
+			res.Exchange = ex
+			_ = cov.Observe(ctx, &res) // cannot fail: the verdict carries its exchange
+			res.Exchange = nil
 		}
 		return res
 	}
 
 	var (
-		report    contract.Report
-		inputErrs []contract.InputError
+		ex      *contract.Exchange
+		readErr *contract.InputError
 	)
 	if *op != "" {
 		if !v.HasOperation(*op) {
@@ -134,55 +146,112 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 			fmt.Fprintf(e.stderr, "apikit validate: %s: --content-type %q: %s documents %s for status %d\n", paths[0], *ctype, *op, strings.Join(cts, ", "), *status)
 			return exitUsage
 		}
-		ex, err := body.Read(ctx, paths[0], *op, *status, *ctype, loadOpts...)
-		if err != nil {
-			inputErrs = append(inputErrs, inputError(err, paths[0]))
-		} else {
-			report.Add(check(ex))
+		if ex, err = body.Read(ctx, paths[0], *op, *status, *ctype, loadOpts...); err != nil {
+			ie := inputError(err, paths[0])
+			readErr = &ie
 		}
-	} else {
-		report.Results, inputErrs = validateAll(ctx, check, load.Files(ctx, paths, loadOpts...))
-	}
-	checkInvariants(&report, *rules) // rules: across exchanges, in time order per recording (rules.go)
-	if err := ctx.Err(); err != nil {
-		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
-		return exitUsage
 	}
 
-	for _, ie := range inputErrs {
-		fmt.Fprintf(e.stderr, "apikit validate: %s\n", ie.Message)
-	}
-	out := contract.NewOutput(&report, inputErrs)
-	if cov != nil {
-		out.Coverage = cov.Report()
-	}
-	switch *format {
-	case "json":
-		err = out.WriteJSON(e.stdout)
-	case "junit":
-		err = out.WriteJUnit(e.stdout)
-	default:
-		color := e.isTerminal && e.getenv("NO_COLOR") == ""
-		err = out.WriteText(e.stdout, contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose})
-		if err == nil && out.Coverage != nil {
-			fmt.Fprintln(e.stdout)
-			err = out.Coverage.WriteText(e.stdout)
-		}
-	}
+	color := e.isTerminal && e.getenv("NO_COLOR") == ""
+	out, err := output.New(formats, *format, e.stdout, output.Options{Coverage: covReport,
+		Text: contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose}})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
 	}
+	var sum contract.Summary
+	st := &stream{sink: contract.Tee(out, contract.SinkFunc(func(_ context.Context, r *contract.Result) error { sum.Count(r); return nil })),
+		stderr: e.stderr, rules: *rules, ctx: ctx}
 	switch {
-	case len(inputErrs) > 0:
+	case *op == "":
+		validateAll(ctx, check, load.Files(ctx, paths, loadOpts...), st.take)
+	case readErr != nil:
+		st.take(item{inputErr: readErr})
+	default:
+		st.take(item{res: check(ex)})
+	}
+	st.flush() // the last recording
+	if err := errors.Join(st.err, st.sink.Close()); err != nil {
+		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
-	case !report.OK():
+	}
+	if err := ctx.Err(); err != nil {
+		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
+		return exitUsage
+	}
+	switch {
+	case st.inputErrs > 0:
+		return exitUsage
+	case sum.Invalid > 0:
 		return exitViolation
-	case out.Coverage != nil && out.Coverage.Percent < *minCov:
-		fmt.Fprintf(e.stderr, "apikit validate: coverage %.1f%% is below --min-coverage %.1f%%\n", out.Coverage.Percent, *minCov)
+	case cov != nil && covReport().Percent < *minCov:
+		fmt.Fprintf(e.stderr, "apikit validate: coverage %.1f%% is below --min-coverage %.1f%%\n", covReport().Percent, *minCov)
 		return exitViolation
 	}
 	return exitOK
+}
+
+// oneOf lists names as the help and messages say them: "text, json or junit".
+func oneOf(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// item is what the pipeline yields in input order: a verdict, or an input that could not be read.
+type item struct {
+	res      contract.Result
+	inputErr *contract.InputError
+}
+
+// stream takes the items in input order and hands them to the sink one recording at a time: with --rules=all
+// it holds the verdicts of the current recording (a file: one Source) until the recording ends and its
+// invariants ran (rules.go), then releases them; otherwise it passes each verdict on at once. Input errors go
+// to stderr and to the sink as they come. It is used from one goroutine.
+type stream struct {
+	ctx       context.Context // the run's, for the sinks
+	sink      contract.Sink
+	stderr    io.Writer
+	rules     string
+	recording []contract.Result // the current recording's verdicts, waiting for its invariants
+	inputErrs int
+	err       error // the sink's first failure
+}
+
+func (s *stream) take(it item) {
+	if it.inputErr != nil {
+		s.inputErrs++
+		fmt.Fprintf(s.stderr, "apikit validate: %s\n", egress.Sanitize(it.inputErr.Message))
+		if es, ok := s.sink.(contract.InputErrorSink); ok {
+			s.fail(es.ObserveInputError(s.ctx, *it.inputErr))
+		}
+		return
+	}
+	if !holdsRecordings(s.rules) {
+		s.fail(s.sink.Observe(s.ctx, &it.res))
+		return
+	}
+	if len(s.recording) > 0 && s.recording[0].Source != it.res.Source {
+		s.flush()
+	}
+	s.recording = append(s.recording, it.res)
+}
+
+// flush checks the current recording's invariants and passes its verdicts on, in input order.
+func (s *stream) flush() {
+	checkInvariants(s.recording, s.rules) // rules: across exchanges, in time order per recording (rules.go)
+	for i := range s.recording {
+		s.fail(s.sink.Observe(s.ctx, &s.recording[i]))
+	}
+	clear(s.recording) // release the verdicts (and their observations) before the next recording
+	s.recording = s.recording[:0]
+}
+
+func (s *stream) fail(err error) {
+	if err != nil && s.err == nil {
+		s.err = err
+	}
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {
@@ -204,71 +273,82 @@ func inputError(err error, fallbackFile string) contract.InputError {
 	return contract.InputError{File: fallbackFile, Index: -1, Message: err.Error()}
 }
 
-// validateAll validates exchanges on every core while reading them in order, and returns results and input
-// errors in input order. At most a few exchanges per worker are in memory at once.
-func validateAll(ctx context.Context, check func(*contract.Exchange) contract.Result, exchanges iter.Seq2[*contract.Exchange, error]) ([]contract.Result, []contract.InputError) {
+// validateAll validates exchanges on every core while reading them in order, and hands verdicts and input errors
+// to take in input order, from one goroutine, as soon as each one and all before it are done. A reorder window
+// bounds what is in flight: at most a few exchanges per worker are read, being validated or waiting for an
+// earlier one, so memory does not grow with the input.
+func validateAll(ctx context.Context, check func(*contract.Exchange) contract.Result, exchanges iter.Seq2[*contract.Exchange, error], take func(item)) {
 	type job struct {
 		seq int
 		ex  *contract.Exchange
 	}
 	type done struct {
 		seq int
-		res contract.Result
+		it  item
 	}
 	workers := runtime.GOMAXPROCS(0)
+	window := make(chan struct{}, 4*workers) // a slot per item read and not yet taken
 	jobs := make(chan job, workers)
-	results := make(chan done, workers)
+	results := make(chan done, 4*workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				results <- done{j.seq, check(j.ex)}
+				results <- done{j.seq, item{res: check(j.ex)}}
 			}
 		}()
 	}
-	var (
-		collected []done
-		gather    sync.WaitGroup
-	)
+	var gather sync.WaitGroup
 	gather.Add(1)
-	go func() {
+	go func() { // the reorder window: hands items on in sequence
 		defer gather.Done()
+		pending := map[int]item{}
+		next := 0
 		for d := range results {
-			collected = append(collected, d)
+			pending[d.seq] = d.it
+			for {
+				it, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				take(it)
+				next++
+				<-window
+			}
 		}
 	}()
-	var inputErrs []contract.InputError
 	seq := 0
+	send := func(d done) {
+		window <- struct{}{}
+		results <- d
+	}
 	for ex, err := range exchanges {
 		if ctx.Err() != nil {
 			break
 		}
-		if err != nil {
-			inputErrs = append(inputErrs, inputError(err, ""))
-			continue
-		}
-		if ex.Status == 0 {
+		switch {
+		case err != nil:
+			ie := inputError(err, "")
+			send(done{seq, item{inputErr: &ie}})
+		case ex.Status == 0:
 			// A recording is validated as a whole exchange; an entry whose response was never received (a
 			// cancelled or blocked request) cannot be, and says so rather than passing on its request alone.
-			inputErrs = append(inputErrs, contract.InputError{File: ex.Source, Index: ex.Index,
-				Message: fmt.Sprintf("%s: entry %d: no response was recorded", ex.Source, ex.Index)})
-			continue
+			ie := contract.InputError{File: ex.Source, Index: ex.Index,
+				Message: fmt.Sprintf("%s: entry %d: no response was recorded", ex.Source, ex.Index)}
+			send(done{seq, item{inputErr: &ie}})
+		default:
+			window <- struct{}{}
+			jobs <- job{seq, ex}
 		}
-		jobs <- job{seq, ex}
 		seq++
 	}
 	close(jobs)
 	wg.Wait()
 	close(results)
 	gather.Wait()
-	sort.Slice(collected, func(i, j int) bool { return collected[i].seq < collected[j].seq })
-	out := make([]contract.Result, len(collected))
-	for i, d := range collected {
-		out[i] = d.res
-	}
-	return out, inputErrs
 }
 
 // documented reports whether a content type (parameters ignored) is among the documented ones.

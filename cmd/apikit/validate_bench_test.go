@@ -47,7 +47,7 @@ func writeFolder(b *testing.B, dir string, n int) (exchanges int, size int64) {
 
 // BenchmarkValidateFolder validates a folder of 2,000 recordings (HARs and cassettes, 10,000 exchanges) as
 // `apikit validate DIR` does: load.Files walks the folder and reads the files, validateAll validates the
-// exchanges on GOMAXPROCS workers and returns the results in input order, with the collector tuned as main
+// exchanges on GOMAXPROCS workers and hands the results on in input order, with the collector tuned as main
 // tunes it (gctune.go). The validator is built once, outside the timed loop. Run it with -cpu 1,2:
 // BENCHMARKS.md compares the two.
 //
@@ -69,14 +69,26 @@ func BenchmarkValidateFolder(b *testing.B) {
 	b.ResetTimer()
 	cpu0, cpuOK := processCPU()
 	for range b.N {
-		results, inputErrs := validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, load.Files(ctx, []string{dir}))
-		if len(inputErrs) > 0 || len(results) != want {
-			b.Fatalf("got %d results and input errors %v, want %d results", len(results), inputErrs, want)
-		}
-		for _, r := range results {
-			if !r.Valid || r.Skipped {
-				b.Fatalf("%s: valid %v, skipped %v (%s): %v", r.Where(), r.Valid, r.Skipped, r.SkipReason, r.Violations)
+		var (
+			n         int
+			inputErrs []contract.InputError
+			bad       *contract.Result
+		)
+		validateAll(ctx, func(ex *contract.Exchange) contract.Result { return v.Validate(ctx, ex) }, load.Files(ctx, []string{dir}), func(it item) {
+			if it.inputErr != nil {
+				inputErrs = append(inputErrs, *it.inputErr)
+				return
 			}
+			n++
+			if (!it.res.Valid || it.res.Skipped) && bad == nil {
+				bad = &it.res
+			}
+		})
+		if r := bad; r != nil {
+			b.Fatalf("%s: valid %v, skipped %v (%s): %v", r.Where(), r.Valid, r.Skipped, r.SkipReason, r.Violations)
+		}
+		if len(inputErrs) > 0 || n != want {
+			b.Fatalf("got %d results and input errors %v, want %d results", n, inputErrs, want)
 		}
 	}
 	b.StopTimer()

@@ -19,6 +19,7 @@ package contracttest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"io/fs"
 	"net/http"
@@ -31,6 +32,7 @@ import (
 	"testing"
 
 	"github.com/apikit/apikit/contract"
+	"github.com/apikit/apikit/internal/egress"
 )
 
 // RecordEnv is the environment variable that makes [WithCassette] record instead of replay: APIKIT_RECORD=1.
@@ -155,7 +157,7 @@ func Transport(t testing.TB, opts ...Option) *contract.Transport {
 	v := c.validatorFor(t)
 	topts := append([]contract.TransportOption{
 		contract.WithSource(t.Name()),
-		contract.WithOnResult(func(res contract.Result) { report(t, res) }),
+		contract.WithSink(Sink(t)),
 	}, c.topts...)
 	tr, err := contract.NewTransport(v, topts...)
 	if err != nil {
@@ -169,17 +171,30 @@ func Transport(t testing.TB, opts ...Option) *contract.Transport {
 	return tr
 }
 
+// Sink returns the [contract.Sink] of a test: each violation fails t with t.Errorf (method, redacted URL,
+// status, then "exchange operation in pointer: message"), warnings and exchanges no spec describes are logged
+// with t.Logf. Pass it to any front end ([contract.WithSink], proxy.WithSink) to hold that traffic to the
+// contract in a test. It is safe for concurrent use, as testing.TB is.
+func Sink(t testing.TB) contract.Sink {
+	return contract.SinkFunc(func(_ context.Context, res *contract.Result) error {
+		report(t, res)
+		return nil
+	})
+}
+
 // report turns one verdict into test failures and logs.
-func report(t testing.TB, res contract.Result) {
+func report(t testing.TB, res *contract.Result) {
 	t.Helper()
+	// The test log is a terminal's text too: it leaves through the exit point.
+	method, u := egress.Sanitize(res.Method), egress.Sanitize(egress.URLString(res.URL))
 	for i := range res.Violations {
-		t.Errorf("contract violation: %s %s (status %d): %s", res.Method, res.URL, res.Status, res.Violations[i].Error())
+		t.Errorf("contract violation: %s %s (status %d): %s", method, u, res.Status, egress.Sanitize(res.Violations[i].Error()))
 	}
 	for i := range res.Warnings {
-		t.Logf("contract warning: %s %s: %s", res.Method, res.URL, res.Warnings[i].Error())
+		t.Logf("contract warning: %s %s: %s", method, u, egress.Sanitize(res.Warnings[i].Error()))
 	}
 	if res.Skipped {
-		t.Logf("contract: %s %s not validated: %s", res.Method, res.URL, res.SkipReason)
+		t.Logf("contract: %s %s not validated: %s", method, u, egress.Sanitize(res.SkipReason))
 	}
 }
 

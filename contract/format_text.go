@@ -1,0 +1,103 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/apikit/apikit/internal/egress"
+)
+
+// NewTextSink returns the sink of the terminal output: as each verdict arrives, one line per violation
+// ("file#entry operation in pointer: message (got VALUE)"), per warning (with opt.Warnings), and per valid or
+// skipped exchange (with opt.Verbose); at Close a summary line, then, when coverage is not nil, a blank line and
+// the coverage table. Every field is sanitised of control characters (internal/egress) before it is printed.
+// Observe must not be called from two goroutines at once.
+func NewTextSink(w io.Writer, opt TextOptions, coverage func() *CoverageReport) InputErrorSink {
+	return &textSink{w: w, opt: opt, coverage: coverage}
+}
+
+type textSink struct {
+	w        io.Writer
+	opt      TextOptions
+	coverage func() *CoverageReport
+	sum      Summary
+	inputs   int
+	b        strings.Builder
+}
+
+func (t *textSink) paint(code, s string) string {
+	if !t.opt.Color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func (t *textSink) Observe(_ context.Context, r *Result) error {
+	t.sum.Count(r)
+	t.b.Reset()
+	where, request := egress.Sanitize(r.Where()), egress.Sanitize(r.Method+" "+r.URL)
+	switch {
+	case r.Skipped && t.opt.Verbose:
+		fmt.Fprintf(&t.b, "%s %s: skipped: %s\n", where, t.paint("2", request), egress.Sanitize(r.SkipReason))
+	case r.Valid && t.opt.Verbose:
+		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("32", "ok"))
+	}
+	for i := range r.Violations {
+		t.b.WriteString(t.paint("31", "✗ ") + egress.Sanitize(r.Violations[i].Error()) + "\n")
+	}
+	if t.opt.Warnings {
+		for i := range r.Warnings {
+			t.b.WriteString(t.paint("33", "warning: ") + egress.Sanitize(r.Warnings[i].Error()) + "\n")
+		}
+	}
+	return t.flush()
+}
+
+func (t *textSink) ObserveInputError(context.Context, InputError) error {
+	t.inputs++
+	return nil
+}
+
+func (t *textSink) Close() error {
+	s := t.sum
+	t.b.Reset()
+	line := fmt.Sprintf("%d exchanges: %d valid, %d invalid, %d skipped", s.Exchanges, s.Valid, s.Invalid, s.Skipped)
+	if s.Warnings > 0 {
+		line += fmt.Sprintf(", %d warnings", s.Warnings)
+	}
+	if t.inputs > 0 {
+		line += fmt.Sprintf(", %d unreadable inputs", t.inputs)
+	}
+	switch {
+	case s.Invalid > 0 || t.inputs > 0:
+		line = t.paint("31", line)
+	default:
+		line = t.paint("32", line)
+	}
+	t.b.WriteString(line + "\n")
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if t.coverage == nil {
+		return nil
+	}
+	if c := t.coverage(); c != nil {
+		if _, err := io.WriteString(t.w, "\n"); err != nil {
+			return fmt.Errorf("writing text report: %w", err)
+		}
+		return c.WriteText(t.w)
+	}
+	return nil
+}
+
+func (t *textSink) flush() error {
+	if t.b.Len() == 0 {
+		return nil
+	}
+	if _, err := io.WriteString(t.w, t.b.String()); err != nil {
+		return fmt.Errorf("writing text report: %w", err)
+	}
+	return nil
+}
