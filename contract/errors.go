@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
 
@@ -451,10 +452,6 @@ func sortViolations(vs []Violation) {
 	})
 }
 
-// redactedURL prints an exchange's URL without credentials.
-func redactedURL(u *url.URL) string {
-	if u.User == nil && u.RawQuery == "" {
-		return u.String() // perf: nothing to redact, so no copy (redact.URL changes only these two)
-	}
-	return redact.URL(u).String()
-}
+// redactedURL prints an exchange's URL without credentials, through the exit point (see egress.URL): user
+// information, and the values of secret query and fragment keys (an implicit flow's #access_token=...).
+func redactedURL(u *url.URL) string { return egress.URL(u) }

@@ -217,17 +217,17 @@ func (v *Validator) ResponseContentTypes(operation string, status int) ([]string
 // Validate checks both sides of an exchange: the request (unless ex.NoRequest) and the response (when
 // ex.Status is set).
 func (v *Validator) Validate(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, !ex.NoRequest, ex.Status != 0)
+	return scrubbed(ex, v.check(ctx, ex, !ex.NoRequest, ex.Status != 0))
 }
 
 // ValidateRequest checks the request side only, as a transport does before the request leaves.
 func (v *Validator) ValidateRequest(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, !ex.NoRequest, false)
+	return scrubbed(ex, v.check(ctx, ex, !ex.NoRequest, false))
 }
 
 // ValidateResponse checks the response side only (the request was checked before it was sent).
 func (v *Validator) ValidateResponse(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, false, ex.Status != 0)
+	return scrubbed(ex, v.check(ctx, ex, false, ex.Status != 0))
 }
 
 func (v *Validator) check(ctx context.Context, ex *Exchange, request, response bool) Result {
