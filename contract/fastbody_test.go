@@ -86,7 +86,7 @@ func compareEngines(t testing.TB, fast, ref *Validator, ex *Exchange) bool {
 		t.Errorf("compiled path and kin-openapi disagree on %s %d %q\nbody: %.300q\ncompiled: %s\nkin:      %s",
 			ex.OperationID, ex.Status, ex.ResponseHeader.Get("Content-Type"), ex.ResponseBody, describe(got), describe(want))
 	}
-	op := fast.router.byID[ex.OperationID]
+	op := fast.router.op(ex.OperationID)
 	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.id,
 		Method: op.method, Path: op.template, Severity: SeverityError, Status: ex.Status}
 	_, _, decided := fast.fastResponse(op, ex, base)

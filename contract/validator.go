@@ -23,6 +23,7 @@ import (
 type Validator struct {
 	router *router
 	strict bool
+	warns  []SpecWarning // the specs' problems that do not stop validation
 	opts   *openapi3filter.Options
 	rules  *ruleEngine // rules: x-apikit-rules (rules.go)
 
@@ -37,11 +38,12 @@ type Validator struct {
 type Option func(*config) error
 
 type config struct {
-	fsys   fs.FS
-	label  string
-	strict bool
-	bases  map[string][]string
-	rules  ruleConfig // rules: WithRules, WithTimeZone (rules.go)
+	fsys       fs.FS
+	label      string
+	strict     bool
+	strictSpec bool
+	bases      map[string][]string
+	rules      ruleConfig // rules: WithRules, WithTimeZone (rules.go)
 }
 
 // WithSpecDir loads the specs from dir (every *.yaml OpenAPI document in it) instead of the embedded copies.
@@ -94,6 +96,16 @@ func WithStrict(strict bool) Option {
 	}
 }
 
+// WithStrictSpec makes a spec problem that does not stop validation (an example that does not match its schema, a
+// server URL with variables, an operation without operationId) an error of [New] instead of a warning
+// ([Validator.SpecWarnings]).
+func WithStrictSpec(strict bool) Option {
+	return func(c *config) error {
+		c.strictSpec = strict
+		return nil
+	}
+}
+
 // New loads the specs (the embedded copies unless an option says otherwise) and builds a Validator.
 func New(ctx context.Context, opts ...Option) (*Validator, error) {
 	c := &config{fsys: openapi.FS, label: "openapi"}
@@ -102,7 +114,7 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 			return nil, err
 		}
 	}
-	specs, err := loadSpecs(ctx, c.fsys, c.label)
+	specs, warns, err := loadSpecs(ctx, c.fsys, c.label, c.strictSpec)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +145,7 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 	return &Validator{
 		router: r,
 		strict: c.strict,
+		warns:  warns,
 		rules:  rules, // rules
 		// perf: compiled checks (fastbody.go, fastrequest.go)
 		bodies:   compileBodies(specs),
@@ -151,7 +164,7 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 	}, nil
 }
 
-// Operations lists the operationIds the validator knows, with their vendor: "doorflow.listGroupReservations".
+// Operations lists the operations the validator knows as "vendor.operationId": "doorflow.listGroupReservations".
 func (v *Validator) Operations() []string {
 	var out []string
 	for _, s := range v.router.specs {
@@ -162,17 +175,31 @@ func (v *Validator) Operations() []string {
 	return out
 }
 
-// HasOperation reports whether operationID is in the specs.
-func (v *Validator) HasOperation(operationID string) bool {
-	_, ok := v.router.byID[operationID]
-	return ok
+// SpecWarnings returns the specs' problems that do not stop validation, in file order.
+func (v *Validator) SpecWarnings() []SpecWarning { return slices.Clone(v.warns) }
+
+// HasOperation reports whether name ("vendor.operationId", or an operationId only one spec has) is in the specs.
+func (v *Validator) HasOperation(name string) bool {
+	_, err := v.router.lookup(name)
+	return err == nil
 }
 
-// ResponseContentTypes returns the content types operationID documents for status (or its default response),
-// and false when the operation or the status is not documented.
-func (v *Validator) ResponseContentTypes(operationID string, status int) ([]string, bool) {
-	op := v.router.byID[operationID]
-	if op == nil {
+// ResolveOperation returns the name results give the operation named "vendor.operationId" or by its bare
+// operationId: the bare id unless another spec has it too. A bare id several specs have is an error naming the
+// candidates; so is a name no spec has.
+func (v *Validator) ResolveOperation(name string) (string, error) {
+	o, err := v.router.lookup(name)
+	if err != nil {
+		return "", err
+	}
+	return o.name, nil
+}
+
+// ResponseContentTypes returns the content types the operation (named as [Validator.HasOperation] takes it)
+// documents for status (or its default response), and false when the operation or the status is not documented.
+func (v *Validator) ResponseContentTypes(operation string, status int) ([]string, bool) {
+	op, err := v.router.lookup(operation)
+	if err != nil || op.route.Operation.Responses == nil {
 		return nil, false
 	}
 	r := op.route.Operation.Responses.Status(status)
@@ -197,17 +224,17 @@ func (v *Validator) ResponseContentTypes(operationID string, status int) ([]stri
 // ex.RequestBodyNotRecorded) is left out of the checks and named in Result.BodyNotRecorded; a request that
 // never completed (ex.NotCompleted) has its request checked and is Result.NotCompleted.
 func (v *Validator) Validate(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, !ex.NoRequest, ex.Status != 0)
+	return scrubbed(ex, v.check(ctx, ex, !ex.NoRequest, ex.Status != 0))
 }
 
 // ValidateRequest checks the request side only, as a transport does before the request leaves.
 func (v *Validator) ValidateRequest(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, !ex.NoRequest, false)
+	return scrubbed(ex, v.check(ctx, ex, !ex.NoRequest, false))
 }
 
 // ValidateResponse checks the response side only (the request was checked before it was sent).
 func (v *Validator) ValidateResponse(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, false, ex.Status != 0)
+	return scrubbed(ex, v.check(ctx, ex, false, ex.Status != 0))
 }
 
 func (v *Validator) check(ctx context.Context, ex *Exchange, request, response bool) Result {
@@ -223,10 +250,15 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		pbuf   [4]pathParam // perf: the path parameters of a request without allocating (spec.go)
 	)
 	if ex.OperationID != "" {
-		op = v.router.byID[ex.OperationID]
-		if op == nil {
+		var err error
+		op, err = v.router.lookup(ex.OperationID)
+		if err != nil {
+			msg := fmt.Sprintf("operation %q is not in the specs", ex.OperationID)
+			if errors.Is(err, errAmbiguousOperation) {
+				msg = err.Error()
+			}
 			res.Violations = append(res.Violations, Violation{Source: ex.Source, Index: ex.Index, In: InRequestPath,
-				Rule: "operation", Message: fmt.Sprintf("operation %q is not in the specs", ex.OperationID), Severity: SeverityError})
+				Rule: "operation", Message: msg, Severity: SeverityError})
 			return res
 		}
 		if res.Method == "" {
@@ -251,9 +283,9 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 			return res
 		}
 	}
-	res.Vendor, res.OperationID, res.Path = op.spec.vendor, op.id, op.template
+	res.Vendor, res.OperationID, res.Path = op.spec.vendor, op.name, op.template
 	res.BodyNotRecorded = notRecorded(ex) // said of the exchanges the contract covers
-	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.id,
+	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.name,
 		Method: op.method, Path: op.template, Severity: SeverityError}
 
 	if ex.Method == http.MethodHead {
@@ -313,6 +345,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 					warns = append(warns, w...)
 				}
 			}
+			res.Violations = append(res.Violations, v.checkHeaders(ctx, op, ex, base)...) // declared headers (headers.go)
 			res.Violations = append(res.Violations, errs...)
 			res.Warnings = warns
 			if v.strict {
@@ -357,8 +390,13 @@ func setSides(res *Result) {
 }
 
 // kinResponse validates the response with kin-openapi and walks the body for undeclared properties: the reference
-// the compiled body check (fastbody.go) is held to.
+// the compiled body check (fastbody.go) is held to. Declared response headers are left out (checkHeaders).
 func (v *Validator) kinResponse(ctx context.Context, in *openapi3filter.RequestValidationInput, op *operation, ex *Exchange, base Violation) (errs, warns []Violation) {
+	if op.headers != nil {
+		bare := *in
+		bare.Route = op.headers.bodyRoute
+		in = &bare
+	}
 	rin := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in,
 		Status:                 ex.Status,

@@ -46,7 +46,8 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		format   = fs.String("format", formats[0].Name, "output format: "+oneOf(output.Names(formats)))
 		specDir  = fs.String("spec", "", "load the specs from `DIR` instead of the embedded copies")
 		strict   = fs.Bool("strict", false, "undeclared response properties, duplicate names and unmatched routes on a vendor's host become violations")
-		op       = fs.String("op", "", "validate one bare response body against `OPERATION_ID`")
+		op       = fs.String("op", "", "validate one bare response body against `OPERATION_ID` (vendor.operationId, or the operationId where one spec has it)")
+		specSt   = fs.Bool("strict-spec", false, "refuse specs with problems that do not stop validation (printed as spec warnings otherwise)")
 		status   = fs.Int("status", 0, "with --op: the response status `CODE`")
 		ctype    = fs.String("content-type", "application/json", "with --op: the body's content type")
 		verbose  = fs.Bool("v", false, "text: print a line for every exchange, valid and skipped ones too")
@@ -96,7 +97,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		defer startGCTuner(inputHeadroom(paths))() // perf: the collector's headroom sized to the input (gctune.go)
 	}
 
-	opts := []contract.Option{contract.WithStrict(*strict)}
+	opts := []contract.Option{contract.WithStrict(*strict), contract.WithStrictSpec(*specSt)}
 	if *specDir != "" {
 		opts = append(opts, contract.WithSpecDir(*specDir))
 	}
@@ -112,6 +113,9 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
+	}
+	for _, w := range v.SpecWarnings() {
+		fmt.Fprintf(e.stderr, "spec warning: %s\n", egress.Sanitize(w.String()))
 	}
 	loadOpts := []capture.Option{capture.WithMaxBody(int64(maxBody))}
 	if *minCov < 0 || *minCov > 100 {
@@ -143,8 +147,8 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		readErr *contract.InputError
 	)
 	if *op != "" {
-		if !v.HasOperation(*op) {
-			fmt.Fprintf(e.stderr, "apikit validate: --op %q: no such operation (known: %s)\n", *op, strings.Join(v.Operations(), ", "))
+		if _, err := v.ResolveOperation(*op); err != nil {
+			fmt.Fprintf(e.stderr, "apikit validate: --op: %v (known: %s)\n", err, strings.Join(v.Operations(), ", "))
 			return exitUsage
 		}
 		if *status < 100 || *status > 599 {
