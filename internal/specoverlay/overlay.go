@@ -147,7 +147,7 @@ func ApplyFS(fsys fs.FS, label, name string, data []byte) ([]byte, error) {
 
 // ApplyFSLines is [ApplyFS] with the line map of [ApplyLines]; the map is nil when no overlay applies.
 func ApplyFSLines(fsys fs.FS, label, name string, data []byte) ([]byte, map[int]int, error) {
-	vendor := strings.TrimSuffix(name, ".yaml")
+	vendor := strings.TrimSuffix(name, path.Ext(name)) // doorflow.yaml, .yml or .json
 	ov := vendor + Suffix
 	if cfg, err := fs.ReadFile(fsys, vendor+".codegen.yaml"); err == nil {
 		named, err := CodegenPath(cfg)
