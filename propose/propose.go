@@ -68,9 +68,13 @@ type drift struct {
 // New returns a Collector that judges drift against the specs in fsys (the folder apikit validate loads, label
 // naming it, each with its overlay applied as the harness applies it) and writes the overlay to w on Close.
 func New(fsys fs.FS, label string, w io.Writer) (*Collector, error) {
-	names, err := fs.Glob(fsys, "*.yaml")
-	if err != nil {
-		return nil, fmt.Errorf("listing specs in %s: %w", label, err)
+	var names []string
+	for _, ext := range []string{".yaml", ".yml", ".json"} { // as the harness reads a spec folder
+		m, err := fs.Glob(fsys, "*"+ext)
+		if err != nil {
+			return nil, fmt.Errorf("listing specs in %s: %w", label, err)
+		}
+		names = append(names, m...)
 	}
 	c := &Collector{docs: map[string]*openapi3.T{}, w: w, drift: map[string]*drift{}}
 	for _, name := range names {
@@ -81,7 +85,7 @@ func New(fsys fs.FS, label string, w io.Writer) (*Collector, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading spec %s: %w", path.Join(label, name), err)
 		}
-		vendor := strings.TrimSuffix(name, ".yaml")
+		vendor := strings.TrimSuffix(name, path.Ext(name))
 		if data, err = specoverlay.ApplyFS(fsys, label, name, data); err != nil {
 			return nil, err
 		}
