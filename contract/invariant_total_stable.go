@@ -17,7 +17,7 @@ func (totalStable) page(c *invCheck, w *walkState) {
 	if !o.hasTotal || !w.hasTotal || o.total == w.total || w.disturbed {
 		return
 	}
-	c.add(InvariantTotalStable, pointer(c.r.envSlots[c.r.walk.total].path),
+	c.add(InvariantTotalStable, "/", pointer(c.r.envSlots[c.r.walk.total].path),
 		fmt.Sprintf("the total is %d, but it was %d on page %d of the walk (%s): it must not change during a walk", o.total, w.total, w.firstPage, c.entry(w.totalEntry)),
 		strconv.FormatInt(o.total, 10))
 }

@@ -202,8 +202,8 @@ func (inv *Invariants) Check(res *Result) {
 		iv.exchange(c)
 	}
 	c.remember()
-	if len(c.out) > 0 {
-		res.Violations = append(res.Violations, c.out...)
+	if !c.out.empty() {
+		res.Violations = c.out.appendTo(res.Violations)
 		sortViolations(res.Violations)
 		res.Valid = false
 	}
@@ -217,13 +217,14 @@ type invCheck struct {
 	o    *Observation
 	r    *opRules
 	base Violation
-	out  []Violation
+	out  aggregate // one violation per invariant, counted (aggregate.go)
 }
 
-func (c *invCheck) add(rule, pointer, msg, value string) {
+// add records a violation at pointer, of the items' field (or at an envelope value, field its pointer).
+func (c *invCheck) add(rule, field, pointer, msg, value string) {
 	v := c.base
 	v.Rule, v.Pointer, v.Message, v.Value = rule, pointer, msg, value
-	c.out = append(c.out, v)
+	c.out.add(v, field)
 }
 
 // itemPtr points at item it of this exchange, or at its field when field is not "".

@@ -49,6 +49,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		ctype    = fs.String("content-type", "application/json", "with --op: the body's content type")
 		verbose  = fs.Bool("v", false, "text: print a line for every exchange, valid and skipped ones too")
 		warnings = fs.Bool("warnings", true, "text: print warnings (undeclared response properties)")
+		maxViol  = fs.Int("max-violations", contract.DefaultMaxViolations, "text: print at most `N` violations and warnings, then count the rest (0: the default, -1: no cap)")
 		coverage = fs.Bool("coverage", false, "print which operations, statuses, parameters and enum values were exercised")
 		minCov   = fs.Float64("min-coverage", 0, "fail (exit 1) when less than `N` percent of documented statuses and parameters are exercised (implies --coverage)")
 		rules    = fs.String("rules", "all", "what to check: `schema` (the schemas only) or all (also the specs' x-apikit-rules and the invariants across exchanges)") // rules
@@ -154,7 +155,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 
 	color := e.isTerminal && e.getenv("NO_COLOR") == ""
 	out, err := output.New(formats, *format, e.stdout, output.Options{Coverage: covReport,
-		Text: contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose}})
+		Text: contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose, MaxViolations: *maxViol}})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
