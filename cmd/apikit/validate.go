@@ -207,15 +207,17 @@ type item struct {
 }
 
 // stream takes the items in input order and hands them to the sink one recording at a time: with --rules=all
-// it holds the verdicts of the current recording (a file: one Source) until the recording ends and its
-// invariants ran (rules.go), then releases them; otherwise it passes each verdict on at once. Input errors go
-// to stderr and to the sink as they come. It is used from one goroutine.
+// each verdict waits for its recording's invariants (a file: one Source), checked as the verdicts come by a
+// contract.InvariantStream holding at most a window of them, and is passed on in input order; otherwise it
+// passes each verdict on at once. Input errors go to stderr and to the sink as they come. It is used from one
+// goroutine.
 type stream struct {
 	ctx       context.Context // the run's, for the sinks
 	sink      contract.Sink
 	stderr    io.Writer
 	rules     string
-	recording []contract.Result // the current recording's verdicts, waiting for its invariants
+	recording *contract.InvariantStream // the current recording's invariants, nil before the first verdict
+	source    string                    // the current recording
 	inputErrs int
 	err       error // the sink's first failure
 }
@@ -233,20 +235,22 @@ func (s *stream) take(it item) {
 		s.fail(s.sink.Observe(s.ctx, &it.res))
 		return
 	}
-	if len(s.recording) > 0 && s.recording[0].Source != it.res.Source {
+	if s.recording != nil && s.source != it.res.Source {
 		s.flush()
 	}
-	s.recording = append(s.recording, it.res)
+	if s.recording == nil {
+		s.recording = contract.NewInvariantStream(0, func(r *contract.Result) error { return s.sink.Observe(s.ctx, r) })
+		s.source = it.res.Source
+	}
+	s.recording.Add(it.res)
 }
 
-// flush checks the current recording's invariants and passes its verdicts on, in input order.
+// flush checks the rest of the current recording's invariants and passes its last verdicts on, in input order.
 func (s *stream) flush() {
-	checkInvariants(s.recording, s.rules) // rules: across exchanges, in time order per recording (rules.go)
-	for i := range s.recording {
-		s.fail(s.sink.Observe(s.ctx, &s.recording[i]))
+	if s.recording != nil {
+		s.fail(s.recording.Close())
+		s.recording = nil
 	}
-	clear(s.recording) // release the verdicts (and their observations) before the next recording
-	s.recording = s.recording[:0]
 }
 
 func (s *stream) fail(err error) {

@@ -1,0 +1,92 @@
+package contract
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// streamResults validates a recording of walks (pages of reservations, some ids repeated across pages, times
+// out of order by up to spread entries) and returns its results in input order.
+func streamResults(t *testing.T, n, spread int) []Result {
+	t.Helper()
+	v := newValidator(t, WithObservations(true))
+	u := "2024-01-10T12:00:00.000Z"
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]Result, n)
+	for i := range out {
+		page := i%3 + 1
+		at := ruleNow.Add(time.Duration(i+rng.IntN(spread+1)) * time.Second)
+		body := resvs(later(page, u), later(page+1, u)) // page 2 repeats page 1's second id, and so on
+		ex := listExchange(t, i, fmt.Sprintf("%s?per_page=2&page=%d", dfList, page), body, at)
+		ex.Source = "a.har"
+		out[i] = v.Validate(t.Context(), ex)
+	}
+	return out
+}
+
+// verdicts lists the results' rule findings.
+func verdicts(results []Result) []string {
+	var got []string
+	for _, r := range results {
+		for _, f := range ruleFindings(r.Violations) {
+			got = append(got, fmt.Sprint(r.Index)+" "+f)
+		}
+	}
+	return got
+}
+
+// TestInvariantStreamMatchesCheckAll: a recording out of time order by less than the window gets CheckAll's
+// verdicts, handed on in input order, while the stream holds at most 2×window+1 results.
+func TestInvariantStreamMatchesCheckAll(t *testing.T) {
+	t.Parallel()
+	for _, window := range []int{8, 64} {
+		results := streamResults(t, 300, window/2)
+		want := slices.Clone(results)
+		for i := range want {
+			want[i].Violations = slices.Clone(want[i].Violations)
+		}
+		NewInvariants().CheckAll(want)
+		var got []Result
+		s := NewInvariantStream(window, func(r *Result) error { got = append(got, *r); return nil })
+		held := 0
+		for _, r := range results {
+			s.Add(r)
+			held = max(held, len(s.queue))
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(results) || !slices.IsSortedFunc(got, func(a, b Result) int { return a.Index - b.Index }) {
+			t.Fatalf("window %d: %d results handed on, want %d in input order", window, len(got), len(results))
+		}
+		if g, w := verdicts(got), verdicts(want); len(w) == 0 || !slices.Equal(g, w) {
+			t.Errorf("window %d: got %v\nwant %v (CheckAll's, not empty)", window, g, w)
+		}
+		if held > 2*window+1 {
+			t.Errorf("window %d: held %d results, want at most %d", window, held, 2*window+1)
+		}
+	}
+}
+
+// TestInvariantStreamBounded: whatever the order, the stream holds at most 2×window+1 results and hands every one
+// on once.
+func TestInvariantStreamBounded(t *testing.T) {
+	t.Parallel()
+	results := streamResults(t, 200, 200)
+	slices.Reverse(results) // the latest first: every result comes before its time
+	n, held := 0, 0
+	s := NewInvariantStream(4, func(*Result) error { n++; return nil })
+	for _, r := range results {
+		s.Add(r)
+		held = max(held, len(s.queue))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(results) || held > 9 {
+		t.Errorf("handed on %d of %d results, held at most %d, want all and at most 9", n, len(results), held)
+	}
+}
