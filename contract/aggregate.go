@@ -112,23 +112,24 @@ func merged(g violationGroup) Violation {
 // firstIDs keeps the shownItems smallest ids (compareIDs) offered to it, each with a value, in one pass and
 // constant memory: what an invariant names of a long list of failing ids before counting the rest.
 type firstIDs[T any] struct {
-	ids  []string
+	src  *invSource // the ids' texts
+	ids  []idKey
 	vals []T
 	n    int // ids offered
 }
 
 // offer counts id, offered once, and keeps it when it is among the smallest.
-func (f *firstIDs[T]) offer(id string, v T) {
+func (f *firstIDs[T]) offer(id idKey, v T) {
 	f.n++
 	i := len(f.ids)
-	for i > 0 && compareIDs(id, f.ids[i-1]) < 0 {
+	for i > 0 && f.src.compareKeys(id, f.ids[i-1]) < 0 {
 		i--
 	}
 	if i >= shownItems {
 		return
 	}
 	if len(f.ids) < shownItems {
-		f.ids, f.vals = append(f.ids, ""), append(f.vals, v)
+		f.ids, f.vals = append(f.ids, 0), append(f.vals, v)
 	}
 	copy(f.ids[i+1:], f.ids[i:])
 	copy(f.vals[i+1:], f.vals[i:])
@@ -136,7 +137,7 @@ func (f *firstIDs[T]) offer(id string, v T) {
 }
 
 // value returns the value kept with id, nil when id is not kept.
-func (f *firstIDs[T]) value(id string) *T {
+func (f *firstIDs[T]) value(id idKey) *T {
 	for i, x := range f.ids {
 		if x == id {
 			return &f.vals[i]

@@ -80,8 +80,8 @@ func (sameObject) exchange(c *invCheck) {
 	}
 	for i := range c.o.items {
 		it := &c.o.items[i]
-		e := other[c.id(it)]
-		if e == nil || !e.hasVersion || !it.hasVersion {
+		e, ok := other[c.key(it)]
+		if !ok || !e.hasVersion || !it.hasVersion {
 			continue
 		}
 		switch {

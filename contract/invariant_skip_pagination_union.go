@@ -12,7 +12,7 @@ type skipPaginationUnion struct{ noHooks }
 func (skipPaginationUnion) decl() declaration { return walkKey }
 
 // unpaged checks an unpaged answer against the latest complete walk of the same query.
-func (skipPaginationUnion) unpaged(c *invCheck, ids map[string]walkID) {
+func (skipPaginationUnion) unpaged(c *invCheck, ids map[idKey]walkID) {
 	o, r, src := c.o, c.r, c.src
 	w := src.complete[r.op.id+"?"+o.unionKey]
 	if w == nil || w.disturbed || src.lastWrite >= w.startSeq {
@@ -27,7 +27,7 @@ func (skipPaginationUnion) unpaged(c *invCheck, ids map[string]walkID) {
 		walkEntries = fmt.Sprintf("entries %d to %d", w.startIndex, w.lastIndex)
 	}
 	skip := wd.Skip
-	var missing firstIDs[int] // the first ids to name, with their page, and the count
+	missing := firstIDs[int]{src: src} // the first ids to name, with their page, and the count
 	for id, p := range w.ids {
 		if _, ok := ids[id]; ok {
 			continue
@@ -37,7 +37,8 @@ func (skipPaginationUnion) unpaged(c *invCheck, ids map[string]walkID) {
 		}
 		missing.offer(id, p.page)
 	}
-	for i, id := range missing.ids {
+	for i, k := range missing.ids {
+		id := src.text(k)
 		c.add(InvariantSkipPaginationUnion, "", r.ptr,
 			fmt.Sprintf("the item with %s %s, on page %d of the walk (%s), is missing from this %s answer: it must hold every page's items",
 				wd.ID, idText(c.r, wd.ID, id), missing.vals[i], walkEntries, skip), c.idValue(wd.ID, id))
@@ -45,10 +46,10 @@ func (skipPaginationUnion) unpaged(c *invCheck, ids map[string]walkID) {
 	c.out.more(InvariantSkipPaginationUnion, "", missing.n-len(missing.ids))
 	for i := range o.items {
 		it := &o.items[i]
-		id := c.id(it)
-		if _, ok := w.ids[id]; ok {
+		if _, ok := w.ids[c.key(it)]; ok {
 			continue
 		}
+		id := c.id(it)
 		if it.hasVersion && w.startTimed && it.version >= w.startAt-instant(clockSkew) {
 			continue // changed since the walk began: it may have joined the list since
 		}
