@@ -81,7 +81,7 @@ func (c *invCheck) syncAnswer(ids map[idKey]walkID, start int, at instant, timed
 		return
 	}
 	lost := func(id idKey, s copySeen, ok bool) bool {
-		if !ok || s.seq >= start || !s.hasVersion || s.version < since {
+		if !ok || int(s.seq) >= start || !s.hasVersion || s.version < since {
 			return false
 		}
 		if _, ok := ids[id]; ok {
@@ -116,7 +116,7 @@ func (c *invCheck) syncAnswer(ids map[idKey]walkID, start int, at instant, timed
 		s, id := first.vals[i], c.src.text(k)
 		c.add(InvariantSyncLostChange, "", r.ptr,
 			fmt.Sprintf("the item with %s %s was seen at %s with %s %s, at or after the request's %s, and is missing from this complete answer",
-				wd.ID, idText(r, wd.ID, id), c.entry(s.entry), versionField(r), s.version.time().Format(time.RFC3339Nano), param),
+				wd.ID, idText(r, wd.ID, id), c.entry(int(s.entry)), versionField(r), s.version.time().Format(time.RFC3339Nano), param),
 			c.idValue(wd.ID, id))
 	}
 	c.out.more(InvariantSyncLostChange, "", first.n-len(first.ids))

@@ -170,21 +170,21 @@ type walkState struct {
 	disturbed  bool // a write or a change was seen during the walk: its pages need not agree
 }
 
+// walkID is an item of a walk (24 bytes).
 type walkID struct {
-	page, entry int
-	hasVersion  bool
-	version     instant
-	hasEnd      bool
-	end         instant
+	page   int
+	entry  int32 // an entry index; a recording of 2^31 entries would take hundreds of GB
+	hasEnd bool
+	end    instant
 }
 
-// copySeen is the latest copy of an item an operation returned.
+// copySeen is the latest copy of an item an operation returned (40 bytes).
 type copySeen struct {
-	seq, entry int
-	version    instant
+	seq, entry int32 // a result's number in the recording, its entry index
 	hasVersion bool
-	end        instant
 	hasEnd     bool
+	version    instant
+	end        instant
 	hash       uint64
 }
 
@@ -335,7 +335,7 @@ func (c *invCheck) walk() {
 	w := src.walks[key]
 	if o.page == 1 || w == nil {
 		w = &walkState{r: r, firstPage: o.page, startSeq: src.seq, startIndex: c.res.Index, startAt: o.at, startTimed: o.timed,
-			ids: map[idKey]walkID{}, pages: map[int]int{}, size: o.size, sizeOK: o.sizeOK,
+			ids: make(map[idKey]walkID, len(o.items)), pages: map[int]int{}, size: o.size, sizeOK: o.sizeOK,
 			since: o.since, hasSince: o.hasSince, sinceParam: o.sinceParam}
 		src.walks[key] = w
 	} else {
@@ -359,7 +359,7 @@ func (c *invCheck) walk() {
 		it := &o.items[i]
 		k := c.key(it)
 		if prev, seen := w.ids[k]; !seen || (again && prev.page == o.page) {
-			w.ids[k] = walkID{page: o.page, entry: c.res.Index, hasVersion: it.hasVersion, version: it.version, hasEnd: it.hasEnd, end: it.end}
+			w.ids[k] = walkID{page: o.page, entry: int32(c.res.Index), hasEnd: it.hasEnd, end: it.end}
 		}
 	}
 	if o.hasTotal && !w.hasTotal {
@@ -404,7 +404,7 @@ func (c *invCheck) skipAnswer() {
 	ids := make(map[idKey]walkID, len(o.items))
 	for i := range o.items {
 		it := &o.items[i]
-		ids[c.key(it)] = walkID{page: 0, entry: c.res.Index, hasVersion: it.hasVersion, version: it.version}
+		ids[c.key(it)] = walkID{page: 0, entry: int32(c.res.Index)}
 	}
 	for _, iv := range c.inv.list {
 		iv.unpaged(c, ids)
@@ -451,12 +451,12 @@ func (c *invCheck) remember() {
 	}
 	m := c.src.copies[c.r]
 	if m == nil {
-		m = map[idKey]copySeen{}
+		m = make(map[idKey]copySeen, len(c.o.items))
 		c.src.copies[c.r] = m
 	}
 	for i := range c.o.items {
 		it := &c.o.items[i]
-		m[c.key(it)] = copySeen{seq: c.src.seq, entry: c.res.Index, version: it.version, hasVersion: it.hasVersion,
+		m[c.key(it)] = copySeen{seq: int32(c.src.seq), entry: int32(c.res.Index), version: it.version, hasVersion: it.hasVersion,
 			end: it.end, hasEnd: it.hasEnd, hash: it.hash}
 	}
 }

@@ -123,6 +123,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 			_ = cov.Observe(ctx, &res) // cannot fail: the verdict carries its exchange
 			res.Exchange = nil
 		}
+		releaseLargeBody(ex)
 		return res
 	}
 
@@ -368,4 +369,20 @@ func documented(cts []string, ct string) bool {
 		}
 	}
 	return false
+}
+
+// largeBody is the body size from which validate hands a body's memory back to the heap as soon as it is
+// judged (releaseLargeBody).
+const largeBody = 8 << 20
+
+// releaseLargeBody drops a judged exchange's bodies when they are large and runs a collection, so that what
+// comes next (the invariants' state, the next bodies) reuses their memory instead of growing the heap to the
+// collector's next goal, twice the heap that held them: peak RSS stays near the largest body plus a constant.
+// One collection per body of 8 MiB or more costs little beside reading it.
+func releaseLargeBody(ex *contract.Exchange) {
+	if len(ex.RequestBody)+len(ex.ResponseBody) < largeBody {
+		return
+	}
+	ex.RequestBody, ex.ResponseBody = nil, nil
+	runtime.GC()
 }
