@@ -90,3 +90,25 @@ func TestInvariantStreamBounded(t *testing.T) {
 		t.Errorf("handed on %d of %d results, held at most %d, want all and at most 9", n, len(results), held)
 	}
 }
+
+// TestBoundedWalks: a recording of many distinct queries holds at most maxWalks walks, the latest ones.
+func TestBoundedWalks(t *testing.T) {
+	t.Parallel()
+	var b boundedWalks
+	walks := make([]*walkState, 3*maxWalks)
+	for i := range walks {
+		walks[i] = &walkState{firstPage: i}
+		b.put(fmt.Sprint("q", i%(2*maxWalks)), walks[i]) // the second half of the puts replaces walks held
+		if len(b.m) > maxWalks || len(b.order) > 4*maxWalks+1 {
+			t.Fatalf("after %d puts: %d walks and %d puts held, want at most %d and %d", i+1, len(b.m), len(b.order), maxWalks, 4*maxWalks+1)
+		}
+	}
+	for i := len(walks) - maxWalks; i < len(walks); i++ {
+		if got := b.get(fmt.Sprint("q", i%(2*maxWalks))); got != walks[i] {
+			t.Fatalf("walk %d: got %v, want the latest put", i, got)
+		}
+	}
+	if got := b.get(fmt.Sprint("q", (len(walks)-maxWalks-1)%(2*maxWalks))); got != nil {
+		t.Errorf("the walk put before the latest %d is still held", maxWalks)
+	}
+}

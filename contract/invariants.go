@@ -88,8 +88,8 @@ func invariantDecls() []declaration {
 type invSource struct {
 	seq       int                             // results checked so far
 	lastWrite int                             // seq of the latest request that may change data; 0 when none
-	walks     map[string]*walkState           // operation+query (without page) → the walk in progress
-	complete  map[string]*walkState           // operation+query (without page, size, skip) → the latest complete walk
+	walks     boundedWalks                    // operation+query (without page) → the walk in progress
+	complete  boundedWalks                    // operation+query (without page, size, skip) → the latest complete walk
 	copies    map[*opRules]map[idKey]copySeen // per operation: the latest copy of each item
 	names     map[idKey]string                // the text of the ids that are not integers
 }
@@ -235,7 +235,7 @@ func (inv *Invariants) CheckAll(results []Result) {
 func (inv *Invariants) Check(res *Result) {
 	src := inv.sources[res.Source]
 	if src == nil {
-		src = &invSource{walks: map[string]*walkState{}, complete: map[string]*walkState{}, copies: map[*opRules]map[idKey]copySeen{},
+		src = &invSource{copies: map[*opRules]map[idKey]copySeen{},
 			names: map[idKey]string{}}
 		inv.sources[res.Source] = src
 	}
@@ -332,12 +332,12 @@ func (c *invCheck) walk() {
 		return
 	}
 	key := r.op.id + "?" + o.walkKey
-	w := src.walks[key]
+	w := src.walks.get(key)
 	if o.page == 1 || w == nil {
 		w = &walkState{r: r, firstPage: o.page, startSeq: src.seq, startIndex: c.res.Index, startAt: o.at, startTimed: o.timed,
 			ids: make(map[idKey]walkID, len(o.items)), pages: map[int]int{}, size: o.size, sizeOK: o.sizeOK,
 			since: o.since, hasSince: o.hasSince, sinceParam: o.sinceParam}
-		src.walks[key] = w
+		src.walks.put(key, w)
 	} else {
 		if src.lastWrite > w.startSeq {
 			w.disturbed = true // a write between the pages: items may move
@@ -384,7 +384,7 @@ func (c *invCheck) walk() {
 		return
 	}
 	w.complete = true
-	src.complete[r.op.id+"?"+o.unionKey] = w
+	src.complete.put(r.op.id+"?"+o.unionKey, w)
 	for _, iv := range c.inv.list {
 		iv.complete(c, w)
 	}
@@ -458,5 +458,55 @@ func (c *invCheck) remember() {
 		it := &c.o.items[i]
 		m[c.key(it)] = copySeen{seq: int32(c.src.seq), entry: int32(c.res.Index), version: it.version, hasVersion: it.hasVersion,
 			end: it.end, hasEnd: it.hasEnd, hash: it.hash}
+	}
+}
+
+// maxWalks is how many walks (queries) a recording follows at once, and how many latest complete walks it keeps:
+// past it, the walk least recently started is forgotten (its later pages start a walk of their own, held to
+// nothing), so that a recording of many distinct queries holds a bounded number of walks.
+const maxWalks = 1024
+
+// boundedWalks maps a query to a walk, keeping the maxWalks most recently put.
+type boundedWalks struct {
+	m     map[string]walkEntry
+	order []walkPut // puts, oldest first; an entry whose n is not the map's current one is stale
+	n     int
+}
+
+type walkEntry struct {
+	w *walkState
+	n int
+}
+
+type walkPut struct {
+	key string
+	n   int
+}
+
+func (b *boundedWalks) get(key string) *walkState { return b.m[key].w }
+
+// put maps key to w, forgetting the walk least recently put when more than maxWalks are held.
+func (b *boundedWalks) put(key string, w *walkState) {
+	if b.m == nil {
+		b.m = map[string]walkEntry{}
+	}
+	b.n++
+	b.m[key] = walkEntry{w, b.n}
+	b.order = append(b.order, walkPut{key, b.n})
+	for len(b.m) > maxWalks {
+		p := b.order[0]
+		b.order = b.order[1:]
+		if e, ok := b.m[p.key]; ok && e.n == p.n {
+			delete(b.m, p.key)
+		}
+	}
+	if len(b.order) > 4*maxWalks { // drop the stale puts, so that order stays within a few times maxWalks
+		live := make([]walkPut, 0, len(b.m))
+		for _, p := range b.order {
+			if b.m[p.key].n == p.n {
+				live = append(live, p)
+			}
+		}
+		b.order = live
 	}
 }
