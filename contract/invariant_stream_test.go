@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -110,5 +111,30 @@ func TestBoundedWalks(t *testing.T) {
 	}
 	if got := b.get(fmt.Sprint("q", (len(walks)-maxWalks-1)%(2*maxWalks))); got != nil {
 		t.Errorf("the walk put before the latest %d is still held", maxWalks)
+	}
+}
+
+// TestRuleAggregated: a rule that fails for every item of a list is one violation of that list, counting them and
+// naming the next four, whatever the list's length.
+func TestRuleAggregated(t *testing.T) {
+	t.Parallel()
+	v := newValidator(t)
+	for _, n := range []int{20, 400} {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = activeResv(i+1, "2024-01-10T12:00:00.000Z") // updated before since_utc: each breaks rule.since
+		}
+		url := fmt.Sprintf("%s?since_utc=2024-01-15T09:00:00.000Z&per_page=%d", dfList, n)
+		res := v.Validate(t.Context(), listExchange(t, 0, url, resvs(items...), ruleNow))
+		var got []Violation
+		for _, vi := range res.Violations {
+			if vi.Rule == RuleSince {
+				got = append(got, vi)
+			}
+		}
+		if len(got) != 1 || got[0].Count != n || got[0].Pointer != "/0/updated_at" ||
+			!strings.HasSuffix(got[0].Message, fmt.Sprintf(" [%d items in all here; the next: /1/updated_at, /2/updated_at, /3/updated_at, /4/updated_at, ...]", n)) {
+			t.Fatalf("n=%d: got %+v, want one rule.since violation at /0/updated_at counting %d items", n, got, n)
+		}
 	}
 }
