@@ -138,3 +138,25 @@ func TestRuleAggregated(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleAggregatedUnknownNames: properties no spec or request names, each on one item, are one group of
+// rule.sparse-fields, not one violation per name.
+func TestRuleAggregatedUnknownNames(t *testing.T) {
+	t.Parallel()
+	v := newValidator(t)
+	const n = 300
+	items := make([]string, n)
+	for i := range items {
+		items[i] = grp("id", fmt.Sprint(i+1), "name", `"x"`, fmt.Sprintf("leak%d", i), "1")
+	}
+	res := v.Validate(t.Context(), listExchange(t, 0, spList+"?fields=id,name", grpPage(n, -1, 10, 1, items...), ruleNow))
+	var got []Violation
+	for _, vi := range res.Violations {
+		if vi.Rule == RuleSparseFields {
+			got = append(got, vi)
+		}
+	}
+	if len(got) != 1 || got[0].Count != n || got[0].Pointer != "/data/0/leak0" {
+		t.Fatalf("got %d rule.sparse-fields violations %+v, want one at /data/0/leak0 counting %d", len(got), got, n)
+	}
+}

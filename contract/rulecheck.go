@@ -536,7 +536,11 @@ func (run *ruleRun) add(rule string, idx int, field, msg string, value string) {
 	if value != "" && !run.r.secret[field] {
 		v.Value = value
 	}
-	run.out.add(v, field)
+	group := field
+	if field != "" && run.lookup([]byte(field)) < 0 {
+		group = "\x00" // a property neither the spec nor the request names: one group for all, however many
+	}
+	run.out.add(v, group)
 }
 
 // valueOf returns the excerpt of an item's value of a slot, for Violation.Value.
