@@ -35,15 +35,14 @@ type env struct {
 	isTerminal     bool // stdout is a terminal
 	// formats are the outputs apikit validate offers (--format); nil means the shipped ones, output.Formats().
 	formats []output.Format
+	tuneGC  bool // apikit validate tunes the collector to its input (gctune.go): main's process, not tests
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout)}
-	if len(os.Args) > 1 && os.Args[1] == "validate" {
-		startGCTuner(minHeapHeadroom) // gctune.go; process-wide, so here rather than in cmdValidate
-	}
+	// tuneGC: the GC tuner is process-wide (gctune.go), so only the process's own apikit validate starts it.
+	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout), tuneGC: true}
 	os.Exit(run(ctx, os.Args[1:], e))
 }
 
