@@ -57,8 +57,14 @@ func (t *textSink) Observe(_ context.Context, r *Result) error {
 	switch {
 	case r.Skipped && t.opt.Verbose:
 		fmt.Fprintf(&t.b, "%s %s: skipped: %s\n", where, t.paint("2", request), egress.Sanitize(r.SkipReason))
+	case r.NotCompleted != "" && r.Valid:
+		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("33", "not completed: "+egress.Sanitize(r.NotCompleted)))
 	case r.Valid && t.opt.Verbose:
-		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("32", "ok"))
+		ok := "ok"
+		if r.BodyNotRecorded != "" {
+			ok += " (" + r.BodyNotRecorded + " body not recorded)"
+		}
+		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("32", ok))
 	}
 	for i := range r.Violations {
 		t.line(t.paint("31", "✗ "), &r.Violations[i])
@@ -82,7 +88,19 @@ func (t *textSink) Close() error {
 	if t.unshown > 0 {
 		fmt.Fprintf(&t.b, "%d more violations not printed (past the first %d; --format json has them all)\n", t.unshown, t.printed)
 	}
-	line := fmt.Sprintf("%d exchanges: %d valid, %d invalid, %d skipped", s.Exchanges, s.Valid, s.Invalid, s.Skipped)
+	line := fmt.Sprintf("%s: %d valid, %d invalid, %d skipped", plural(s.Exchanges, "exchange"), s.Valid, s.Invalid, s.Skipped)
+	if s.NotCompleted > 0 {
+		line += fmt.Sprintf(", %d not completed", s.NotCompleted)
+	}
+	if s.BodyNotRecorded > 0 {
+		line += fmt.Sprintf(", %d with a body not recorded", s.BodyNotRecorded)
+	}
+	if s.OtherTraffic > 0 {
+		line += fmt.Sprintf(", %d other traffic", s.OtherTraffic)
+	}
+	if s.Invalid > 0 {
+		line += fmt.Sprintf(" (violations: %d by the client, %d by the vendor)", s.ClientViolations, s.VendorViolations)
+	}
 	if s.Warnings > 0 {
 		line += fmt.Sprintf(", %d warnings", s.Warnings)
 	}
@@ -109,6 +127,14 @@ func (t *textSink) Close() error {
 		return c.WriteText(t.w)
 	}
 	return nil
+}
+
+// plural says "1 exchange", "2 exchanges".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (t *textSink) flush() error {

@@ -250,8 +250,8 @@ func (inv *Invariants) Check(res *Result) {
 		return
 	}
 	c := &invCheck{inv: inv, src: src, res: res, o: o, r: o.rules}
-	c.base = Violation{Source: res.Source, Index: res.Index, Spec: c.r.op.spec.file, Line: c.r.line, OperationID: c.r.op.id,
-		Method: c.r.op.method, Path: c.r.op.template, Status: res.Status, In: InResponseBody, Severity: SeverityError}
+	c.base = Violation{Source: res.Source, Index: res.Index, Spec: c.r.op.spec.file, Line: c.r.line, OperationID: c.r.op.name,
+		Method: c.r.op.method, Path: c.r.op.template, Status: res.Status, In: InResponseBody, Side: SideResponse, Severity: SeverityError}
 	if c.r.walk != nil && o.known {
 		c.walk()
 	}
@@ -279,8 +279,13 @@ type invCheck struct {
 
 // add records a violation at pointer, of the items' field (or at an envelope value, field its pointer).
 func (c *invCheck) add(rule, field, pointer, msg, value string) {
+	c.addIn(c.base.In, rule, field, pointer, msg, value)
+}
+
+// addIn is add at another part of the exchange than the response body (in: one of the In* constants).
+func (c *invCheck) addIn(in, rule, field, pointer, msg, value string) {
 	v := c.base
-	v.Rule, v.Pointer, v.Message, v.Value = rule, pointer, msg, value
+	v.In, v.Rule, v.Pointer, v.Message, v.Value = in, rule, pointer, msg, value
 	c.out.add(v, field)
 }
 
@@ -331,7 +336,7 @@ func (c *invCheck) walk() {
 	if !o.pageOK || !o.itemsFound {
 		return
 	}
-	key := r.op.id + "?" + o.walkKey
+	key := r.op.name + "?" + o.walkKey
 	w := src.walks.get(key)
 	if o.page == 1 || w == nil {
 		w = &walkState{r: r, firstPage: o.page, startSeq: src.seq, startIndex: c.res.Index, startAt: o.at, startTimed: o.timed,
@@ -384,7 +389,7 @@ func (c *invCheck) walk() {
 		return
 	}
 	w.complete = true
-	src.complete.put(r.op.id+"?"+o.unionKey, w)
+	src.complete.put(r.op.name+"?"+o.unionKey, w)
 	for _, iv := range c.inv.list {
 		iv.complete(c, w)
 	}
