@@ -92,6 +92,9 @@ func TestAllocsProxiedRequest(t *testing.T) {
 			serve := func() {
 				clear(w.h)
 				p.ServeHTTP(w, req)
+				if err := p.Drain(t.Context()); err != nil { // the validation and recording, off the response path
+					t.Fatal(err)
+				}
 			}
 			serve()
 			if !last.Valid || last.OperationID != "listGroupReservations" {

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/apikit/apikit/output"
@@ -33,6 +34,9 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     bool // stdout is a terminal
+	// setMemoryLimit is debug.SetMemoryLimit in the apikit process (apikit proxy sets a soft limit from
+	// --max-body: proxy.go); nil in tests, which share their process.
+	setMemoryLimit func(int64) int64
 	// formats are the outputs apikit validate offers (--format); nil means the shipped ones, output.Formats().
 	formats []output.Format
 }
@@ -40,7 +44,8 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout)}
+	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout),
+		setMemoryLimit: debug.SetMemoryLimit}
 	if len(os.Args) > 1 && os.Args[1] == "validate" {
 		startGCTuner(minHeapHeadroom) // gctune.go; process-wide, so here rather than in cmdValidate
 	}
