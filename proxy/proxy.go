@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,11 @@ type Proxy struct {
 	// handing its exchange on, and waits for one when all are taken (backpressure); the bodies they hold are
 	// bounded by budget.
 	slots chan struct{}
+	// jobs holds the exchanges handed on, for up to maxWorkers workers that start as they are needed and end
+	// once idle for workerIdle (so a worker's grown stack serves many exchanges, and no goroutine outlives use).
+	jobs       chan *job
+	workers    atomic.Int32
+	maxWorkers int32
 
 	seq atomic.Int64 // requests received
 
@@ -233,7 +239,8 @@ func New(target *url.URL, v *contract.Validator, opts ...Option) (*Proxy, error)
 	}
 	tu := *target
 	p := &Proxy{target: &tu, v: v, har: c.har, logger: c.logger, onError: c.onError, maxBody: c.maxBody,
-		budget: &budget{max: c.maxBody}, slots: make(chan struct{}, QueueSize)}
+		budget: &budget{max: c.maxBody}, slots: make(chan struct{}, QueueSize), jobs: make(chan *job, QueueSize),
+		maxWorkers: int32(max(1, runtime.GOMAXPROCS(0)))}
 	if c.har != nil {
 		p.record = recordSink{p}
 	}
@@ -349,12 +356,52 @@ func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 		st.freeBodies()
 		return
 	}
-	p.slots <- struct{}{}
-	go func() {
-		defer func() { <-p.slots }()
-		defer st.freeBodies()
-		p.check(ctx, r, st, ex, elapsed)
-	}()
+	p.slots <- struct{}{} // backpressure: wait for a place when QueueSize exchanges are queued or being checked
+	p.jobs <- &job{ctx: ctx, r: r, st: st, ex: ex, elapsed: elapsed}
+	for {
+		n := p.workers.Load()
+		if n >= p.maxWorkers {
+			return
+		}
+		if p.workers.CompareAndSwap(n, n+1) {
+			go p.work()
+			return
+		}
+	}
+}
+
+// job is an exchange handed on to be checked.
+type job struct {
+	ctx     context.Context
+	r       *http.Request
+	st      *exchangeState
+	ex      *contract.Exchange
+	elapsed time.Duration
+}
+
+// workerIdle is how long a worker waits for the next exchange before it ends.
+const workerIdle = time.Second
+
+// work checks the exchanges handed on until none has come for workerIdle.
+func (p *Proxy) work() {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case j := <-p.jobs:
+			p.check(j.ctx, j.r, j.st, j.ex, j.elapsed)
+			j.st.freeBodies()
+			<-p.slots
+			idle.Reset(workerIdle)
+		case <-idle.C:
+			p.workers.Add(-1)
+			if len(p.jobs) == 0 {
+				return // finish starts a worker for any exchange handed on from now
+			}
+			p.workers.Add(1) // one came as this worker was leaving, maybe unseen: stay
+			idle.Reset(workerIdle)
+		}
+	}
 }
 
 // classify reports the exchanges that are not to be validated, and returns the others'.
