@@ -16,7 +16,11 @@
 //			}
 //		}))
 //	if err != nil { ... }
-//	http.ListenAndServe("127.0.0.1:8081", p)           // point the application at http://127.0.0.1:8081
+//	srv := &http.Server{Addr: "127.0.0.1:8081", Handler: p} // point the application at http://127.0.0.1:8081
+//	go srv.ListenAndServe()
+//	...
+//	srv.Shutdown(ctx)                                    // the responses have ended,
+//	p.Drain(ctx)                                         // and their exchanges been validated and recorded
 //
 // # Streaming
 //
