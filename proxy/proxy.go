@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -267,7 +266,7 @@ func New(target *url.URL, v *contract.Validator, opts ...Option) (*Proxy, error)
 		// length: the client sees the upstream's pace, and when the upstream breaks off mid-body the client has
 		// the status, the headers and the bytes sent so far, then an aborted connection (a truncated body).
 		FlushInterval: -1,
-		BufferPool:    &bufferPool{},
+		BufferPool:    &bufferPool{free: make(chan []byte, QueueSize)},
 		// The proxy reports failures itself; ReverseProxy's own lines (a read error while copying) go to debug.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
@@ -316,7 +315,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	p.rp.ServeHTTP(w, r)
 	// Send what is buffered before handing the exchange on.
-	_ = http.NewResponseController(w).Flush()
+	if f, ok := w.(http.Flusher); ok { // perf: the server's own writer, without a ResponseController
+		f.Flush()
+	} else {
+		_ = http.NewResponseController(w).Flush()
+	}
 	p.finish(r, st)
 }
 
@@ -450,7 +453,9 @@ func (p *Proxy) classify(ctx context.Context, r *http.Request, st *exchangeState
 	}
 	ex := &contract.Exchange{Source: Source, Index: int(st.seq), Method: st.method, URL: st.url,
 		RequestHeader: st.reqHeader, RequestBody: reqBody,
-		Status: st.resp.StatusCode, ResponseHeader: st.resp.Header.Clone(), ResponseBody: body.data}
+		// perf: ReverseProxy is done with the response (its hop-by-hop headers removed): its headers are the
+		// exchange's, unshared.
+		Status: st.resp.StatusCode, ResponseHeader: st.resp.Header, ResponseBody: body.data}
 	if len(ex.RequestBody) == 0 {
 		ex.RequestBody = nil
 	}
@@ -588,17 +593,25 @@ func (p *Proxy) logLine(ctx context.Context, level slog.Level, msg string, r *ht
 	p.logger.LogAttrs(ctx, level, msg, append(base, attrs...)...)
 }
 
-// bufferPool recycles ReverseProxy's 32 KiB copy buffers (it allocates one per request otherwise).
-type bufferPool struct{ p sync.Pool }
+// bufferPool recycles ReverseProxy's 32 KiB copy buffers (it allocates one per request otherwise): up to
+// QueueSize of them wait in a channel, which (unlike a sync.Pool of slices) takes one back without allocating.
+type bufferPool struct{ free chan []byte }
 
 func (b *bufferPool) Get() []byte {
-	if buf, ok := b.p.Get().(*[]byte); ok {
-		return *buf
+	select {
+	case buf := <-b.free:
+		return buf
+	default:
+		return make([]byte, 32<<10)
 	}
-	return make([]byte, 32<<10)
 }
 
-func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+func (b *bufferPool) Put(buf []byte) {
+	select {
+	case b.free <- buf:
+	default:
+	}
+}
 
 // urlString prints a URL for a message, without credentials in its query or user info.
 func urlString(u *url.URL) string {
