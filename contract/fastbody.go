@@ -697,7 +697,7 @@ func (v *Validator) fastResponseTap(op *operation, ex *Exchange, base Violation,
 	if ref == nil || ref.Value == nil || len(ref.Value.Headers) > 0 {
 		return nil, nil, false
 	}
-	ct := ex.ResponseHeader.Get("Content-Type")
+	ct := headerValue(ex.ResponseHeader, "Content-Type")
 	media := ref.Value.Content.Get(ct)
 	n := v.bodies[media]
 	if media == nil || n == nil || !kinDecodesAsJSON(ct) {

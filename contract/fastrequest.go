@@ -116,7 +116,7 @@ func (c *bodyCompiler) requestPlan(o *operation) *requestPlan {
 }
 
 // fastRequest is the compiled request check. ok false means kin-openapi must validate the request.
-func (v *Validator) fastRequest(op *operation, ex *Exchange, pathParams map[string]string, base Violation) (errs []Violation, ok bool) {
+func (v *Validator) fastRequest(op *operation, ex *Exchange, pathParams pathParams, base Violation) (errs []Violation, ok bool) {
 	plan := v.requests[op]
 	if plan == nil {
 		return nil, false
@@ -136,7 +136,7 @@ func (v *Validator) fastRequest(op *operation, ex *Exchange, pathParams map[stri
 		)
 		switch pp.p.In {
 		case openapi3.ParameterInPath:
-			raw, found = pathParams[pp.p.Name]
+			raw, found = pathParams.get(pp.p.Name)
 			found = found && raw != "" // kin's pathParamDecoder: an empty value is no value
 		case openapi3.ParameterInQuery:
 			if !queryParsed {

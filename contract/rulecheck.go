@@ -2,11 +2,11 @@ package contract
 
 import (
 	"hash/maphash"
-	"mime"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apikit/apikit/capture"
 )
@@ -101,6 +101,42 @@ type ruleRun struct {
 	itemBuf   [3]itemCheck
 	memberBuf [1]memberCheck
 	pageBuf   [2]pageCheck
+
+	// perf: kept from run to run by runPool: the observation when the validator does not hand it on
+	// (WithObservations off), and fieldActs' array.
+	ownObs    Observation
+	spareActs []fieldAct
+}
+
+// runPool hands out ruleRuns; each Validator has its own. A run comes back zeroed but for its buffers' arrays
+// (vals, used, env, scratch, fieldActs), so that the rules of a small exchange allocate almost nothing.
+type runPool struct{ p sync.Pool }
+
+func (p *runPool) get() *ruleRun {
+	if run, ok := p.p.Get().(*ruleRun); ok {
+		return run
+	}
+	return &ruleRun{}
+}
+
+// put takes back a run whose result is complete (finishRules); nothing may use it afterwards.
+func (p *runPool) put(run *ruleRun) {
+	if run == nil || cap(run.vals) > 1024 || cap(run.env) > 1024 {
+		return // keep the pool small after an unusual operation or body
+	}
+	vals, used, env, scratch, acts := run.vals[:0], run.used[:0], run.env[:0], run.scratch[:0], run.fieldActs[:0]
+	if acts == nil {
+		acts = run.spareActs
+	}
+	*run = ruleRun{vals: vals, used: used, env: env, scratch: scratch, spareActs: acts}
+	p.p.Put(run)
+}
+
+// zeroed returns s resized to n zero elements, reusing its array when it is large enough.
+func zeroed[T any](s []T, n int) []T {
+	s = slices.Grow(s[:0], n)[:n]
+	clear(s)
+	return s
 }
 
 // startRules prepares the rules of op for an exchange whose response is about to be checked, and returns nil
@@ -110,16 +146,21 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 	if e == nil || e.mode != RulesAll {
 		return nil
 	}
-	obs := &Observation{known: !ex.NoRequest}
+	run := v.runs.get() // perf: a run from the validator's pool, its buffers kept (runPool)
+	obs := &run.ownObs
+	if e.observe {
+		obs = new(Observation) // it outlives the run: Result.Observed
+	}
+	*obs = Observation{known: !ex.NoRequest}
 	if t := ex.When(); !t.IsZero() {
 		obs.at, obs.timed = instantOf(t)
 	}
-	run := &ruleRun{e: e, obs: obs}
+	run.e, run.obs = e, obs
 	r := e.ops[op]
 	if r == nil || !r.statuses[ex.Status] {
 		return run
 	}
-	if mt, _, err := mime.ParseMediaType(ex.ResponseHeader.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+	if mt, ok := parseMediaType(headerValue(ex.ResponseHeader, "Content-Type")); !ok || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return run
 	}
 	obs.rules = r
@@ -133,11 +174,11 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 	}
 	run.slotID, run.slotVersion, run.slotListed = -1, -1, -1
 	run.items, run.members, run.pages = run.itemBuf[:0], run.memberBuf[:0], run.pageBuf[:0]
-	if obs.known && ex.URL != nil {
+	if obs.known && ex.URL != nil && ex.URL.RawQuery != "" { // perf: no map for a request without a query
 		run.q = ex.URL.Query()
 	}
 	run.names = slices.Clip(r.slots.names)
-	run.vals = make([]fieldVal, len(run.names))
+	run.vals = zeroed(run.vals, len(run.names))
 	run.prepare()
 	run.reset()
 	run.target, run.tapOK = v.tapTarget(op, ex, r)
@@ -200,7 +241,7 @@ func (run *ruleRun) reset() {
 			s.reset() // a check that carries state from item to item starts afresh
 		}
 	}
-	run.env = make([]fieldVal, len(run.r.envSlots))
+	run.env = zeroed(run.env, len(run.r.envSlots))
 	for i := range run.env {
 		run.env[i].end = -1
 	}

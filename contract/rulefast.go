@@ -44,7 +44,7 @@ func (v *Validator) tapTarget(op *operation, ex *Exchange, r *opRules) (tapTarge
 	if ref == nil || ref.Value == nil {
 		return tapTarget{}, false
 	}
-	media := ref.Value.Content.Get(ex.ResponseHeader.Get("Content-Type"))
+	media := ref.Value.Content.Get(headerValue(ex.ResponseHeader, "Content-Type"))
 	n := v.bodies[media]
 	if media == nil || n == nil {
 		return tapTarget{}, false
@@ -81,7 +81,7 @@ func (run *ruleRun) object(n *bodyNode, depth, index int, start, end int64, memb
 		run.itemsFound, run.count = true, 1
 	}
 	if run.fieldActs == nil {
-		run.fieldActs = make([]fieldAct, len(n.fields))
+		run.fieldActs = zeroed(run.spareActs, len(n.fields)) // perf: the array of a previous run (runPool)
 		for i, f := range n.fields {
 			a := fieldAct{slot: -1}
 			if slot := run.r.slots.find([]byte(f.name)); slot >= 0 {

@@ -115,12 +115,42 @@ func loadSpec(ctx context.Context, fsys fs.FS, label, name string) (*spec, error
 
 func isParam(seg string) bool { return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") }
 
-// match reports whether the escaped request path fits the operation's template, and returns the path parameters.
-func (o *operation) match(method string, segs []string) (map[string]string, bool) {
+// pathParam is one path parameter of a request: its name in the template and its unescaped value.
+type pathParam struct{ name, value string }
+
+// pathParams are a request's path parameters in template order: a slice, not a map, so that routing a request
+// allocates nothing (perf: kin-openapi's map is built only when kin validates the request, asMap).
+type pathParams []pathParam
+
+// get returns the value of the path parameter name.
+func (p pathParams) get(name string) (string, bool) {
+	for _, pp := range p {
+		if pp.name == name {
+			return pp.value, true
+		}
+	}
+	return "", false
+}
+
+// asMap returns the parameters as kin-openapi's RequestValidationInput.PathParams takes them; nil when none.
+func (p pathParams) asMap() map[string]string {
+	if len(p) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(p))
+	for _, pp := range p {
+		m[pp.name] = pp.value
+	}
+	return m
+}
+
+// match reports whether the escaped request path fits the operation's template, and appends the path parameters
+// to buf.
+func (o *operation) match(method string, segs []string, buf pathParams) (pathParams, bool) {
 	if method != o.method || len(segs) != len(o.segments) {
 		return nil, false
 	}
-	var params map[string]string
+	params := buf[:0]
 	for i, seg := range o.segments {
 		if isParam(seg) {
 			if segs[i] == "" {
@@ -130,15 +160,15 @@ func (o *operation) match(method string, segs []string) (map[string]string, bool
 			if err != nil {
 				return nil, false
 			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[seg[1:len(seg)-1]] = v
+			params = append(params, pathParam{name: seg[1 : len(seg)-1], value: v})
 			continue
 		}
 		if seg != segs[i] {
 			return nil, false
 		}
+	}
+	if len(params) == 0 {
+		return nil, true
 	}
 	return params, true
 }
@@ -168,8 +198,9 @@ func newRouter(specs []*spec) (*router, error) {
 	return r, nil
 }
 
-// find routes a request. It returns errNoRoute (wrapped with a reason) when no operation matches.
-func (r *router) find(method string, u *url.URL) (*operation, map[string]string, error) {
+// find routes a request and returns its path parameters, appended to pbuf[:0] (a caller's array keeps routing
+// free of allocations). It returns errNoRoute (wrapped with a reason) when no operation matches.
+func (r *router) find(method string, u *url.URL, pbuf pathParams) (*operation, pathParams, error) {
 	if u == nil {
 		return nil, nil, fmt.Errorf("%w: the exchange has no URL", errNoRoute)
 	}
@@ -199,10 +230,10 @@ func (r *router) find(method string, u *url.URL) (*operation, map[string]string,
 		}
 		segs := splitPath(buf[:0], p)
 		for _, o := range s.ops {
-			if params, ok := o.match(method, segs); ok {
+			if params, ok := o.match(method, segs, pbuf); ok {
 				return o, params, nil
 			}
-			if _, ok := o.match(o.method, segs); ok {
+			if _, ok := o.match(o.method, segs, pbuf); ok {
 				pathMatched = true
 			}
 		}

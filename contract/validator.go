@@ -30,6 +30,7 @@ type Validator struct {
 	bodies   map[*openapi3.MediaType]*bodyNode
 	requests map[*operation]*requestPlan
 	walkers  walkerPool
+	runs     runPool // rules: the rule runs' buffers (rulecheck.go)
 }
 
 // Option configures a [Validator].
@@ -209,7 +210,8 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	}
 	var (
 		op     *operation
-		params map[string]string
+		params pathParams
+		pbuf   [4]pathParam // perf: the path parameters of a request without allocating (spec.go)
 	)
 	if ex.OperationID != "" {
 		op = v.router.byID[ex.OperationID]
@@ -223,7 +225,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		}
 	} else {
 		var err error
-		op, params, err = v.router.find(ex.Method, ex.URL)
+		op, params, err = v.router.find(ex.Method, ex.URL, pbuf[:0])
 		if err != nil {
 			reason := strings.TrimPrefix(err.Error(), errNoRoute.Error()+": ")
 			if !v.strict {
@@ -248,7 +250,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	var in *openapi3filter.RequestValidationInput
 	kinInput := func() *openapi3filter.RequestValidationInput {
 		if in == nil {
-			in = &openapi3filter.RequestValidationInput{Request: v.request(ctx, ex, op), PathParams: params, Route: op.route, Options: v.opts}
+			in = &openapi3filter.RequestValidationInput{Request: v.request(ctx, ex, op), PathParams: params.asMap(), Route: op.route, Options: v.opts}
 		}
 		return in
 	}
@@ -283,6 +285,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 				res.Warnings = nil
 			}
 			v.finishRules(run, ok, &res) // rules
+			v.runs.put(run)              // perf: nothing holds the run any more (Result.Observed is its own)
 		}
 	}
 	sortViolations(res.Violations)
@@ -342,18 +345,27 @@ func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput
 }
 
 // credentialMissing is credentialPresent on a header; the compiled request check (fastrequest.go) shares it.
+// headerValue is h.Get(key) for a key already in canonical form (a constant such as "Content-Type"): the same
+// first value, without canonicalizing the key on every call (perf: Header.Get was a tenth of a small exchange).
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 func credentialMissing(scheme *openapi3.SecurityScheme, h http.Header) error {
 	if scheme == nil {
 		return nil
 	}
 	switch {
 	case scheme.Type == "oauth2" || scheme.Type == "openIdConnect" || (scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "bearer")):
-		auth := h.Get("Authorization")
+		auth := headerValue(h, "Authorization")
 		if len(auth) < len("Bearer x") || !strings.EqualFold(auth[:len("Bearer ")], "Bearer ") {
 			return errMissingBearer
 		}
 	case scheme.Type == "http":
-		if h.Get("Authorization") == "" {
+		if headerValue(h, "Authorization") == "" {
 			return errMissingAuthorization
 		}
 	case scheme.Type == "apiKey":

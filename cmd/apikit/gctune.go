@@ -1,21 +1,62 @@
 package main
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
 )
 
-// minHeapHeadroom is the least the heap may grow between two collections while apikit validates.
+// minHeapHeadroom is the most heap growth between two collections apikit validate allows itself
+// (inputHeadroom sizes it to the input, below this).
 //
 // With GOGC=100 the collector runs each time the heap doubles. A folder of small recordings keeps a few
 // megabytes live, so it collected every ~4 MB allocated: ~30 collections per 2,000 files, whose fixed costs
 // grow with the number of cores (two cores validated such a folder only ~1.55x faster than one, and a quarter
-// slower than with fewer collections). 64 MiB of headroom makes that a few collections; a live heap above
-// 64 MiB (a 100 MB body) keeps GOGC=100's doubling, as before.
+// slower than with fewer collections). A headroom makes that a few collections; a live heap above it (a 100 MB
+// body) keeps GOGC=100's doubling, as before.
 const minHeapHeadroom = 64 << 20
+
+// leastHeapHeadroom is the headroom of the smallest inputs: the runtime's own smallest heap goal.
+const leastHeapHeadroom = 4 << 20
+
+// inputHeadroom is the headroom for validating paths: their size in bytes (files, and the files under
+// folders), between leastHeapHeadroom and minHeapHeadroom. Validating allocates about ten times the input's
+// size, so this keeps to about ten collections whatever the input, and the heap's growth below the input's
+// size: a folder of 9 MB of recordings peaks near 35 MiB instead of 80 MiB with a fixed 64 MiB. A path it
+// cannot measure (standard input, a pipe, an error that loading reports later) counts as minHeapHeadroom.
+// The walk stops once the sum reaches minHeapHeadroom.
+func inputHeadroom(paths []string) uint64 {
+	var total uint64
+	for _, p := range paths {
+		if total >= minHeapHeadroom {
+			break
+		}
+		st, err := os.Stat(p)
+		switch {
+		case err != nil || (!st.Mode().IsRegular() && !st.IsDir()):
+			total = minHeapHeadroom
+		case st.Mode().IsRegular():
+			total += uint64(st.Size())
+		default:
+			_ = filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
+				if err != nil || total >= minHeapHeadroom {
+					return filepath.SkipAll // loading reports the error; the sum is large enough
+				}
+				if d.Type().IsRegular() {
+					if info, err := d.Info(); err == nil {
+						total += uint64(info.Size())
+					}
+				}
+				return nil
+			})
+		}
+	}
+	return min(max(total, leastHeapHeadroom), minHeapHeadroom)
+}
 
 // startGCTuner keeps the collector's goal at least headroom above the live heap, by setting GOGC after each
 // collection: max(100, 100*headroom/live). It does nothing when the GOGC environment variable is set (the

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -65,4 +67,45 @@ func waitFor(t *testing.T, tuned <-chan int, cond func(int) bool, what string) {
 		}
 	}
 	t.Fatalf("no %s after 20 collections", what)
+}
+
+// TestInputHeadroom: the headroom is the input's size (files, and files under folders), at least
+// leastHeapHeadroom and at most minHeapHeadroom; a path that cannot be measured counts as the most.
+func TestInputHeadroom(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, size int) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	small := write("small.har", 1000)
+	write("folder/a/one.har", 3<<20)
+	write("folder/b/two.har", 4<<20)
+	for _, c := range []struct {
+		name  string
+		paths []string
+		want  uint64
+	}{
+		{"a small file gets the least", []string{small}, leastHeapHeadroom},
+		{"a folder's files are summed", []string{filepath.Join(dir, "folder")}, 7 << 20},
+		{"with a file beside it", []string{filepath.Join(dir, "folder"), small}, 7<<20 + 1000},
+		{"a missing path counts as the most", []string{small, filepath.Join(dir, "missing.har")}, minHeapHeadroom},
+		{"standard input counts as the most", []string{"-"}, minHeapHeadroom},
+	} {
+		if got := inputHeadroom(c.paths); got != c.want {
+			t.Errorf("%s: inputHeadroom = %d, want %d", c.name, got, c.want)
+		}
+	}
+	big := write("big.har", 0)
+	if err := os.Truncate(big, 2*minHeapHeadroom); err != nil {
+		t.Fatal(err)
+	}
+	if got := inputHeadroom([]string{big, small}); got != minHeapHeadroom {
+		t.Errorf("a file over the most: inputHeadroom = %d, want %d", got, uint64(minHeapHeadroom))
+	}
 }

@@ -82,6 +82,9 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "apikit validate: --status and --content-type go with --op")
 		return exitUsage
 	}
+	if e.tuneGC {
+		defer startGCTuner(inputHeadroom(paths))() // perf: the collector's headroom sized to the input (gctune.go)
+	}
 
 	opts := []contract.Option{contract.WithStrict(*strict)}
 	if *specDir != "" {
