@@ -77,8 +77,8 @@ type Stats struct {
 	Skipped int64 `json:"skipped"`
 	// Recorded is the entries written to the HAR file.
 	Recorded int64 `json:"recorded"`
-	// Unvalidated is the exchanges forwarded whole but not validated: a body over the limit, or a protocol
-	// switch.
+	// Unvalidated is the exchanges forwarded whole but not validated: a body over the limit (or arriving while
+	// the body budget was in use), or a protocol switch.
 	Unvalidated int64 `json:"unvalidated"`
 	// UpstreamErrors is the exchanges the upstream failed (see [UpstreamError]).
 	UpstreamErrors int64 `json:"upstreamErrors"`
