@@ -48,8 +48,8 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("# apikit proxy peak RSS, default --max-body unless -args says otherwise (args %q), scale %g\n\n", *extra, *scale)
-	fmt.Println("| case | bytes through | peak RSS | wall | exit |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| case | bytes through | peak RSS | clients' last byte | proxy's wall | exit |")
+	fmt.Println("|---|---|---|---|---|---|")
 	failed := false
 	for _, name := range strings.Split(*cases, ",") {
 		var clients int
@@ -67,7 +67,7 @@ func main() {
 			os.Exit(2)
 		}
 		size = int64(float64(size) * *scale)
-		s, moved, err := measure(ctx, *apikit, up, strings.Fields(*extra), clients, size, upload, *mem, *timeout)
+		s, moved, took, err := measure(ctx, *apikit, up, strings.Fields(*extra), clients, size, upload, *mem, *timeout)
 		status := fmt.Sprint(s.Exit)
 		if s.OverMem {
 			status = "killed over -mem"
@@ -76,8 +76,8 @@ func main() {
 			failed = true
 			status += "; " + err.Error()
 		}
-		fmt.Printf("| %s: %d × %s %s | %s | %s | %s | %s |\n", name, clients, run.MiB(size), map[bool]string{true: "upload", false: "response"}[upload],
-			run.MiB(moved), run.MiB(s.MaxRSS), s.Wall.Round(100*time.Millisecond), status)
+		fmt.Printf("| %s: %d × %s %s | %s | %s | %s | %s | %s |\n", name, clients, run.MiB(size), map[bool]string{true: "upload", false: "response"}[upload],
+			run.MiB(moved), run.MiB(s.MaxRSS), took.Round(100*time.Millisecond), s.Wall.Round(100*time.Millisecond), status)
 	}
 	if failed {
 		os.Exit(1)
@@ -143,23 +143,24 @@ func (g *gen) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// measure starts a proxy to up, sends clients requests of size bytes at once through it, and returns its sample
-// and the bytes that went through.
-func measure(ctx context.Context, apikit, up string, extra []string, clients int, size int64, upload bool, mem int64, timeout time.Duration) (run.Sample, int64, error) {
+// measure starts a proxy to up, sends clients requests of size bytes at once through it, and returns its sample,
+// the bytes that went through, and how long the clients took to get their last byte (the proxy's wall time also
+// counts its start and its shutdown, which waits for the exchanges to be validated and recorded).
+func measure(ctx context.Context, apikit, up string, extra []string, clients int, size int64, upload bool, mem int64, timeout time.Duration) (run.Sample, int64, time.Duration, error) {
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
-		return run.Sample{}, 0, err
+		return run.Sample{}, 0, 0, err
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	args := append([]string{"proxy", "--target", up, "--addr", addr}, extra...)
 	p, err := run.Start(ctx, run.Cmd{Path: apikit, Args: args, MemLimit: mem, Timeout: timeout})
 	if err != nil {
-		return run.Sample{}, 0, err
+		return run.Sample{}, 0, 0, err
 	}
 	base := "http://" + addr
 	if err := waitReady(ctx, base+"/ready"); err != nil { // no operation of the specs: skipped, not a violation
-		return p.Stop(), 0, err
+		return p.Stop(), 0, 0, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -169,6 +170,7 @@ func measure(ctx context.Context, apikit, up string, extra []string, clients int
 		moved int64
 		first error
 	)
+	started := time.Now()
 	for range clients {
 		wg.Go(func() {
 			n, err := one(ctx, base, size, upload)
@@ -184,7 +186,8 @@ func measure(ctx context.Context, apikit, up string, extra []string, clients int
 		})
 	}
 	wg.Wait()
-	return p.Stop(), moved, first
+	took := time.Since(started)
+	return p.Stop(), moved, took, first
 }
 
 // one sends one request through the proxy: a download of size bytes, or an upload of size bytes.
