@@ -2,7 +2,6 @@ package apikit
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +18,7 @@ const (
 	noToken                       // a deliberate call without a token: the request-side security violation
 	malformed                     // a deliberate call with per_page=abc: the request-side query violation
 	otherTraffic                  // the page and its icon: never a violation
-	notCompleted                  // a request the browser aborted: no assertion until issue 13 settles it
+	notCompleted                  // a request the browser aborted: reported as not completed, its request valid
 )
 
 // fixtureEntry is one entry of a fixture: its kind and the operation it routes to ("" for other traffic).
@@ -43,14 +42,23 @@ var browserCalls = append(append([]fixtureEntry{{otherTraffic, ""}, {otherTraffi
 	fixtureEntry{notCompleted, "listGroupReservations"})
 
 // TestExporterFixtures loads the captures `make fixtures` records with real exporters (Playwright driving
-// Chromium in embed and omit mode, mitmproxy's har_dump.py, apikit proxy --record) and checks what is true
-// today and must stay true: every entry but the aborted one parses, each routes to its operation, the ordinary
-// exchanges validate, the deliberate client errors are request-side violations, other traffic is never a
-// violation. Today's false alarms (omit mode's missing bodies read as invalid JSON, the aborted entry's input
-// error) are tolerated, not asserted: issue 13 is to remove them.
+// Chromium in embed and omit mode, mitmproxy's har_dump.py, apikit proxy --record) and checks, in normal and
+// in strict mode: every entry parses, each routes to its operation, the ordinary exchanges are valid (in omit
+// mode with their response body reported as not recorded, never as a violation), the deliberate client errors
+// are one request-side violation each (so failing on the vendor's side only passes the file), the aborted
+// request is reported as not completed, other traffic is never a violation.
 func TestExporterFixtures(t *testing.T) {
 	t.Parallel()
-	v, err := contract.New(t.Context())
+	for _, strict := range []bool{false, true} {
+		t.Run(map[bool]string{false: "normal", true: "strict"}[strict], func(t *testing.T) {
+			t.Parallel()
+			exporterFixtures(t, strict)
+		})
+	}
+}
+
+func exporterFixtures(t *testing.T, strict bool) {
+	v, err := contract.New(t.Context(), contract.WithStrict(strict))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,13 +80,9 @@ func TestExporterFixtures(t *testing.T) {
 				t.Fatalf("%s holds %d entries, want %d", path, got, want)
 			}
 			parsed := map[int]bool{}
+			var sum contract.Summary
 			for ex, err := range contract.ReadHAR(t.Context(), path) {
 				if err != nil {
-					var le *contract.LoadError
-					if errors.As(err, &le) && le.Index >= 0 && le.Index < len(tc.entries) &&
-						tc.entries[le.Index].kind == notCompleted {
-						continue // today "response.status -1 is not an HTTP status code"; issue 13
-					}
 					t.Errorf("%v", err)
 					continue
 				}
@@ -88,10 +92,8 @@ func TestExporterFixtures(t *testing.T) {
 				}
 				parsed[ex.Index] = true
 				want := tc.entries[ex.Index]
-				if want.kind == notCompleted {
-					continue
-				}
 				res := v.Validate(t.Context(), ex)
+				sum.Count(&res)
 				if res.OperationID != want.op {
 					t.Errorf("%s: operation %q, want %q", res.Where(), res.OperationID, want.op)
 				}
@@ -100,31 +102,41 @@ func TestExporterFixtures(t *testing.T) {
 				}
 				checkEntry(t, res, want.kind, tc.bodies)
 			}
-			for i, e := range tc.entries {
-				if e.kind != notCompleted && !parsed[i] {
+			for i := range tc.entries {
+				if !parsed[i] {
 					t.Errorf("%s#%d did not load", path, i)
 				}
+			}
+			if sum.Failed(contract.FailOnVendor) || !sum.Failed(contract.FailOnClient) || sum.ClientViolations != 2 {
+				t.Errorf("%s: summary %+v: want the two client violations only, failing --fail-on client and not vendor", path, sum)
 			}
 		})
 	}
 }
 
-// checkEntry checks one entry's verdict. Without recorded bodies, response.body violations are today's false
-// alarm (issue 13) and are left out of every check.
+// checkEntry checks one entry's verdict.
 func checkEntry(t *testing.T, res contract.Result, kind entryKind, bodies bool) {
 	t.Helper()
-	var viols []contract.Violation
-	for _, viol := range res.Violations {
-		if bodies || viol.In != contract.InResponseBody {
-			viols = append(viols, viol)
-		}
+	viols := res.Violations
+	wantNotRecorded := ""
+	if !bodies && kind != notCompleted && kind != otherTraffic {
+		wantNotRecorded = "response"
+	}
+	if res.BodyNotRecorded != wantNotRecorded {
+		t.Errorf("%s: body not recorded %q, want %q", res.Where(), res.BodyNotRecorded, wantNotRecorded)
+	}
+	if (kind == notCompleted) != (res.NotCompleted != "") {
+		t.Errorf("%s: not completed %q, want it set only on the aborted request", res.Where(), res.NotCompleted)
+	}
+	if (kind == otherTraffic) != res.OtherTraffic {
+		t.Errorf("%s: other traffic %v, want %v", res.Where(), res.OtherTraffic, kind == otherTraffic)
 	}
 	switch kind {
-	case ordinary, otherTraffic:
+	case ordinary, otherTraffic, notCompleted:
 		for _, viol := range viols {
 			t.Errorf("%s", viol.Error()) // the text names the file and entry
 		}
-		if kind == ordinary && bodies && !res.Valid {
+		if kind == ordinary && !res.Valid {
 			t.Errorf("%s: not valid, want valid", res.Where())
 		}
 	case noToken, malformed:
@@ -132,7 +144,7 @@ func checkEntry(t *testing.T, res contract.Result, kind entryKind, bodies bool) 
 		if kind == malformed {
 			in, pointer = contract.InRequestQuery, "per_page"
 		}
-		if len(viols) != 1 || viols[0].In != in || viols[0].Pointer != pointer || viols[0].Status != 0 {
+		if len(viols) != 1 || viols[0].In != in || viols[0].Pointer != pointer || viols[0].Status != 0 || viols[0].Side != contract.SideRequest {
 			var got []string
 			for _, viol := range viols {
 				got = append(got, viol.Error())

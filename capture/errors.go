@@ -84,3 +84,36 @@ func BodyTooLarge(what string, size, limit int64) error {
 
 // OverLimit is an error about the body limit with its own message; it matches [ErrBodyTooLarge].
 func OverLimit(msg string) error { return &limitError{msg} }
+
+// ErrSkipped is matched (with errors.Is) by the [*LoadError] of a file a folder walk passed over because it is
+// not a regular file (a FIFO, a device, a socket): a notice to list, not an input error.
+var ErrSkipped = errors.New("skipped")
+
+// ErrNotRegular is matched by the error for a path that is not a regular file (named explicitly: an input error).
+var ErrNotRegular = errors.New("not a regular file")
+
+// NotRegular checks that fi is a regular file (or a directory): reading a FIFO would block for ever, a device
+// never ends. It returns nil for one, else an error naming the kind, matching [ErrNotRegular] and, when
+// skipped (found by a walk), [ErrSkipped] too.
+func NotRegular(fi fs.FileInfo, skipped bool) error {
+	m := fi.Mode()
+	if m.IsRegular() || m.IsDir() {
+		return nil
+	}
+	kind := "a special file"
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		kind = "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		kind = "a socket"
+	case m&fs.ModeCharDevice != 0:
+		kind = "a character device"
+	case m&fs.ModeDevice != 0:
+		kind = "a device"
+	}
+	err := fmt.Errorf("%w: it is %s", ErrNotRegular, kind)
+	if skipped {
+		err = fmt.Errorf("%w: %w", ErrSkipped, err)
+	}
+	return err
+}

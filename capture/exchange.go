@@ -28,6 +28,20 @@ type Exchange struct {
 	ResponseHeader http.Header
 	ResponseBody   []byte
 
+	// What the capture did not keep. A recorder may leave a body out (HAR 1.2 makes content.text optional:
+	// Playwright's content 'omit', a browser's "export without content", a sanitised export) or write down a
+	// request that never got a response (cancelled, blocked, a network error). The validator checks everything
+	// else and reports the gap as such, never as a violation.
+
+	// ResponseBodyNotRecorded is true when the response had a body (or may have had one) that the capture did not
+	// keep; ResponseBody is then nil and means nothing.
+	ResponseBodyNotRecorded bool
+	// RequestBodyNotRecorded is the same for the request's body.
+	RequestBodyNotRecorded bool
+	// NotCompleted says why the request never completed ("net::ERR_ABORTED", "status -1", ...); empty when it did.
+	// Status is then 0 and the response fields are empty.
+	NotCompleted string
+
 	// OperationID, when set, names the operation to validate against and skips routing (bare bodies).
 	OperationID string
 	// NoRequest marks an exchange whose request is unknown (a bare response body): only the response is checked.

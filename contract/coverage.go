@@ -43,6 +43,9 @@ func (v *Validator) NewCoverage() *Coverage {
 				oc.statuses[code] = 0
 			}
 			for _, p := range o.route.Operation.Parameters {
+				if p == nil || p.Value == nil {
+					continue
+				}
 				oc.params[p.Value.In+":"+p.Value.Name] = 0
 				// A parameter declared with content: instead of schema: has no Schema; its value is encoded
 				// (JSON, say), so its enum values could not be matched against the raw value anyway.
@@ -53,32 +56,40 @@ func (v *Validator) NewCoverage() *Coverage {
 					oc.enums[fmt.Sprintf("%s=%v", p.Value.Name, e)] = 0
 				}
 			}
-			for _, r := range o.route.Operation.Responses.Map() {
-				if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-					collectEnums(mt.Schema.Value, "", oc.enums, map[*openapi3.Schema]bool{})
+			if o.route.Operation.Responses != nil {
+				for _, r := range o.route.Operation.Responses.Map() {
+					if r == nil || r.Value == nil {
+						continue
+					}
+					if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+						collectEnums(mt.Schema.Value, "", oc.enums, map[enumVisit]bool{})
+					}
 				}
 			}
 			c.ops = append(c.ops, oc)
-			c.by[o.id] = oc
+			c.by[o.name] = oc // as results name it
 		}
 	}
 	return c
 }
 
 // collectEnums lists "property=value" for every enum reachable from a response schema.
-func collectEnums(s *openapi3.Schema, name string, into map[string]int, seen map[*openapi3.Schema]bool) {
-	if s == nil || seen[s] {
+// A schema is walked once per property name it is reached under (recursive schemas end, shared ones are not
+// walked again along every path to them).
+func collectEnums(s *openapi3.Schema, name string, into map[string]int, seen map[enumVisit]bool) {
+	if s == nil || seen[enumVisit{s, name}] {
 		return
 	}
-	seen[s] = true
-	defer delete(seen, s)
+	seen[enumVisit{s, name}] = true
 	if name != "" {
 		for _, e := range s.Enum {
 			into[fmt.Sprintf("%s=%v", name, e)] = 0
 		}
 	}
 	for pname, p := range s.Properties {
-		collectEnums(p.Value, pname, into, seen)
+		if p != nil {
+			collectEnums(p.Value, pname, into, seen)
+		}
 	}
 	if s.Items != nil {
 		collectEnums(s.Items.Value, name, into, seen)
@@ -109,6 +120,9 @@ func (c *Coverage) Add(ex *Exchange, res Result) {
 	}
 	hits := map[string]bool{}
 	for _, p := range oc.op.route.Operation.Parameters {
+		if p == nil || p.Value == nil {
+			continue
+		}
 		pv := p.Value
 		var val string
 		var present bool
@@ -131,7 +145,8 @@ func (c *Coverage) Add(ex *Exchange, res Result) {
 			}
 		}
 	}
-	if mt, ok := parseMediaType(ex.ResponseHeader.Get("Content-Type")); ok && mt == "application/json" && len(ex.ResponseBody) > 0 {
+	if mt, ok := parseMediaType(ex.ResponseHeader.Get("Content-Type")); ok && mt == "application/json" && len(ex.ResponseBody) > 0 &&
+		oc.op.route.Operation.Responses != nil {
 		if r := oc.op.route.Operation.Responses.Status(ex.Status); r != nil && r.Value != nil {
 			if m := r.Value.Content.Get(mt); m != nil && m.Schema != nil {
 				var body any
@@ -158,6 +173,12 @@ func (c *Coverage) Add(ex *Exchange, res Result) {
 }
 
 // enumHits marks the enum values a body holds.
+// enumVisit is a schema reached under a property name.
+type enumVisit struct {
+	s    *openapi3.Schema
+	name string
+}
+
 func enumHits(s *openapi3.Schema, name string, val any, hits map[string]bool) {
 	if s == nil {
 		return
@@ -165,7 +186,7 @@ func enumHits(s *openapi3.Schema, name string, val any, hits map[string]bool) {
 	switch x := val.(type) {
 	case map[string]any:
 		for k, v := range x {
-			if p := s.Properties[k]; p != nil {
+			if p := s.Properties[k]; p != nil && p.Value != nil {
 				enumHits(p.Value, k, v, hits)
 			}
 		}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
 
@@ -75,6 +77,22 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 				cur.Rule, cur.Message = "body", reqErr.Reason
 				out = append(out, cur)
 			}
+		case errors.As(err, &resErr) && responseHeaderName(resErr.Reason) != "":
+			name := responseHeaderName(resErr.Reason)
+			cur.In, cur.Pointer = InResponseHeader, name
+			if resErr.Err == nil {
+				cur.Rule, cur.Message = "required", fmt.Sprintf("required response header %q is missing", name)
+				out = append(out, cur)
+				return
+			}
+			cur.Message = fmt.Sprintf("header %q", name)
+			n := len(out)
+			walk(resErr.Err, cur)
+			if redact.IsSecretHeader(name) {
+				for i := n; i < len(out); i++ {
+					out[i].Value = ""
+				}
+			}
 		case errors.As(err, &resErr):
 			if resErr.Err != nil && !isDecodeFailure(resErr) {
 				cur.In = InResponseBody
@@ -100,6 +118,21 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 	}
 	walk(err, base)
 	return out
+}
+
+// responseHeaderName returns the header a kin-openapi response error's reason names ("response header \"Total\"
+// doesn't match schema", "unable to decode header \"Total\" value", "response header \"Total\" missing"), or "".
+func responseHeaderName(reason string) string {
+	for _, prefix := range []string{"response header ", "unable to decode header ", "unable to get header "} {
+		if rest, ok := strings.CutPrefix(reason, prefix); ok && strings.HasPrefix(rest, `"`) {
+			if name, err := strconv.QuotedPrefix(rest); err == nil {
+				if s, err := strconv.Unquote(name); err == nil {
+					return s
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // parseErrorViolation converts a parameter value kin-openapi could not parse; cur has the parameter's subject as
@@ -141,8 +174,6 @@ func responseViolation(e *openapi3filter.ResponseError, cur Violation) Violation
 	case isDecodeFailure(e):
 		cur.In, cur.Rule = InResponseBody, "json"
 		cur.Message = "the body is not valid JSON: " + decodeReason(e.Err)
-	case strings.HasPrefix(e.Reason, "response header"):
-		cur.In, cur.Rule, cur.Message = InResponseHeader, "header", e.Reason
 	default:
 		cur.In, cur.Rule, cur.Message = InResponseBody, "invalid", e.Reason
 	}
@@ -421,10 +452,6 @@ func sortViolations(vs []Violation) {
 	})
 }
 
-// redactedURL prints an exchange's URL without credentials.
-func redactedURL(u *url.URL) string {
-	if u.User == nil && u.RawQuery == "" {
-		return u.String() // perf: nothing to redact, so no copy (redact.URL changes only these two)
-	}
-	return redact.URL(u).String()
-}
+// redactedURL prints an exchange's URL without credentials, through the exit point (see egress.URL): user
+// information, and the values of secret query and fragment keys (an implicit flow's #access_token=...).
+func redactedURL(u *url.URL) string { return egress.URL(u) }

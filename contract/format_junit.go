@@ -20,11 +20,19 @@ import (
 // the cases are spooled to a temporary file in dir ("" for os.TempDir) as they arrive and the document is
 // assembled at Close; memory holds only the counts and the spool's layout (one span per run of one file's
 // cases). Observe must not be called from two goroutines at once.
-func NewJUnitSink(w io.Writer, dir string) InputErrorSink {
-	return &junitSink{w: w, dir: dir, index: map[string]int{}}
+//
+// failOn, when given, says which violations fail a test case (as apikit validate's --fail-on): the others are
+// listed in its system-out.
+func NewJUnitSink(w io.Writer, dir string, failOn ...FailOn) InputErrorSink {
+	f := FailOnBoth
+	if len(failOn) > 0 && failOn[0] != "" {
+		f = failOn[0]
+	}
+	return &junitSink{w: w, dir: dir, index: map[string]int{}, failOn: f}
 }
 
 type junitSink struct {
+	failOn FailOn
 	w      io.Writer
 	dir    string
 	spool  *os.File
@@ -89,17 +97,36 @@ func (j *junitSink) Observe(_ context.Context, r *Result) error {
 	if r.OperationID != "" {
 		c.Name = fmt.Sprintf("%s %s %s %s", r.Where(), r.OperationID, r.Method, r.URL)
 	}
-	switch {
-	case len(r.Violations) > 0:
-		lines := make([]string, len(r.Violations))
-		for i := range r.Violations {
-			lines[i] = r.Violations[i].Error()
+	var lines []string
+	var client, vendor int
+	for i := range r.Violations {
+		vi := &r.Violations[i]
+		side := vi.side()
+		if !j.failOn.Fails(side) {
+			c.SystemOut += "not failing (--fail-on " + string(j.failOn) + "): " + vi.Error() + "\n"
+			continue
 		}
-		c.Failure = &junitMessage{Message: fmt.Sprintf("%d contract violations", len(r.Violations)), Type: "contract", Text: strings.Join(lines, "\n")}
+		lines = append(lines, vi.Error())
+		if side == SideRequest {
+			client++
+		} else {
+			vendor++
+		}
+	}
+	switch {
+	case len(lines) > 0:
+		c.Failure = &junitMessage{Message: fmt.Sprintf("%d contract violations (%d by the client, %d by the vendor)", len(lines), client, vendor),
+			Type: "contract", Text: strings.Join(lines, "\n")}
 		s.failures++
 	case r.Skipped:
 		c.Skipped = &junitMessage{Message: r.SkipReason}
 		s.skipped++
+	case r.NotCompleted != "":
+		c.Skipped = &junitMessage{Message: "not completed: " + r.NotCompleted}
+		s.skipped++
+	}
+	if r.BodyNotRecorded != "" {
+		c.SystemOut += r.BodyNotRecorded + " body not recorded: not validated\n"
 	}
 	for i := range r.Warnings {
 		c.SystemOut += "warning: " + r.Warnings[i].Error() + "\n"

@@ -41,8 +41,14 @@ func (t *textSink) Observe(_ context.Context, r *Result) error {
 	switch {
 	case r.Skipped && t.opt.Verbose:
 		fmt.Fprintf(&t.b, "%s %s: skipped: %s\n", where, t.paint("2", request), egress.Sanitize(r.SkipReason))
+	case r.NotCompleted != "" && r.Valid:
+		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("33", "not completed: "+egress.Sanitize(r.NotCompleted)))
 	case r.Valid && t.opt.Verbose:
-		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("32", "ok"))
+		ok := "ok"
+		if r.BodyNotRecorded != "" {
+			ok += " (" + r.BodyNotRecorded + " body not recorded)"
+		}
+		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("32", ok))
 	}
 	for i := range r.Violations {
 		t.b.WriteString(t.paint("31", "✗ ") + egress.Sanitize(r.Violations[i].Error()) + "\n")
@@ -63,7 +69,19 @@ func (t *textSink) ObserveInputError(context.Context, InputError) error {
 func (t *textSink) Close() error {
 	s := t.sum
 	t.b.Reset()
-	line := fmt.Sprintf("%d exchanges: %d valid, %d invalid, %d skipped", s.Exchanges, s.Valid, s.Invalid, s.Skipped)
+	line := fmt.Sprintf("%s: %d valid, %d invalid, %d skipped", plural(s.Exchanges, "exchange"), s.Valid, s.Invalid, s.Skipped)
+	if s.NotCompleted > 0 {
+		line += fmt.Sprintf(", %d not completed", s.NotCompleted)
+	}
+	if s.BodyNotRecorded > 0 {
+		line += fmt.Sprintf(", %d with a body not recorded", s.BodyNotRecorded)
+	}
+	if s.OtherTraffic > 0 {
+		line += fmt.Sprintf(", %d other traffic", s.OtherTraffic)
+	}
+	if s.Invalid > 0 {
+		line += fmt.Sprintf(" (violations: %d by the client, %d by the vendor)", s.ClientViolations, s.VendorViolations)
+	}
 	if s.Warnings > 0 {
 		line += fmt.Sprintf(", %d warnings", s.Warnings)
 	}
@@ -90,6 +108,14 @@ func (t *textSink) Close() error {
 		return c.WriteText(t.w)
 	}
 	return nil
+}
+
+// plural says "1 exchange", "2 exchanges".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (t *textSink) flush() error {

@@ -17,7 +17,7 @@ import (
 func TestHARWriter(t *testing.T) {
 	t.Parallel()
 	p := filepath.Join(t.TempDir(), "sub", "concurrent.har")
-	w, err := CreateHAR(p, &Redaction{Fields: map[string]any{"nickname": "Jo"}})
+	w, err := CreateHAR(p, &Redaction{Fields: map[string]any{"nickname": "Jo"}, MediaTypes: []string{"application/octet-stream"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func (d *sameAsDecl) compile(c *opCompiler) error {
 }
 
 func (d *sameAsDecl) pair(get *opRules, byID map[string]*opRules) error {
-	list := byID[d.Operation]
+	list := byID[get.op.spec.vendor+"."+d.Operation]
 	if list == nil || !list.list {
 		return fmt.Errorf("%s: %s: sameAs.operation %q is not an operation with x-apikit-rules items", get.where, rulesExtension, d.Operation)
 	}

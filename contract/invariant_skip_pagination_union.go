@@ -17,7 +17,7 @@ func (skipPaginationUnion) decl() declaration { return walkKey }
 // unpaged checks an unpaged answer against the latest complete walk of the same query.
 func (skipPaginationUnion) unpaged(c *invCheck, ids map[string]walkID) {
 	o, r, src := c.o, c.r, c.src
-	w := src.complete[r.op.id+"?"+o.unionKey]
+	w := src.complete[r.op.name+"?"+o.unionKey]
 	if w == nil || w.disturbed || src.lastWrite >= w.startSeq {
 		return // no walk to compare with, or something may have changed since it began
 	}

@@ -1,7 +1,7 @@
 package contract
 
-// invariant.total-stable, declared by walk.total: the total does not change during a walk (unless something
-// changed during it).
+// invariant.total-stable, declared by walk.total (a pointer into the body) or walk.totalHeader (a response
+// header): the total does not change during a walk (unless something changed during it).
 
 import (
 	"fmt"
@@ -17,7 +17,11 @@ func (totalStable) page(c *invCheck, w *walkState) {
 	if !o.hasTotal || !w.hasTotal || o.total == w.total || w.disturbed {
 		return
 	}
-	c.add(InvariantTotalStable, pointer(c.r.envSlots[c.r.walk.total].path),
-		fmt.Sprintf("the total is %d, but it was %d on page %d of the walk (%s): it must not change during a walk", o.total, w.total, w.firstPage, c.entry(w.totalEntry)),
-		strconv.FormatInt(o.total, 10))
+	msg := fmt.Sprintf("the total is %d, but it was %d on page %d of the walk (%s): it must not change during a walk", o.total, w.total, w.firstPage, c.entry(w.totalEntry))
+	if h := c.r.walk.header; h != "" {
+		c.add(InvariantTotalStable, h, msg, strconv.FormatInt(o.total, 10))
+		c.out[len(c.out)-1].In = InResponseHeader
+		return
+	}
+	c.add(InvariantTotalStable, pointer(c.r.envSlots[c.r.walk.total].path), msg, strconv.FormatInt(o.total, 10))
 }

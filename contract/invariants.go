@@ -193,8 +193,8 @@ func (inv *Invariants) Check(res *Result) {
 		return
 	}
 	c := &invCheck{inv: inv, src: src, res: res, o: o, r: o.rules}
-	c.base = Violation{Source: res.Source, Index: res.Index, Spec: c.r.op.spec.file, Line: c.r.line, OperationID: c.r.op.id,
-		Method: c.r.op.method, Path: c.r.op.template, Status: res.Status, In: InResponseBody, Severity: SeverityError}
+	c.base = Violation{Source: res.Source, Index: res.Index, Spec: c.r.op.spec.file, Line: c.r.line, OperationID: c.r.op.name,
+		Method: c.r.op.method, Path: c.r.op.template, Status: res.Status, In: InResponseBody, Side: SideResponse, Severity: SeverityError}
 	if c.r.walk != nil && o.known {
 		c.walk()
 	}
@@ -273,7 +273,7 @@ func (c *invCheck) walk() {
 	if !o.pageOK || !o.itemsFound {
 		return
 	}
-	key := r.op.id + "?" + o.walkKey
+	key := r.op.name + "?" + o.walkKey
 	w := src.walks[key]
 	if o.page == 1 || w == nil {
 		w = &walkState{r: r, firstPage: o.page, startSeq: src.seq, startIndex: c.res.Index, startAt: o.at, startTimed: o.timed,
@@ -325,7 +325,7 @@ func (c *invCheck) walk() {
 		return
 	}
 	w.complete = true
-	src.complete[r.op.id+"?"+o.unionKey] = w
+	src.complete[r.op.name+"?"+o.unionKey] = w
 	for _, iv := range c.inv.list {
 		iv.complete(c, w)
 	}

@@ -13,6 +13,7 @@ import (
 type step struct {
 	method, url, body string
 	after             time.Duration
+	total             string // DoorFlow's Total response header, when not ""
 }
 
 // later is a pending DoorFlow reservation that starts after ruleNow (and after every step of a case), updated at
@@ -28,6 +29,9 @@ func runSteps(t *testing.T, v *Validator, steps []step) []string {
 	var results []Result
 	for i, st := range steps {
 		ex := listExchange(t, i, st.url, st.body, ruleNow.Add(st.after))
+		if st.total != "" {
+			ex.ResponseHeader.Set("Total", st.total)
+		}
 		if st.method != "" {
 			ex.Method, ex.Status, ex.ResponseBody, ex.ResponseHeader = st.method, 204, nil, nil
 		}
@@ -101,6 +105,17 @@ func TestInvariants(t *testing.T) {
 			{url: spList + "?limit=2", body: page(3, 2, 1, 1, 2)},
 			{url: spList + "?limit=2&page=2", body: page(4, 2, 2, 3, 4)}},
 			want: []string{"1 invariant.total-stable /meta/pagination/total"}},
+		{name: "DoorFlow's Total header changes during a walk", steps: []step{
+			{url: dfList + "?per_page=2", body: resvs(later(1, u), later(2, u)), total: "3"},
+			{url: dfList + "?per_page=2&page=2", body: resvs(later(3, u), later(4, u)), total: "4"}},
+			want: []string{"1 invariant.total-stable Total"}},
+		{name: "DoorFlow's Total header stays", steps: []step{
+			{url: dfList + "?per_page=2", body: resvs(later(1, u), later(2, u)), total: "3"},
+			{url: dfList + "?per_page=2&page=2", body: resvs(later(3, u)), total: "3"}}},
+		{name: "DoorFlow's Total completes a walk at a full page", steps: []step{
+			{url: dfList + "?per_page=2", body: resvs(later(1, u), later(2, u)), total: "2"},
+			{url: dfList + "?skip_pagination=true", body: resvs(later(1, u)), after: time.Minute}},
+			want: []string{"1 invariant.skip-pagination-union "}},
 
 		// invariant.skip-pagination-union
 		{name: "an unpaged answer is the union of the pages", steps: []step{

@@ -53,7 +53,7 @@ func TestMutationsAreCaught(t *testing.T) {
 			}
 			continue
 		}
-		op := v.router.byID[base.OperationID]
+		op := v.router.op(base.OperationID)
 		for _, m := range mutants(t, op, ex) {
 			key := base.OperationID + "|" + m.kind + "|" + m.in + "|" + m.pointer + "|" + m.name
 			if seen[key] {

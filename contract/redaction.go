@@ -19,6 +19,10 @@ type Redaction struct {
 	// Fields are more JSON fields (personal data) and the placeholder each gets: pick one valid against the
 	// field's schema, so that the recording still validates; nil means "REDACTED".
 	Fields map[string]any
+	// MediaTypes are media types ("text/csv") whose bodies recordings keep, with the secrets in their text
+	// redacted, instead of a placeholder giving their size and type. JSON and forms are always kept and
+	// redacted, and so is a type the specs document for the exchange's operation.
+	MediaTypes []string
 	// Specs, when set, is read for x-apikit-secret marks instead of the embedded specs (as [WithSpecFS] would
 	// load them).
 	Specs fs.FS
@@ -34,6 +38,9 @@ func (r *Redaction) redactor() (*redact.Redactor, error) {
 		if len(r.Keys) > 0 {
 			opts = append(opts, redact.WithKeys(r.Keys...))
 		}
+		if len(r.MediaTypes) > 0 {
+			opts = append(opts, redact.WithMediaTypes(r.MediaTypes...))
+		}
 		if len(r.Headers) > 0 {
 			opts = append(opts, redact.WithHeaders(r.Headers...))
 		}
@@ -46,3 +53,24 @@ func (r *Redaction) redactor() (*redact.Redactor, error) {
 
 // redactExchange returns a copy of ex as a recording stores it, through the exit point (see egress.Exchange).
 func redactExchange(r *redact.Redactor, ex *Exchange) *Exchange { return egress.Exchange(r, ex) }
+
+// scrubbed returns res with every credential value seen in ex (see [redact.Redactor.Exchange]) replaced in its
+// messages and value excerpts: a response that echoes the request's token in a field that breaks the schema
+// must not print it. Only a result with something to print costs the look.
+func scrubbed(ex *Exchange, res Result) Result {
+	if len(res.Violations) == 0 && len(res.Warnings) == 0 {
+		return res
+	}
+	s := redact.Collect(ex)
+	if s.Len() == 0 {
+		return res
+	}
+	res.URL = s.String(res.URL)
+	for _, vs := range [][]Violation{res.Violations, res.Warnings} {
+		for i := range vs {
+			vs[i].Message = s.String(vs[i].Message)
+			vs[i].Value = s.Excerpt(vs[i].Value)
+		}
+	}
+	return res
+}

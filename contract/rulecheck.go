@@ -164,6 +164,9 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 		return run
 	}
 	obs.rules = r
+	if r.walk != nil && r.walk.header != "" {
+		obs.total, obs.hasTotal = headerTotal(ex.ResponseHeader, r.walk.header) // walk.totalHeader
+	}
 	base.In, base.Severity, base.Line = InResponseBody, SeverityError, r.line
 	run.r, run.base, run.b = r, base, ex.ResponseBody
 	// The clock the server's states follow: its own Date header when it sent one, else the exchange's time.

@@ -278,7 +278,7 @@ func compileRules(specs []*spec, c ruleConfig) (*ruleEngine, error) {
 				return nil, err
 			}
 			e.ops[o] = c.r
-			byID[o.id] = c.r
+			byID[s.vendor+"."+o.id] = c.r // operations are per vendor: sameAs names one of its own spec
 			later = append(later, c.later...)
 		}
 	}

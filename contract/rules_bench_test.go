@@ -67,7 +67,7 @@ func BenchmarkRules(b *testing.B) {
 		})
 	}
 	b.Run("rules-own-pass", func(b *testing.B) {
-		op := observing.router.byID["listGroupReservations"]
+		op := observing.router.op("listGroupReservations")
 		base := Violation{Source: ex.Source, Index: ex.Index, OperationID: op.id, Status: 200}
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()

@@ -136,13 +136,28 @@ func (r *Report) Close() error { return nil }
 func (s *Summary) Count(res *Result) {
 	s.Exchanges++
 	s.Warnings += len(res.Warnings)
+	for i := range res.Violations {
+		if res.Violations[i].side() == SideRequest {
+			s.ClientViolations++
+		} else {
+			s.VendorViolations++
+		}
+	}
+	if res.BodyNotRecorded != "" {
+		s.BodyNotRecorded++
+	}
+	if res.OtherTraffic {
+		s.OtherTraffic++
+	}
 	switch {
 	case res.Skipped:
 		s.Skipped++
-	case res.Valid:
-		s.Valid++
-	default:
+	case !res.Valid:
 		s.Invalid++
+	case res.NotCompleted != "":
+		s.NotCompleted++
+	default:
+		s.Valid++
 	}
 }
 

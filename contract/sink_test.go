@@ -80,7 +80,7 @@ func TestReportAndSummaryAsSink(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := Summary{Exchanges: 4, Valid: 2, Invalid: 1, Skipped: 1, Warnings: 1}
+	want := Summary{Exchanges: 4, Valid: 2, Invalid: 1, Skipped: 1, Warnings: 1, VendorViolations: 1} // a violation without In is the response's
 	if sum != want || r.Summary() != want {
 		t.Errorf("got %+v and %+v, want %+v", sum, r.Summary(), want)
 	}
@@ -152,7 +152,7 @@ func TestTextSinkSanitizes(t *testing.T) {
 			`warning: w\rx#1 response.body /\x1b: undeclared`,
 			`s\x1b.har#1 \x1b[H /y: skipped: no route\r\nok`,
 			`v.har#2 op\x07 GET /z\n: ok`,
-			`3 exchanges: 1 valid, 1 invalid, 1 skipped, 1 warnings, 1 unreadable inputs`,
+			`3 exchanges: 1 valid, 1 invalid, 1 skipped (violations: 0 by the client, 1 by the vendor), 1 warnings, 1 unreadable inputs`,
 		}
 		if diff := cmp.Diff(want, lines); diff != "" {
 			t.Errorf("color %v: lines (-want +got):\n%s", color, diff)

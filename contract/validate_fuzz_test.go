@@ -7,12 +7,13 @@ import (
 )
 
 // FuzzValidateBody validates arbitrary response bodies for every operation and status: no panic, no hang, a
-// verdict for every input, and never a violation without a location and a message.
+// verdict for every input, and never a violation without a location, a message and its side.
 func FuzzValidateBody(f *testing.F) {
 	for _, seed := range []string{
 		reservation, "[" + reservation + "]", `[]`, `{}`, `null`, `[{"id":1}]`, `{"data":[],"meta":{}}`,
 		`{"data":[{"id":1,"members":[{"primary_email":"x"}]}],"meta":{"pagination":{"total":1,"count":1,"per_page":1,"current_page":1}}}`,
 		`{"error":"not_found"}`, `{"a":`, "\x00\xff", `[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]`, `{"id":1e400}`, `"\ud800"`,
+		"[" + reservation + "]GARBAGE", "[" + reservation + "] [{}]", `{"id":9223372036854775808}`, `{"id":"x","id":5}`,
 	} {
 		f.Add(seed, uint8(0), uint16(200))
 		f.Add(seed, uint8(1), uint16(404))
@@ -28,6 +29,9 @@ func FuzzValidateBody(f *testing.F) {
 			t.Fatalf("valid=%v with %d violations", res.Valid, len(res.Violations))
 		}
 		for _, vi := range res.Violations {
+			if vi.Side != SideOf(vi.In) {
+				t.Fatalf("violation on side %q, in %s: %+v", vi.Side, vi.In, vi)
+			}
 			if vi.In == "" || vi.Message == "" || vi.Rule == "" {
 				t.Fatalf("violation without in, rule or message: %+v", vi)
 			}

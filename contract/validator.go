@@ -23,6 +23,7 @@ import (
 type Validator struct {
 	router *router
 	strict bool
+	warns  []SpecWarning // the specs' problems that do not stop validation
 	opts   *openapi3filter.Options
 	rules  *ruleEngine // rules: x-apikit-rules (rules.go)
 
@@ -37,11 +38,12 @@ type Validator struct {
 type Option func(*config) error
 
 type config struct {
-	fsys   fs.FS
-	label  string
-	strict bool
-	bases  map[string][]string
-	rules  ruleConfig // rules: WithRules, WithTimeZone (rules.go)
+	fsys       fs.FS
+	label      string
+	strict     bool
+	strictSpec bool
+	bases      map[string][]string
+	rules      ruleConfig // rules: WithRules, WithTimeZone (rules.go)
 }
 
 // WithSpecDir loads the specs from dir (every *.yaml OpenAPI document in it) instead of the embedded copies.
@@ -83,10 +85,23 @@ func WithBaseURL(vendor, baseURL string) Option {
 	}
 }
 
-// WithStrict makes undeclared response properties and unmatched routes violations instead of warnings and skips.
+// WithStrict makes undeclared response properties, duplicate names in a body and unmatched routes violations
+// instead of warnings and skips. An unmatched route is drift only when it is the vendors' traffic (their hosts,
+// no host, or a path like the specs' anywhere: scope.go); anything else is other traffic (Result.OtherTraffic),
+// never a violation.
 func WithStrict(strict bool) Option {
 	return func(c *config) error {
 		c.strict = strict
+		return nil
+	}
+}
+
+// WithStrictSpec makes a spec problem that does not stop validation (an example that does not match its schema, a
+// server URL with variables, an operation without operationId) an error of [New] instead of a warning
+// ([Validator.SpecWarnings]).
+func WithStrictSpec(strict bool) Option {
+	return func(c *config) error {
+		c.strictSpec = strict
 		return nil
 	}
 }
@@ -99,7 +114,7 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 			return nil, err
 		}
 	}
-	specs, err := loadSpecs(ctx, c.fsys, c.label)
+	specs, warns, err := loadSpecs(ctx, c.fsys, c.label, c.strictSpec)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +145,7 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 	return &Validator{
 		router: r,
 		strict: c.strict,
+		warns:  warns,
 		rules:  rules, // rules
 		// perf: compiled checks (fastbody.go, fastrequest.go)
 		bodies:   compileBodies(specs),
@@ -148,7 +164,7 @@ func New(ctx context.Context, opts ...Option) (*Validator, error) {
 	}, nil
 }
 
-// Operations lists the operationIds the validator knows, with their vendor: "doorflow.listGroupReservations".
+// Operations lists the operations the validator knows as "vendor.operationId": "doorflow.listGroupReservations".
 func (v *Validator) Operations() []string {
 	var out []string
 	for _, s := range v.router.specs {
@@ -159,17 +175,31 @@ func (v *Validator) Operations() []string {
 	return out
 }
 
-// HasOperation reports whether operationID is in the specs.
-func (v *Validator) HasOperation(operationID string) bool {
-	_, ok := v.router.byID[operationID]
-	return ok
+// SpecWarnings returns the specs' problems that do not stop validation, in file order.
+func (v *Validator) SpecWarnings() []SpecWarning { return slices.Clone(v.warns) }
+
+// HasOperation reports whether name ("vendor.operationId", or an operationId only one spec has) is in the specs.
+func (v *Validator) HasOperation(name string) bool {
+	_, err := v.router.lookup(name)
+	return err == nil
 }
 
-// ResponseContentTypes returns the content types operationID documents for status (or its default response),
-// and false when the operation or the status is not documented.
-func (v *Validator) ResponseContentTypes(operationID string, status int) ([]string, bool) {
-	op := v.router.byID[operationID]
-	if op == nil {
+// ResolveOperation returns the name results give the operation named "vendor.operationId" or by its bare
+// operationId: the bare id unless another spec has it too. A bare id several specs have is an error naming the
+// candidates; so is a name no spec has.
+func (v *Validator) ResolveOperation(name string) (string, error) {
+	o, err := v.router.lookup(name)
+	if err != nil {
+		return "", err
+	}
+	return o.name, nil
+}
+
+// ResponseContentTypes returns the content types the operation (named as [Validator.HasOperation] takes it)
+// documents for status (or its default response), and false when the operation or the status is not documented.
+func (v *Validator) ResponseContentTypes(operation string, status int) ([]string, bool) {
+	op, err := v.router.lookup(operation)
+	if err != nil || op.route.Operation.Responses == nil {
 		return nil, false
 	}
 	r := op.route.Operation.Responses.Status(status)
@@ -189,35 +219,46 @@ func (v *Validator) ResponseContentTypes(operationID string, status int) ([]stri
 
 // Validate checks both sides of an exchange: the request (unless ex.NoRequest) and the response (when
 // ex.Status is set).
+//
+// What the capture did not keep is reported, never judged: a body not recorded (ex.ResponseBodyNotRecorded,
+// ex.RequestBodyNotRecorded) is left out of the checks and named in Result.BodyNotRecorded; a request that
+// never completed (ex.NotCompleted) has its request checked and is Result.NotCompleted.
 func (v *Validator) Validate(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, !ex.NoRequest, ex.Status != 0)
+	return scrubbed(ex, v.check(ctx, ex, !ex.NoRequest, ex.Status != 0))
 }
 
 // ValidateRequest checks the request side only, as a transport does before the request leaves.
 func (v *Validator) ValidateRequest(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, !ex.NoRequest, false)
+	return scrubbed(ex, v.check(ctx, ex, !ex.NoRequest, false))
 }
 
 // ValidateResponse checks the response side only (the request was checked before it was sent).
 func (v *Validator) ValidateResponse(ctx context.Context, ex *Exchange) Result {
-	return v.check(ctx, ex, false, ex.Status != 0)
+	return scrubbed(ex, v.check(ctx, ex, false, ex.Status != 0))
 }
 
 func (v *Validator) check(ctx context.Context, ex *Exchange, request, response bool) Result {
-	res := Result{Source: ex.Source, Index: ex.Index, Method: ex.Method, Status: ex.Status, Violations: []Violation{}}
+	res := Result{Source: ex.Source, Index: ex.Index, Method: ex.Method, Status: ex.Status, Violations: []Violation{},
+		NotCompleted: ex.NotCompleted}
 	if ex.URL != nil {
 		res.URL = redactedURL(ex.URL)
 	}
+	defer setSides(&res)
 	var (
 		op     *operation
 		params pathParams
 		pbuf   [4]pathParam // perf: the path parameters of a request without allocating (spec.go)
 	)
 	if ex.OperationID != "" {
-		op = v.router.byID[ex.OperationID]
-		if op == nil {
+		var err error
+		op, err = v.router.lookup(ex.OperationID)
+		if err != nil {
+			msg := fmt.Sprintf("operation %q is not in the specs", ex.OperationID)
+			if errors.Is(err, errAmbiguousOperation) {
+				msg = err.Error()
+			}
 			res.Violations = append(res.Violations, Violation{Source: ex.Source, Index: ex.Index, In: InRequestPath,
-				Rule: "operation", Message: fmt.Sprintf("operation %q is not in the specs", ex.OperationID), Severity: SeverityError})
+				Rule: "operation", Message: msg, Severity: SeverityError})
 			return res
 		}
 		if res.Method == "" {
@@ -228,8 +269,13 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		op, params, err = v.router.find(ex.Method, ex.URL, pbuf[:0])
 		if err != nil {
 			reason := strings.TrimPrefix(err.Error(), errNoRoute.Error()+": ")
-			if !v.strict {
-				res.Skipped, res.SkipReason, res.Valid = true, reason, true
+			// --strict's scope (scope.go): unmatched traffic of the vendors is drift; other traffic (a page, its
+			// assets, another API) never a violation.
+			if other := v.router.otherTraffic(ex.URL); other || !v.strict {
+				if other {
+					reason = "other traffic: " + reason
+				}
+				res.Skipped, res.SkipReason, res.Valid, res.OtherTraffic = true, reason, true, other
 				return res
 			}
 			res.Violations = append(res.Violations, Violation{Source: ex.Source, Index: ex.Index, Method: ex.Method,
@@ -237,8 +283,9 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 			return res
 		}
 	}
-	res.Vendor, res.OperationID, res.Path = op.spec.vendor, op.id, op.template
-	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.id,
+	res.Vendor, res.OperationID, res.Path = op.spec.vendor, op.name, op.template
+	res.BodyNotRecorded = notRecorded(ex) // said of the exchanges the contract covers
+	base := Violation{Source: ex.Source, Index: ex.Index, Spec: op.spec.file, Line: op.line, OperationID: op.name,
 		Method: op.method, Path: op.template, Severity: SeverityError}
 
 	if ex.Method == http.MethodHead {
@@ -254,6 +301,12 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		}
 		return in
 	}
+	if ex.RequestBodyNotRecorded || ex.ResponseBodyNotRecorded { // capture gaps: kin leaves the missing bodies out
+		o := *v.opts
+		o.ExcludeRequestBody, o.ExcludeResponseBody = ex.RequestBodyNotRecorded, ex.ResponseBodyNotRecorded
+		in = kinInput()
+		in.Options = &o
+	}
 	if request {
 		if errs, ok := v.fastRequest(op, ex, params, base); ok { // perf: fastrequest.go
 			res.Violations = append(res.Violations, errs...)
@@ -263,10 +316,22 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	}
 	if response {
 		base.Status = ex.Status
-		switch ex.Status {
-		case http.StatusMovedPermanently, http.StatusNotModified, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		if vio, bad := contentTypeConflict(ex.ResponseHeader, base); bad { // stricter than kin (strictjson.go)
+			res.Violations = append(res.Violations, vio)
+		}
+		switch {
+		case ex.Status == http.StatusMovedPermanently || ex.Status == http.StatusNotModified ||
+			ex.Status == http.StatusTemporaryRedirect || ex.Status == http.StatusPermanentRedirect:
 			if len(res.Violations) == 0 {
 				res.Skipped, res.SkipReason = true, fmt.Sprintf("status %d responses are not validated (redirect or not modified)", ex.Status)
+			}
+		case ex.ResponseBodyNotRecorded:
+			// Status and headers only: kin with ExcludeResponseBody; the rules and the undeclared-property walk
+			// read the body and are left out.
+			if err := openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: kinInput(), Status: ex.Status, Header: headerOrEmpty(ex.ResponseHeader),
+				Body: http.NoBody, Options: kinInput().Options}); err != nil {
+				res.Violations = append(res.Violations, v.violations(err, base, responseSide)...)
 			}
 		default:
 			// perf: the compiled body check (fastbody.go) decides when it can decide exactly as kin-openapi.
@@ -274,7 +339,13 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 			errs, warns, ok := v.fastResponseTap(op, ex, base, run.tap()) // rules: the compiled pass feeds the rules
 			if !ok {
 				errs, warns = v.kinResponse(ctx, kinInput(), op, ex, base)
+				if ct := ex.ResponseHeader.Get("Content-Type"); len(ex.ResponseBody) > 0 && kinDecodesAsJSON(ct) {
+					var w []Violation
+					errs, w = checkJSONText(ex.ResponseBody, responseSchema(op, ex.Status, ct), errs, base) // stricter than kin (strictjson.go)
+					warns = append(warns, w...)
+				}
 			}
+			res.Violations = append(res.Violations, v.checkHeaders(ctx, op, ex, base)...) // declared headers (headers.go)
 			res.Violations = append(res.Violations, errs...)
 			res.Warnings = warns
 			if v.strict {
@@ -294,9 +365,38 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	return res
 }
 
+// notRecorded names the bodies the capture did not keep, as Result.BodyNotRecorded says it.
+func notRecorded(ex *Exchange) string {
+	switch {
+	case ex.RequestBodyNotRecorded && ex.ResponseBodyNotRecorded:
+		return "request and response"
+	case ex.RequestBodyNotRecorded:
+		return "request"
+	case ex.ResponseBodyNotRecorded:
+		return "response"
+	}
+	return ""
+}
+
+// setSides says on every violation and warning of res whose side broke the contract, from where it sits.
+func setSides(res *Result) {
+	for i := range res.Violations {
+		res.Violations[i].Side = SideOf(res.Violations[i].In)
+	}
+	// A cross-exchange invariant adds its violations later (invariants.go), each with its side.
+	for i := range res.Warnings {
+		res.Warnings[i].Side = SideOf(res.Warnings[i].In)
+	}
+}
+
 // kinResponse validates the response with kin-openapi and walks the body for undeclared properties: the reference
-// the compiled body check (fastbody.go) is held to.
+// the compiled body check (fastbody.go) is held to. Declared response headers are left out (checkHeaders).
 func (v *Validator) kinResponse(ctx context.Context, in *openapi3filter.RequestValidationInput, op *operation, ex *Exchange, base Violation) (errs, warns []Violation) {
+	if op.headers != nil {
+		bare := *in
+		bare.Route = op.headers.bodyRoute
+		in = &bare
+	}
 	rin := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in,
 		Status:                 ex.Status,

@@ -28,8 +28,34 @@ const (
 	SeverityWarning Severity = "warning"
 )
 
+// Which side of an exchange broke the contract: the values of [Violation.Side].
+const (
+	// SideRequest is the request: your client sent what the contract does not allow.
+	SideRequest = "request"
+	// SideResponse is the response: the vendor answered what the contract does not allow.
+	SideResponse = "response"
+)
+
+// SideOf returns the side a violation in in (one of the In* constants) is on: [SideRequest] for request.*,
+// [SideResponse] otherwise.
+func SideOf(in string) string {
+	if strings.HasPrefix(in, "request.") {
+		return SideRequest
+	}
+	return SideResponse
+}
+
+// side is Side, or the side In says when Side is not set.
+func (v *Violation) side() string {
+	if v.Side != "" {
+		return v.Side
+	}
+	return SideOf(v.In)
+}
+
 // Violation is one way an exchange breaks its OpenAPI contract. Every check returns this type.
 type Violation struct {
+	Side        string   `json:"side"`                // SideRequest (your client) or SideResponse (the vendor)
 	Source      string   `json:"file,omitempty"`      // where the exchange came from
 	Index       int      `json:"index"`               // entry index in Source; -1 for a single exchange
 	Spec        string   `json:"spec,omitempty"`      // "openapi/doorflow.yaml"
@@ -78,6 +104,15 @@ type Result struct {
 	Valid       bool   `json:"valid"`
 	Skipped     bool   `json:"skipped"`
 	SkipReason  string `json:"skipReason,omitempty"`
+	// OtherTraffic marks a skipped exchange to a host that is no vendor's (a page, its assets, another API):
+	// never a violation, even in strict mode.
+	OtherTraffic bool `json:"otherTraffic,omitempty"`
+	// BodyNotRecorded says the capture did not keep a body of the exchange ("response", "request" or
+	// "request and response"): everything else was validated, the body was not.
+	BodyNotRecorded string `json:"bodyNotRecorded,omitempty"`
+	// NotCompleted says why the request never completed (the capture's reason); its request was validated,
+	// there is no response to validate. Such an exchange is neither valid nor skipped.
+	NotCompleted string `json:"notCompleted,omitempty"`
 	// Violations fail the exchange (Severity error); Warnings do not.
 	Violations []Violation `json:"violations"`
 	Warnings   []Violation `json:"warnings,omitempty"`
@@ -100,13 +135,58 @@ type Report struct {
 	Results []Result `json:"exchanges"`
 }
 
-// Summary counts a report's exchanges.
+// Summary counts a report's exchanges: each is valid, invalid, skipped or not completed; BodyNotRecorded and
+// OtherTraffic count some of them again, and ClientViolations and VendorViolations count the violations by side.
 type Summary struct {
-	Exchanges int `json:"exchanges"`
-	Valid     int `json:"valid"`
-	Invalid   int `json:"invalid"`
-	Skipped   int `json:"skipped"`
-	Warnings  int `json:"warnings"`
+	Exchanges       int `json:"exchanges"`
+	Valid           int `json:"valid"`
+	Invalid         int `json:"invalid"`
+	Skipped         int `json:"skipped"`
+	NotCompleted    int `json:"notCompleted"`
+	BodyNotRecorded int `json:"bodyNotRecorded"`
+	OtherTraffic    int `json:"otherTraffic"`
+	Warnings        int `json:"warnings"`
+	// ClientViolations are on the request side (your client), VendorViolations on the response side.
+	ClientViolations int `json:"clientViolations"`
+	VendorViolations int `json:"vendorViolations"`
+}
+
+// FailOn chooses which violations fail a run: "both" (the default), "vendor" (response side only, for
+// recordings of one's own error-path tests) or "client" (request side only).
+type FailOn string
+
+// The values of [FailOn].
+const (
+	FailOnBoth   FailOn = "both"
+	FailOnVendor FailOn = "vendor"
+	FailOnClient FailOn = "client"
+)
+
+// ParseFailOn checks a --fail-on value; "" is [FailOnBoth].
+func ParseFailOn(s string) (FailOn, error) {
+	switch f := FailOn(s); f {
+	case "":
+		return FailOnBoth, nil
+	case FailOnBoth, FailOnVendor, FailOnClient:
+		return f, nil
+	}
+	return "", fmt.Errorf("fail-on %q: want both, vendor or client", s)
+}
+
+// Fails reports whether a violation on side fails the run.
+func (f FailOn) Fails(side string) bool {
+	switch f {
+	case FailOnVendor:
+		return side == SideResponse
+	case FailOnClient:
+		return side == SideRequest
+	}
+	return true
+}
+
+// Failed reports whether the counted violations fail the run under f.
+func (s Summary) Failed(f FailOn) bool {
+	return (f.Fails(SideRequest) && s.ClientViolations > 0) || (f.Fails(SideResponse) && s.VendorViolations > 0)
 }
 
 // Add appends a result.

@@ -100,7 +100,7 @@ func (s *Server) listGroupReservations(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	since, hasSince, err := s.since(r)
+	since, err := s.since(r)
 	if err != nil {
 		badRequest(w, vendorDoorFlow, err.Error())
 		return
@@ -110,46 +110,53 @@ func (s *Server) listGroupReservations(w http.ResponseWriter, r *http.Request) {
 	if !all {
 		lo, hi = window(len(s.listed), page, perPage)
 	}
-	n := 0 // matches so far
+	n := 0 // matches so far: all of them at the end, for Total
 	for _, row := range s.listed {
-		if hasSince && row.updated.Before(since) {
+		if row.updated.Before(since) {
 			continue
 		}
 		if all || (n >= lo && n < hi) {
 			items = append(items, row.json)
 		}
 		n++
-		if !all && n >= hi {
+		if !all && n >= hi && since.IsZero() {
+			n = len(s.listed) // no filter: every row matches
 			break
 		}
 	}
 	var b bytes.Buffer
 	b.Grow(len(items) * 230)
 	joinJSON(&b, items)
+	// The headers DoorFlow's published OpenAPI document declares on this response (openapi/doorflow.yaml).
+	w.Header().Set("Total", strconv.Itoa(n))
+	if !all {
+		w.Header().Set("Per-Page", strconv.Itoa(perPage))
+	}
 	writeJSON(w, http.StatusOK, b.Bytes())
 }
 
-// since reads since (local time in the mock's zone) or since_utc; giving both is an error.
-func (s *Server) since(r *http.Request) (time.Time, bool, error) {
+// since reads since (local time in the mock's zone) and since_utc, and returns the later of the two instants (the
+// zero time when neither is given): the pages do not say the two exclude each other, so both filters apply.
+func (s *Server) since(r *http.Request) (time.Time, error) {
 	q := r.URL.Query()
-	local, utc := q.Get("since"), q.Get("since_utc")
-	switch {
-	case local != "" && utc != "":
-		return time.Time{}, false, fmt.Errorf("query parameters \"since\" and \"since_utc\" are exclusive: give one")
-	case local != "":
+	var since time.Time
+	if local := q.Get("since"); local != "" {
 		t, err := parseSince(local, s.loc)
 		if err != nil {
-			return time.Time{}, false, fmt.Errorf("query parameter \"since\" must be a local date-time such as 2024-01-15T09:00:00 (time zone %s) (got %q)", s.loc, local)
+			return time.Time{}, fmt.Errorf("query parameter \"since\" must be a local date-time such as 2024-01-15T09:00:00 (time zone %s) (got %q)", s.loc, local)
 		}
-		return t, true, nil
-	case utc != "":
+		since = t
+	}
+	if utc := q.Get("since_utc"); utc != "" {
 		t, err := parseSince(utc, time.UTC)
 		if err != nil {
-			return time.Time{}, false, fmt.Errorf("query parameter \"since_utc\" must be a UTC date-time such as 2024-01-15T09:00:00.000Z (got %q)", utc)
+			return time.Time{}, fmt.Errorf("query parameter \"since_utc\" must be a UTC date-time such as 2024-01-15T09:00:00.000Z (got %q)", utc)
 		}
-		return t, true, nil
+		if t.After(since) {
+			since = t
+		}
 	}
-	return time.Time{}, false, nil
+	return since, nil
 }
 
 // sinceLayouts are the forms since and since_utc accept. A value with an offset (Z, +02:00) is taken as given;

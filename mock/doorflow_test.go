@@ -70,6 +70,7 @@ func TestDoorFlowList(t *testing.T) {
 		want        []int64  // ids, for 200
 		wantErr     []string // words the 400 description holds
 		wantReq     []string // harness findings on the request
+		total       int      // the Total header of a 200 when paging cuts a since query short (else derived)
 	}{
 		{name: "defaults: page 1 of 500", query: "", status: 200, want: all},
 		{name: "page 2 of 7", query: "?per_page=7&page=2", status: 200, want: all[7:14]},
@@ -80,14 +81,18 @@ func TestDoorFlowList(t *testing.T) {
 		{name: "skip_pagination=false pages", query: "?skip_pagination=false&per_page=3", status: 200, want: all[:3]},
 		{name: "since_utc on updated_at is inclusive", query: "?since_utc=" + utc(pivot.UpdatedAt), status: 200, want: updatedSince(pivot.UpdatedAt)},
 		{name: "since_utc a millisecond later excludes it", query: "?since_utc=" + utc(pivot.UpdatedAt.Add(time.Millisecond)), status: 200, want: updatedSince(pivot.UpdatedAt.Add(time.Millisecond))},
-		{name: "since_utc without zone is UTC", query: "?since_utc=" + pivot.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000"), status: 200, want: updatedSince(pivot.UpdatedAt)},
+		// since_utc is an RFC 3339 date-time (DoorFlow's published spec): a value without its zone is refused, as a
+		// server enforcing that format refuses it.
+		{name: "since_utc without zone", query: "?since_utc=" + pivot.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000"), status: 400, wantErr: []string{`"since_utc"`}, wantReq: []string{"request.query since_utc format"}},
 		{name: "since is local time", query: "?since=" + local(pivot.UpdatedAt), status: 200, want: updatedSince(pivot.UpdatedAt)},
 		{name: "since local a millisecond later", query: "?since=" + local(pivot.UpdatedAt.Add(time.Millisecond)), status: 200, want: updatedSince(pivot.UpdatedAt.Add(time.Millisecond))},
-		{name: "since with paging", query: "?per_page=2&since_utc=" + utc(pivot.UpdatedAt), status: 200, want: updatedSince(pivot.UpdatedAt)[:2]},
+		{name: "since with paging", query: "?per_page=2&since_utc=" + utc(pivot.UpdatedAt), status: 200, want: updatedSince(pivot.UpdatedAt)[:2], total: len(updatedSince(pivot.UpdatedAt))},
 		{name: "since in the future", query: "?since_utc=2999-01-01T00:00:00Z", status: 200, want: []int64{}},
-		{name: "since and since_utc together", query: "?since=2026-01-01T00:00:00&since_utc=2026-01-01T00:00:00Z", status: 400, wantErr: []string{`"since"`, `"since_utc"`}},
+		// Nothing says since and since_utc exclude each other: both filters apply (the later instant wins).
+		{name: "since and since_utc together, since later", query: "?since=" + local(pivot.UpdatedAt) + "&since_utc=2000-01-01T00:00:00Z", status: 200, want: updatedSince(pivot.UpdatedAt)},
+		{name: "since and since_utc together, since_utc later", query: "?since=2000-01-01T00:00:00&since_utc=" + utc(pivot.UpdatedAt.Add(time.Millisecond)), status: 200, want: updatedSince(pivot.UpdatedAt.Add(time.Millisecond))},
 		{name: "since not a time", query: "?since=yesterday", status: 400, wantErr: []string{`"since"`, "yesterday"}},
-		{name: "since_utc not a time", query: "?since_utc=2026-13-01", status: 400, wantErr: []string{`"since_utc"`}},
+		{name: "since_utc not a time", query: "?since_utc=2026-13-01", status: 400, wantErr: []string{`"since_utc"`}, wantReq: []string{"request.query since_utc format"}},
 		{name: "page not an integer", query: "?page=abc", status: 400, wantErr: []string{`"page"`, "abc"}, wantReq: []string{"request.query page type"}},
 		{name: "page zero", query: "?page=0", status: 400, wantErr: []string{`"page"`, "at least 1"}},
 		{name: "per_page negative", query: "?per_page=-5", status: 400, wantErr: []string{`"per_page"`, "at least 1"}},
@@ -120,6 +125,25 @@ func TestDoorFlowList(t *testing.T) {
 			got := reservationIDs(decode[[]doorflow.GroupReservation](t, rep.body))
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got ids %v, want %v", got, tc.want)
+			}
+			// Total counts the query's matches over all pages; Per-Page is the page size used (none without paging).
+			q, _ := url.ParseQuery(strings.TrimPrefix(tc.query, "?"))
+			total := len(all)
+			switch {
+			case tc.total != 0:
+				total = tc.total
+			case q.Get("since") != "" || q.Get("since_utc") != "":
+				total = len(tc.want) // one page holds every match
+			}
+			if ht := rep.header.Get("Total"); ht != fmt.Sprint(total) {
+				t.Errorf("Total: %q, want %d", ht, total)
+			}
+			wantPer := cmp.Or(q.Get("per_page"), "500")
+			if q.Get("skip_pagination") == "true" {
+				wantPer = ""
+			}
+			if hp := rep.header.Get("Per-Page"); hp != wantPer {
+				t.Errorf("Per-Page: %q, want %q", hp, wantPer)
 			}
 		})
 	}

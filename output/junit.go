@@ -10,6 +10,6 @@ import (
 // until the totals are known. See [contract.NewJUnitSink].
 func junitFormat() Format {
 	return Format{Name: "junit", New: func(w io.Writer, opt Options) (Sink, error) {
-		return contract.NewJUnitSink(w, opt.TempDir), nil
+		return contract.NewJUnitSink(w, opt.TempDir, opt.FailOn), nil
 	}}
 }

@@ -33,6 +33,9 @@ type Options struct {
 	// Coverage, when set, is called at Close and its report printed after the summary (text) or as "coverage"
 	// (JSON).
 	Coverage func() *contract.CoverageReport
+	// FailOn says which violations fail (JUnit: the others are listed in the test case's system-out); "" is
+	// both sides.
+	FailOn contract.FailOn
 	// TempDir is where the JUnit output spools its test cases until it knows the totals; "" means os.TempDir.
 	TempDir string
 }
@@ -107,6 +110,7 @@ func (e *exitPoint) Observe(ctx context.Context, res *contract.Result) error {
 	if e.terminal {
 		c.Source, c.Method, c.URL = egress.Sanitize(c.Source), egress.Sanitize(c.Method), egress.Sanitize(c.URL)
 		c.OperationID, c.Path, c.SkipReason = egress.Sanitize(c.OperationID), egress.Sanitize(c.Path), egress.Sanitize(c.SkipReason)
+		c.NotCompleted = egress.Sanitize(c.NotCompleted) // the capture's own words (_failureText)
 		c.Violations, c.Warnings = sanitizeViolations(c.Violations), sanitizeViolations(c.Warnings)
 	}
 	return e.next.Observe(ctx, &c)

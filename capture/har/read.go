@@ -5,6 +5,7 @@ package har
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -33,8 +34,10 @@ import (
 // stays about the largest body plus a small multiple of the rest of its entry, however many entries the file
 // holds. The request URL is
 // taken from request.url (queryString is ignored); request.postData.text and response.content.text become the
-// bodies, base64-decoded when their encoding is "base64". An entry without a response, or with status 0 (no
-// response was received), yields an exchange with Status 0. A missing Content-Type header is taken from the
+// bodies, base64-decoded when their encoding is "base64". An entry without a response, with status 0 or -1, or with a
+// failure (_error, _failureText) yields an exchange with Status 0 and NotCompleted saying why; a content without
+// text whose size is not 0 sets ResponseBodyNotRecorded, a request whose bodySize is positive without postData
+// text RequestBodyNotRecorded. A missing Content-Type header is taken from the
 // body's mimeType. HTTP/2 pseudo-headers (":status") and custom "_" fields are ignored.
 //
 // Every error is a [*capture.LoadError]. A problem confined to one entry (no request, a bad URL, invalid base64, a body
@@ -98,6 +101,10 @@ func (e *causeError) Unwrap() error { return e.err }
 
 func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*capture.Exchange, error] {
 	return func(yield func(*capture.Exchange, error) bool) {
+		if st, err := os.Stat(path); err == nil && capture.NotRegular(st, false) != nil {
+			yield(nil, capture.FileError(path, capture.NotRegular(st, false))) // never opened: a FIFO would block
+			return
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			yield(nil, capture.FileError(path, capture.OpenError(err)))
@@ -461,6 +468,7 @@ type harRequest struct {
 	URL      string         `json:"url"`
 	Headers  []harNameValue `json:"headers"`
 	PostData *harPostData   `json:"postData"`
+	BodySize *int64         `json:"bodySize"` // -1 or absent: unknown
 }
 
 type harNameValue struct {
@@ -472,6 +480,9 @@ type harResponse struct {
 	Status  int            `json:"status"`
 	Headers []harNameValue `json:"headers"`
 	Content harContent     `json:"content"`
+	// Why the request failed, as browsers write it: Chrome DevTools' "_error", Playwright's "_failureText".
+	Error       string `json:"_error"`
+	FailureText string `json:"_failureText"`
 }
 
 // harContent is response.content. Its text is decoded in UnmarshalJSON, where the encoding and the limit are
@@ -480,6 +491,9 @@ type harContent struct {
 	bodies   *entryBodies // nil in a struct encoding/json made anew: no body fits a limit of 0
 	mimeType string
 	body     []byte
+	// notRecorded: content.text is absent while size is positive, -1 or absent (HAR 1.2 makes text optional;
+	// Playwright's content 'omit' and browsers' exports without content leave it out).
+	notRecorded bool
 }
 
 // harPostData is request.postData, decoded like harContent.
@@ -534,11 +548,13 @@ func (c *harContent) UnmarshalJSON(data []byte) error {
 		MimeType string   `json:"mimeType"`
 		Text     rawValue `json:"text"`
 		Encoding string   `json:"encoding"`
+		Size     *int64   `json:"size"`
 	}
 	if err := json.Unmarshal(data, &aux); err != nil {
 		return &harBodyError{innerError(err, "response.content")}
 	}
 	c.mimeType = aux.MimeType
+	c.notRecorded = aux.Text == nil && (aux.Size == nil || *aux.Size != 0)
 	body, err := decodeHARText(c.bodies.filterOf(), aux.Text, aux.Encoding, c.bodies.limitOf(), "response.content", "response body")
 	if err != nil {
 		return &harBodyError{err}
@@ -820,11 +836,20 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 		ex.RequestBody = req.PostData.body
 		defaultContentType(ex.RequestHeader, req.PostData.mimeType)
 	}
-	res := e.Response
-	if res == nil || res.Status == 0 {
-		return ex, nil
+	if ex.RequestBody == nil && req.BodySize != nil && *req.BodySize > 0 {
+		ex.RequestBodyNotRecorded = true // a body was sent (bodySize) and postData holds none of it
 	}
-	if res.Status < 100 || res.Status > 999 {
+	res := e.Response
+	switch {
+	case res == nil || (res.Status == 0 && res.Headers == nil && res.FailureText == "" && res.Error == ""):
+		ex.NotCompleted = "no response recorded" // (readEntries allocates the response: no status, no headers)
+		return ex, nil
+	case res.FailureText != "" || res.Error != "" || res.Status == 0 || res.Status == -1:
+		// A request that never completed (cancelled, blocked, a network error): Playwright writes status -1 and
+		// _failureText, Chrome DevTools status 0 and _error, other exporters status 0.
+		ex.NotCompleted = cmp.Or(res.FailureText, res.Error, fmt.Sprintf("status %d", res.Status))
+		return ex, nil
+	case res.Status < 100 || res.Status > 999:
 		return nil, fmt.Errorf("response.status %d is not an HTTP status code", res.Status)
 	}
 	ex.Status = res.Status
@@ -836,6 +861,7 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 		ex.ResponseBody = res.Content.body
 		defaultContentType(ex.ResponseHeader, res.Content.mimeType)
 	}
+	ex.ResponseBodyNotRecorded = res.Content.notRecorded
 	return ex, nil
 }
 

@@ -10,12 +10,14 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apikit/apikit/internal/capturetest"
 
@@ -621,4 +623,81 @@ func BenchmarkReadHARManyEntries(b *testing.B) {
 		size += int64(len(ex.ResponseBody))
 	}
 	benchReadHAR(b, p, 10000, size)
+}
+
+// TestReadCaptureGaps: what the capture did not keep is said, not guessed: a content without text whose size is
+// not 0 is a body not recorded (Playwright's omit mode), a request whose bodySize is positive without postData
+// too; status 0 or -1, _error, _failureText or no response make a request that never completed; a body the
+// writer could not keep is written back as not recorded.
+func TestReadCaptureGaps(t *testing.T) {
+	t.Parallel()
+	req := `"request":{"method":"POST","url":"https://api.sonderplan.com/v2/group","headers":[],"bodySize":12}`
+	entries := []struct {
+		entry         string
+		resp, reqBody bool
+		notCompleted  string
+	}{
+		{`{` + req + `,"response":{"status":200,"headers":[],"content":{"size":451,"mimeType":"application/json"}}}`, true, true, ""},
+		{`{` + req + `,"response":{"status":200,"headers":[],"content":{"mimeType":"application/json"}}}`, true, true, ""},
+		{`{` + req + `,"response":{"status":204,"headers":[],"content":{"size":0}}}`, false, true, ""},
+		{`{` + req + `,"response":{"status":200,"headers":[],"content":{"size":2,"text":"[]"}}}`, false, true, ""},
+		{`{` + req + `,"response":{"status":-1,"headers":[],"content":{"size":-1},"_failureText":"net::ERR_ABORTED"}}`, false, true, "net::ERR_ABORTED"},
+		{`{` + req + `,"response":{"status":0,"headers":[],"content":{"size":0},"_error":"net::ERR_BLOCKED_BY_CLIENT"}}`, false, true, "net::ERR_BLOCKED_BY_CLIENT"},
+		{`{` + req + `,"response":{"status":0,"headers":[],"content":{"size":0}}}`, false, true, "status 0"},
+		{`{` + req + `}`, false, true, "no response recorded"},
+	}
+	var list []string
+	for _, e := range entries {
+		list = append(list, e.entry)
+	}
+	p := filepath.Join(t.TempDir(), "gaps.har")
+	if err := os.WriteFile(p, []byte(`{"log":{"version":"1.2","entries":[`+strings.Join(list, ",")+`]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ex, err := range Read(t.Context(), p) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := entries[ex.Index]
+		if ex.ResponseBodyNotRecorded != want.resp || ex.RequestBodyNotRecorded != want.reqBody || ex.NotCompleted != want.notCompleted {
+			t.Errorf("entry %d: response not recorded %v, request not recorded %v, not completed %q; want %v, %v, %q",
+				ex.Index, ex.ResponseBodyNotRecorded, ex.RequestBodyNotRecorded, ex.NotCompleted, want.resp, want.reqBody, want.notCompleted)
+		}
+		if ex.NotCompleted != "" && ex.Status != 0 {
+			t.Errorf("entry %d: status %d for a request that never completed", ex.Index, ex.Status)
+		}
+		n++
+	}
+	if n != len(entries) {
+		t.Errorf("%d exchanges, want %d", n, len(entries))
+	}
+}
+
+// TestWriteNotRecordedReadsBack: an exchange whose response body was not recorded is written with size -1 and no
+// text, so that it reads back as not recorded, never as an empty body.
+func TestWriteNotRecordedReadsBack(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "w.har")
+	w, err := Create(p, func(ex *capture.Exchange) *capture.Exchange { return ex })
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://api.sonderplan.com/v2/group")
+	ex := &capture.Exchange{Method: "GET", URL: u, RequestHeader: http.Header{}, Status: 200,
+		ResponseHeader: http.Header{"Content-Type": {"application/json"}}, ResponseBodyNotRecorded: true}
+	if err := w.Append(ex, time.Now(), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for got, err := range Read(t.Context(), p) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.ResponseBodyNotRecorded || got.ResponseBody != nil {
+			t.Errorf("read back: not recorded %v, body %q; want not recorded", got.ResponseBodyNotRecorded, got.ResponseBody)
+		}
+	}
 }

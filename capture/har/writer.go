@@ -213,6 +213,9 @@ func harOutEntryOf(ex *capture.Exchange, started time.Time, elapsed time.Duratio
 	}
 	text, enc := harText(ex.ResponseBody)
 	e.Response.Content = harOutContent{Size: len(ex.ResponseBody), MimeType: mimeOf(ex.ResponseHeader), Text: text, Encoding: enc}
+	if ex.ResponseBodyNotRecorded {
+		e.Response.Content.Size = -1 // unknown, and no text: read back as not recorded, never as an empty body
+	}
 	return e
 }
 

@@ -178,10 +178,8 @@ func (l *Loader) recordingsIn(dir string) ([]string, []*capture.LoadError) {
 			ignored[p] = patterns
 			return nil
 		}
-		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
-			if l.formatOf(p) != nil {
-				files = append(files, p)
-			}
+		if l.formatOf(p) != nil { // loadFile lists what is not a regular file as skipped
+			files = append(files, p)
 		}
 		return nil
 	})
@@ -242,6 +240,13 @@ func (l *Loader) formatOf(p string) *Format {
 // loadFile reads one file; sniff says it was found by walking a directory, so a file that is not a recording is
 // skipped instead of reported. It returns false when the consumer stopped.
 func (l *Loader) loadFile(ctx context.Context, p string, sniff bool, opts []capture.Option, yield func(*capture.Exchange, error) bool) bool {
+	// A FIFO, device or socket is never opened (reading one blocks or never ends): named, it is an input error;
+	// found by a walk (a symlink to one), it is listed as skipped (capture.ErrSkipped).
+	if st, err := os.Stat(p); err == nil {
+		if err := capture.NotRegular(st, sniff); err != nil {
+			return yield(nil, capture.FileError(p, err))
+		}
+	}
 	f := l.formatOf(p)
 	if f == nil {
 		return yield(nil, capture.FileError(p, errors.New("not a recording: want "+l.wanted)))

@@ -129,6 +129,12 @@ func WithLogger(l *slog.Logger) Option {
 // Response is the HTTP response of one page. Its body has been read and closed.
 type Response struct {
 	*http.Response
-	// NextPage is the page to ask for next, or 0 when this page was the last (short, or not paginated).
+	// NextPage is the page to ask for next, or 0 when this page was the last (short, not paginated, or the last
+	// one Total allows).
 	NextPage int
+	// Total is the number of records the query matches over all pages, from the Total response header, and
+	// HasTotal says whether the server sent it (as an integer). The vendor's pages do not promise the header;
+	// DoorFlow's published OpenAPI document declares it.
+	Total    int
+	HasTotal bool
 }

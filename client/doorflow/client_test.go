@@ -92,6 +92,7 @@ type fakeDoorFlow struct {
 	queries   []url.Values
 	n         int
 	intercept func(n int, w http.ResponseWriter, r *http.Request) bool
+	total     string // the Total header the list sends: "" none, "count" the number of matches, else as is
 }
 
 func (f *fakeDoorFlow) set(items ...gen.GroupReservation) {
@@ -151,7 +152,15 @@ func (f *fakeDoorFlow) list(w http.ResponseWriter, r *http.Request) {
 			out = append(out, it)
 		}
 	}
+	total := f.total
 	f.mu.Unlock()
+	switch total {
+	case "":
+	case "count":
+		w.Header().Set("Total", strconv.Itoa(len(out)))
+	default:
+		w.Header().Set("Total", total)
+	}
 	if q.Get("skip_pagination") != "true" {
 		lo, hi := min((page-1)*perPage, len(out)), min(page*perPage, len(out))
 		out = out[lo:hi]

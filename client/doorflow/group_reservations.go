@@ -8,6 +8,7 @@ import (
 	"iter"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	gen "github.com/apikit/apikit/gen/doorflow"
@@ -21,7 +22,9 @@ const DefaultPerPage = 500
 // ListOptions selects and pages group reservations. The zero value lists all, [DefaultPerPage] at a time.
 type ListOptions struct {
 	// UpdatedSince, when set, keeps only the reservations updated at or after this instant. It is sent as
-	// since_utc, in UTC with milliseconds (truncated). The local-time "since" parameter is not offered.
+	// since_utc, RFC 3339 in UTC with milliseconds (truncated) and a Z: the one form that both the page ("timestamp
+	// (UTC)") and DoorFlow's published spec (format date-time) accept. The local-time "since" parameter is not
+	// offered.
 	UpdatedSince time.Time
 	// Page is the page to fetch, from 1 (1 when zero). The iterator starts there.
 	Page int
@@ -32,7 +35,8 @@ type ListOptions struct {
 }
 
 // ListGroupReservationsPage returns one page of present and future group reservations. The body is a bare
-// array without paging metadata, so Response.NextPage is page+1 after a full page and 0 after a short one.
+// array; Response.NextPage is page+1 after a full page and 0 after a short one, or after a full page that
+// reaches the Total the server sent (Response.Total): then the walk ends without asking for an empty page.
 //
 // DoorFlow docs: "List group reservations", API v3 reference (GET /api/3/group_reservations).
 //
@@ -48,20 +52,24 @@ func (c *Client) ListGroupReservationsPage(ctx context.Context, opts *ListOption
 		return nil, nil, fmt.Errorf("doorflow %s: %w", op, err)
 	}
 	resp := &Response{Response: rsp}
-	r, err := gen.ParseListGroupReservationsResponse(rsp)
+	resp.Total, resp.HasTotal = pagingHeader(rsp.Header, "Total")
+	r, err := gen.ParseListGroupReservationsResponse(withoutBadPagingHeaders(rsp))
 	if err := check(op, rsp, err, r != nil && r.JSON200 != nil, r); err != nil {
 		return nil, resp, err
 	}
 	items := *r.JSON200
 	if params.SkipPagination == nil && len(items) >= *params.PerPage {
 		resp.NextPage = *params.Page + 1 // a full page: there may be more
+		if resp.HasTotal && *params.Page**params.PerPage >= resp.Total {
+			resp.NextPage = 0 // a full page that holds the last of Total
+		}
 	}
 	return items, resp, nil
 }
 
-// ListGroupReservations iterates over group reservations, page after page from opts.Page, until a short page
-// (or over the single answer of SkipPagination). Breaking out of the loop stops the requests; an error is
-// yielded once and ends the iteration.
+// ListGroupReservations iterates over group reservations, page after page from opts.Page, until a short page or
+// a full one that reaches the Total header when the server sends it (or over the single answer of
+// SkipPagination). Breaking out of the loop stops the requests; an error is yielded once and ends the iteration.
 //
 // DoorFlow docs: "List group reservations", API v3 reference (GET /api/3/group_reservations).
 //
@@ -100,6 +108,42 @@ func (c *Client) ListGroupReservations(ctx context.Context, opts *ListOptions) i
 			o.Page, prev = resp.NextPage, ids
 		}
 	}
+}
+
+// pagingHeaders are the list's optional integer response headers (from DoorFlow's published spec).
+var pagingHeaders = [...]string{"Total", "Per-Page"}
+
+// pagingHeader reads an optional non-negative integer header; ok is false when it is absent or malformed.
+func pagingHeader(h http.Header, name string) (int, bool) {
+	v := h.Get(name)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// withoutBadPagingHeaders returns rsp, or a copy without the paging headers that are present but malformed: the
+// generated parser fails the whole page on a header it cannot bind, and these headers are only a hint.
+func withoutBadPagingHeaders(rsp *http.Response) *http.Response {
+	var clean http.Header
+	for _, name := range pagingHeaders {
+		if _, ok := pagingHeader(rsp.Header, name); !ok && len(rsp.Header.Values(name)) > 0 {
+			if clean == nil {
+				clean = rsp.Header.Clone()
+			}
+			clean.Del(name)
+		}
+	}
+	if clean == nil {
+		return rsp
+	}
+	cp := *rsp
+	cp.Header = clean
+	return &cp
 }
 
 // GetGroupReservation returns one group reservation by ID. A reservation that does not exist is an

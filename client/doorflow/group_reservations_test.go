@@ -3,8 +3,10 @@ package doorflow_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ func TestListGroupReservations(t *testing.T) {
 	cases := []struct {
 		name        string
 		items       int
+		total       string // the fake's Total header (fakeDoorFlow.total)
 		opts        *doorflow.ListOptions
 		wantIDs     []int64
 		wantQueries []string // the raw query of each request
@@ -30,6 +33,22 @@ func TestListGroupReservations(t *testing.T) {
 		{name: "full last page needs one more request", items: 4, opts: &doorflow.ListOptions{PerPage: 2},
 			wantIDs:     []int64{1, 2, 3, 4},
 			wantQueries: []string{"page=1&per_page=2", "page=2&per_page=2", "page=3&per_page=2"}},
+		{name: "full last page with Total: one request fewer", items: 4, total: "count", opts: &doorflow.ListOptions{PerPage: 2},
+			wantIDs:     []int64{1, 2, 3, 4},
+			wantQueries: []string{"page=1&per_page=2", "page=2&per_page=2"}},
+		{name: "short last page with Total", items: 5, total: "count", opts: &doorflow.ListOptions{PerPage: 2},
+			wantIDs:     []int64{1, 2, 3, 4, 5},
+			wantQueries: []string{"page=1&per_page=2", "page=2&per_page=2", "page=3&per_page=2"}},
+		{name: "from page 2 with Total", items: 4, total: "count", opts: &doorflow.ListOptions{Page: 2, PerPage: 2},
+			wantIDs:     []int64{3, 4},
+			wantQueries: []string{"page=2&per_page=2"}},
+		{name: "Total with since counts the matches", items: 5, total: "count",
+			opts:        &doorflow.ListOptions{UpdatedSince: t0.Add(2 * time.Millisecond), PerPage: 2},
+			wantIDs:     []int64{2, 3, 4, 5},
+			wantQueries: []string{"page=1&per_page=2&since_utc=2024-01-10T12%3A00%3A00.002Z", "page=2&per_page=2&since_utc=2024-01-10T12%3A00%3A00.002Z"}},
+		{name: "a Total the first page reaches ends the walk", items: 4, total: "1", opts: &doorflow.ListOptions{PerPage: 2},
+			wantIDs:     []int64{1, 2},
+			wantQueries: []string{"page=1&per_page=2"}},
 		{name: "server default page size sent explicitly", items: 3, opts: nil,
 			wantIDs:     []int64{1, 2, 3},
 			wantQueries: []string{"page=1&per_page=500"}},
@@ -53,6 +72,7 @@ func TestListGroupReservations(t *testing.T) {
 			t.Parallel()
 			e := setup(t)
 			e.fake.set(reservations(tc.items)...)
+			e.fake.total = tc.total
 			var got []gen.GroupReservation
 			for r, err := range e.c.ListGroupReservations(t.Context(), tc.opts) {
 				if err != nil {
@@ -110,6 +130,34 @@ func TestListGroupReservationsEarlyStop(t *testing.T) {
 				t.Errorf("got %d requests, want %d", got, tc.wantRequests)
 			}
 		})
+	}
+}
+
+// TestListGroupReservationsPageTotal: Response exposes the Total header, and a malformed one is ignored (the
+// harness reports it; the page still decodes).
+func TestListGroupReservationsPageTotal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		total     string
+		wantTotal int
+		wantHas   bool
+		wantNext  int
+	}{
+		{"", 0, false, 2},
+		{"count", 3, true, 2},
+		{"2", 2, true, 0},
+	} {
+		e := setup(t)
+		e.fake.set(reservations(3)...)
+		e.fake.total = tc.total
+		_, resp, err := e.c.ListGroupReservationsPage(t.Context(), &doorflow.ListOptions{PerPage: 2})
+		if err != nil {
+			t.Fatalf("Total %q: %v", tc.total, err)
+		}
+		if resp.Total != tc.wantTotal || resp.HasTotal != tc.wantHas || resp.NextPage != tc.wantNext {
+			t.Errorf("Total %q: got Total %d, HasTotal %v, NextPage %d; want %d, %v, %d", tc.total, resp.Total, resp.HasTotal,
+				resp.NextPage, tc.wantTotal, tc.wantHas, tc.wantNext)
+		}
 	}
 }
 
@@ -273,5 +321,22 @@ func TestTimeoutOnSlowServer(t *testing.T) {
 	}
 	if n := e.srv.Requests(); n != 2 {
 		t.Errorf("got %d requests, want 2 (a timed-out attempt is retried, up to WithMaxAttempts)", n)
+	}
+}
+
+// TestMalformedPagingHeadersAreIgnored: the generated parser fails a page on a header it cannot bind; the client
+// drops a malformed Total or Per-Page (the harness reports it) and decodes the page.
+func TestMalformedPagingHeadersAreIgnored(t *testing.T) {
+	t.Parallel()
+	for _, h := range []http.Header{{"Total": {"abc"}}, {"Per-Page": {"1.5"}}, {"Total": {"-1"}, "Per-Page": {""}}} {
+		h.Set("Content-Type", "application/json")
+		rsp := &http.Response{StatusCode: http.StatusOK, Header: h, Body: io.NopCloser(strings.NewReader(`[]`))}
+		total, has, err := doorflow.ParseListPage(rsp)
+		if err != nil || has || total != 0 {
+			t.Errorf("%v: got %d, %v, %v; want no Total and no error", h, total, has, err)
+		}
+		if len(rsp.Header.Values("Total"))+len(rsp.Header.Values("Per-Page")) == 0 {
+			t.Errorf("%v: the caller's headers were changed", h)
+		}
 	}
 }

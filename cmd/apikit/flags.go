@@ -30,7 +30,28 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // byteSize is a flag value such as 256MiB, 10MB, 1048576.
 type byteSize int64
 
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+// String prints the size as Set reads it, in the largest binary unit that divides it ("256MiB"), so that the
+// flag's help says its default once and readably.
+func (b *byteSize) String() string {
+	n := int64(*b)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// plural says "1 exchange", "2 exchanges".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
 
 func (b *byteSize) Set(s string) error {
 	units := []struct {

@@ -303,3 +303,29 @@ func TestProxyTargetDown(t *testing.T) {
 		t.Errorf("apikit validate: got exit %d and %q, want %d and no exchanges", code, stdout.String(), exitOK)
 	}
 }
+
+// TestProxyFailOn: a call the client makes without a token on purpose is the client's violation: the proxy exits
+// 1 by default and with --fail-on client, 0 with --fail-on vendor.
+func TestProxyFailOn(t *testing.T) {
+	t.Parallel()
+	m, err := mock.New(t.Context(), mock.WithCount(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := serveLoopback(t, m)
+	for _, tc := range []struct {
+		failOn string
+		want   int
+	}{{"both", exitViolation}, {"client", exitViolation}, {"vendor", exitOK}} {
+		r := startProxyCmd(t, "--target", target, "--fail-on", tc.failOn)
+		resp, err := http.Get(r.url + "/v2/group?limit=1") // no Authorization header
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		r.waitLine(t, "✗ ")
+		if code, lines := r.stop(t); code != tc.want {
+			t.Errorf("--fail-on %s: got exit %d, want %d:\n%s", tc.failOn, code, tc.want, strings.Join(lines, "\n"))
+		}
+	}
+}

@@ -28,7 +28,9 @@ const validateUsage = `Usage:
   apikit validate --op OPERATION_ID --status CODE [--content-type T] BODYFILE
     validate one bare response body
 
-Exit status: 0 every matched exchange conforms; 1 at least one violation; 2 usage or input error.
+Exit status: 0 every matched exchange conforms; 1 at least one violation (of the side --fail-on names), or a
+gap --require-bodies or --require-complete refuses; 2 usage or input error. A violation's side says who broke
+the contract: the request (your client) or the response (the vendor).
 
 Flags:
 `
@@ -43,8 +45,9 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	var (
 		format   = fs.String("format", formats[0].Name, "output format: "+oneOf(output.Names(formats)))
 		specDir  = fs.String("spec", "", "load the specs from `DIR` instead of the embedded copies")
-		strict   = fs.Bool("strict", false, "undeclared response properties and unmatched routes become violations")
-		op       = fs.String("op", "", "validate one bare response body against `OPERATION_ID`")
+		strict   = fs.Bool("strict", false, "undeclared response properties, duplicate names and unmatched routes on a vendor's host become violations")
+		op       = fs.String("op", "", "validate one bare response body against `OPERATION_ID` (vendor.operationId, or the operationId where one spec has it)")
+		specSt   = fs.Bool("strict-spec", false, "refuse specs with problems that do not stop validation (printed as spec warnings otherwise)")
 		status   = fs.Int("status", 0, "with --op: the response status `CODE`")
 		ctype    = fs.String("content-type", "application/json", "with --op: the body's content type")
 		verbose  = fs.Bool("v", false, "text: print a line for every exchange, valid and skipped ones too")
@@ -53,10 +56,13 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		minCov   = fs.Float64("min-coverage", 0, "fail (exit 1) when less than `N` percent of documented statuses and parameters are exercised (implies --coverage)")
 		rules    = fs.String("rules", "all", "what to check: `schema` (the schemas only) or all (also the specs' x-apikit-rules and the invariants across exchanges)") // rules
 		zone     = fs.String("time-zone", "UTC", "IANA time `zone` of the parameters the specs declare as local time (DoorFlow's since)")                              // rules
+		failOn   = fs.String("fail-on", "both", "which violations fail the run (exit 1): `SIDE` both, vendor (the responses) or client (the requests)")
+		reqBody  = fs.Bool("require-bodies", false, "fail (exit 1) when the capture did not record a body")
+		reqDone  = fs.Bool("require-complete", false, "fail (exit 1) when the capture holds a request that never completed")
 		maxBody  = byteSize(256 << 20)
 		bases    baseURLs
 	)
-	fs.Var(&maxBody, "max-body", "largest body to read, such as 256MiB (default 256MiB)")
+	fs.Var(&maxBody, "max-body", "largest body to read, such as 64MiB")
 	fs.Var(&bases, "base-url", "map another base URL onto a vendor, `VENDOR=URL` (repeatable)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), validateUsage)
@@ -73,6 +79,11 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "apikit validate: --format %q: want %s\n", *format, oneOf(output.Names(formats)))
 		return exitUsage
 	}
+	fail, err := contract.ParseFailOn(*failOn)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "apikit validate: --%v\n", err)
+		return exitUsage
+	}
 	if len(paths) == 0 {
 		fmt.Fprintln(e.stderr, "apikit validate: no PATH given")
 		fs.Usage()
@@ -86,7 +97,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		defer startGCTuner(inputHeadroom(paths))() // perf: the collector's headroom sized to the input (gctune.go)
 	}
 
-	opts := []contract.Option{contract.WithStrict(*strict)}
+	opts := []contract.Option{contract.WithStrict(*strict), contract.WithStrictSpec(*specSt)}
 	if *specDir != "" {
 		opts = append(opts, contract.WithSpecDir(*specDir))
 	}
@@ -102,6 +113,9 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
+	}
+	for _, w := range v.SpecWarnings() {
+		fmt.Fprintf(e.stderr, "spec warning: %s\n", egress.Sanitize(w.String()))
 	}
 	loadOpts := []capture.Option{capture.WithMaxBody(int64(maxBody))}
 	if *minCov < 0 || *minCov > 100 {
@@ -133,8 +147,8 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		readErr *contract.InputError
 	)
 	if *op != "" {
-		if !v.HasOperation(*op) {
-			fmt.Fprintf(e.stderr, "apikit validate: --op %q: no such operation (known: %s)\n", *op, strings.Join(v.Operations(), ", "))
+		if _, err := v.ResolveOperation(*op); err != nil {
+			fmt.Fprintf(e.stderr, "apikit validate: --op: %v (known: %s)\n", err, strings.Join(v.Operations(), ", "))
 			return exitUsage
 		}
 		if *status < 100 || *status > 599 {
@@ -156,7 +170,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	}
 
 	color := e.isTerminal && e.getenv("NO_COLOR") == ""
-	out, err := output.New(formats, *format, e.stdout, output.Options{Coverage: covReport,
+	out, err := output.New(formats, *format, e.stdout, output.Options{Coverage: covReport, FailOn: fail,
 		Text: contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose}})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
@@ -185,7 +199,13 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	switch {
 	case st.inputErrs > 0:
 		return exitUsage
-	case sum.Invalid > 0:
+	case sum.Failed(fail):
+		return exitViolation
+	case *reqBody && sum.BodyNotRecorded > 0:
+		fmt.Fprintf(e.stderr, "apikit validate: %s without a recorded body (--require-bodies)\n", plural(sum.BodyNotRecorded, "exchange"))
+		return exitViolation
+	case *reqDone && sum.NotCompleted > 0:
+		fmt.Fprintf(e.stderr, "apikit validate: %s never completed (--require-complete)\n", plural(sum.NotCompleted, "request"))
 		return exitViolation
 	case cov != nil && covReport().Percent < *minCov:
 		fmt.Fprintf(e.stderr, "apikit validate: coverage %.1f%% is below --min-coverage %.1f%%\n", covReport().Percent, *minCov)
@@ -206,6 +226,7 @@ func oneOf(names []string) string {
 type item struct {
 	res      contract.Result
 	inputErr *contract.InputError
+	notice   string // a file a folder walk passed over (capture.ErrSkipped): listed on stderr, not an error
 }
 
 // stream takes the items in input order and hands them to the sink one recording at a time: with --rules=all
@@ -223,6 +244,10 @@ type stream struct {
 }
 
 func (s *stream) take(it item) {
+	if it.notice != "" {
+		fmt.Fprintf(s.stderr, "apikit validate: %s\n", egress.Sanitize(it.notice))
+		return
+	}
 	if it.inputErr != nil {
 		s.inputErrs++
 		fmt.Fprintf(s.stderr, "apikit validate: %s\n", egress.Sanitize(it.inputErr.Message))
@@ -333,16 +358,17 @@ func validateAll(ctx context.Context, check func(*contract.Exchange) contract.Re
 			break
 		}
 		switch {
+		case errors.Is(err, capture.ErrSkipped):
+			send(done{seq, item{notice: err.Error()}})
 		case err != nil:
 			ie := inputError(err, "")
 			send(done{seq, item{inputErr: &ie}})
-		case ex.Status == 0:
-			// A recording is validated as a whole exchange; an entry whose response was never received (a
-			// cancelled or blocked request) cannot be, and says so rather than passing on its request alone.
+		case ex.Status == 0 && ex.NotCompleted == "":
+			// An entry without a response that does not say why is a broken recording, not a capture gap.
 			ie := contract.InputError{File: ex.Source, Index: ex.Index,
 				Message: fmt.Sprintf("%s: entry %d: no response was recorded", ex.Source, ex.Index)}
 			send(done{seq, item{inputErr: &ie}})
-		default:
+		default: // a request that never completed (ex.NotCompleted) is validated and reported as such
 			window <- struct{}{}
 			jobs <- job{seq, ex}
 		}

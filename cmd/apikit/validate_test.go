@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // apikit runs the CLI in-process and returns its exit code, stdout and stderr.
@@ -198,7 +200,8 @@ func TestValidateBadInput(t *testing.T) {
 		{"malformed JSON", []string{"validate", write("bad.har", `{"log": {"entries": [}`), good}, "bad.har"},
 		{"binary garbage", []string{"validate", write("garbage.har", "\x00\x01\x02\xff\xfe binary"), good}, "garbage.har"},
 		{"malformed YAML", []string{"validate", write("bad.yaml", "version: 2\ninteractions: [\n  - id: 0\n   bad"), good}, "bad.yaml"},
-		{"entry without response", []string{"validate", write("noresp.har", `{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"https://api.sonderplan.com/v2/group","headers":[]}}]}}`), good}, "noresp.har"},
+		// An entry without a response is a request that never completed (TestValidateNotCompleted), not bad input.
+		{"status not HTTP", []string{"validate", write("status42.har", `{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"https://api.sonderplan.com/v2/group","headers":[]},"response":{"status":42,"headers":[]}}]}}`), good}, "status42.har"},
 		{"body over the limit", []string{"validate", "--max-body", "100B", good}, "sonderplan-groups.har"},
 		{"unknown --op", []string{"validate", "--op", "listDoors", "--status", "200", body}, "listDoors"},
 		{"bare body wrong content type", []string{"validate", "--op", "getGroupReservation", "--status", "200", "--content-type", "text/html", body}, "text/html"},
@@ -279,5 +282,133 @@ func TestValidateCoverage(t *testing.T) {
 	}
 	if code, _, _ := apikit(t, "validate", "--min-coverage", "10", examples); code != exitOK {
 		t.Errorf("--min-coverage 10: exit %d, want 0", code)
+	}
+}
+
+// TestValidateExporterVerdicts runs apikit validate on the real exporters' captures (testdata/exporters): the
+// deliberate client errors fail the run by default and with --fail-on client, not with --fail-on vendor; the
+// aborted request is reported as not completed (exit 1 only with --require-complete), omit mode's missing
+// bodies as not recorded (exit 1 only with --require-bodies).
+func TestValidateExporterVerdicts(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "testdata", "exporters")
+	omit, embed := filepath.Join(dir, "playwright-omit.har"), filepath.Join(dir, "playwright-embed.har")
+	cases := []struct {
+		args []string
+		want int
+		out  string // in stdout or stderr
+	}{
+		{[]string{omit}, exitViolation, "1 not completed, 7 with a body not recorded, 2 other traffic (violations: 2 by the client, 0 by the vendor)"},
+		{[]string{"--fail-on", "vendor", omit}, exitOK, "#9 listGroupReservations GET http://127.0.0.1:8080/api/3/group_reservations?per_page=3: not completed: net::ERR_ABORTED"},
+		{[]string{"--fail-on", "client", omit}, exitViolation, "2 by the client"},
+		{[]string{"--fail-on", "vendor", "--strict", embed}, exitOK, "2 other traffic"},
+		{[]string{"--fail-on", "vendor", "--require-bodies", omit}, exitViolation, "7 exchanges without a recorded body (--require-bodies)"},
+		{[]string{"--fail-on", "vendor", "--require-bodies", embed}, exitOK, "10 exchanges"},
+		{[]string{"--fail-on", "vendor", "--require-complete", embed}, exitViolation, "1 request never completed (--require-complete)"},
+		{[]string{"--fail-on", "vendor", "--format", "json", omit}, exitOK, `"side": "request"`},
+		{[]string{"--fail-on", "vendor", "--format", "json", omit}, exitOK, `"bodyNotRecorded": "response"`},
+		{[]string{"--fail-on", "vendor", "--format", "json", omit}, exitOK, `"notCompleted": "net::ERR_ABORTED"`},
+		{[]string{"--fail-on", "vendor", "--format", "json", omit}, exitOK, `"clientViolations": 2`},
+		{[]string{"--fail-on", "vendor", "--format", "junit", omit}, exitOK, `<skipped message="not completed: net::ERR_ABORTED">`},
+		{[]string{"--fail-on", "vendor", "--format", "junit", omit}, exitOK, `response body not recorded: not validated`},
+		{[]string{"--format", "junit", omit}, exitViolation, `failures="2"`},
+		{[]string{"--fail-on", "nobody", omit}, exitUsage, "want both, vendor or client"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := apikit(t, append([]string{"validate"}, tc.args...)...)
+			if code != tc.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.want, out, errOut)
+			}
+			if !strings.Contains(out+errOut, tc.out) {
+				t.Errorf("output does not say %q:\n%s%s", tc.out, out, errOut)
+			}
+		})
+	}
+}
+
+// TestValidateNotCompleted: an entry without a response, with status 0 or -1, or with a browser's failure text
+// is a request that never completed: its request is validated, it is reported as not completed, and it is no
+// input error.
+func TestValidateNotCompleted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	req := `"request":{"method":"GET","url":"https://api.sonderplan.com/v2/group","headers":[{"name":"Authorization","value":"Bearer x"}]}`
+	for name, entry := range map[string]string{
+		"noresp":  `{` + req + `}`,
+		"status0": `{` + req + `,"response":{"status":0,"headers":[],"content":{"size":0}}}`,
+		"error":   `{` + req + `,"response":{"status":0,"headers":[],"content":{"size":0},"_error":"net::ERR_BLOCKED_BY_CLIENT"}}`,
+		"minus1":  `{` + req + `,"response":{"status":-1,"headers":[],"content":{"size":-1},"_failureText":"net::ERR_ABORTED"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := filepath.Join(dir, name+".har")
+			if err := os.WriteFile(p, []byte(`{"log":{"version":"1.2","entries":[`+entry+`]}}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := apikit(t, "validate", p)
+			if code != exitOK || !strings.Contains(out, "1 exchange: 0 valid, 0 invalid, 0 skipped, 1 not completed") || !strings.Contains(out, ": not completed: ") {
+				t.Errorf("exit %d, want 0 and the exchange reported as not completed\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+			code, _, _ = apikit(t, "validate", "--require-complete", p)
+			if code != exitViolation {
+				t.Errorf("--require-complete: exit %d, want 1", code)
+			}
+		})
+	}
+}
+
+// TestValidateFIFO: a FIFO named as a path ends at once with exit 2 and a message (it used to block for ever);
+// in a walked folder it is listed as skipped and the rest is validated.
+func TestValidateFIFO(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.har")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	good, err := os.ReadFile(filepath.Join(examples, "sonderplan-groups.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "good.har"), good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type run struct {
+		code     int
+		out, err string
+	}
+	for _, tc := range []struct {
+		args     []string
+		want     int
+		inStderr string
+	}{
+		{[]string{"validate", fifo}, exitUsage, "pipe.har: not a regular file: it is a named pipe (FIFO)"},
+		{[]string{"validate", "--op", "getGroupReservation", "--status", "200", fifo}, exitUsage, "named pipe (FIFO)"},
+		{[]string{"validate", dir}, exitOK, "pipe.har: skipped: not a regular file: it is a named pipe (FIFO)"},
+	} {
+		done := make(chan run, 1)
+		go func() {
+			code, out, errOut := apikit(t, tc.args...)
+			done <- run{code, out, errOut}
+		}()
+		select {
+		case r := <-done:
+			if r.code != tc.want || !strings.Contains(r.err, tc.inStderr) {
+				t.Errorf("%q: exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", tc.args, r.code, tc.want, tc.inStderr, r.out, r.err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%q: still running after 10s: the FIFO was opened", tc.args)
+		}
+	}
+}
+
+// TestValidateHelpSaysMaxBodyDefaultOnce: validate -h printed "(default 256MiB) (default 268435456)".
+func TestValidateHelpSaysMaxBodyDefaultOnce(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := apikit(t, "validate", "-h")
+	if code != exitOK || strings.Count(errOut, "default 256MiB") != 1 || strings.Contains(errOut, "268435456") {
+		t.Errorf("exit %d; want the --max-body default said once, as 256MiB:\n%s", code, errOut)
 	}
 }

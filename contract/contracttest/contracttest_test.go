@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/apikit/apikit/contract"
 	"github.com/apikit/apikit/contract/contracttest"
 )
 
@@ -141,6 +143,9 @@ func TestEnforce(t *testing.T) {
 				t.Fatalf("got failures %q, want ones showing %q", errs, tc.want)
 			}
 			all := strings.Join(errs, "\n")
+			if len(errs) > 0 {
+				tc.want = append(tc.want, "contracttest.Enforce at contracttest_test.go:") // the caller's line, not ours
+			}
 			for _, p := range tc.want {
 				if !strings.Contains(all, p) {
 					t.Errorf("failures %q do not show %q", errs, p)
@@ -230,5 +235,55 @@ func TestCheckRecordings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckRecordingsFailOn: a recording of one's own error-path calls (a request without a token, a malformed
+// parameter, on purpose) fails on both sides by default and passes with WithFailOn(vendor), its client-side
+// violations logged.
+func TestCheckRecordingsFailOn(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join("..", "..", "testdata", "exporters", "mitmproxy-har_dump.har")
+	ft := &fakeTB{TB: t}
+	contracttest.CheckRecordings(ft, []string{p}, nil)
+	if n := len(ft.Errors()); n != 2 {
+		t.Errorf("by default: %d failures %q, want the 2 client-side violations", n, ft.Errors())
+	}
+	ft = &fakeTB{TB: t}
+	contracttest.CheckRecordings(ft, []string{p}, nil, contracttest.WithFailOn(contract.FailOnVendor))
+	if len(ft.Errors()) != 0 {
+		t.Errorf("WithFailOn(vendor): failures %q, want none", ft.Errors())
+	}
+	ft = &fakeTB{TB: t}
+	contracttest.CheckRecordings(ft, []string{p}, nil, contracttest.WithFailOn(contract.FailOnClient))
+	if len(ft.Errors()) != 2 {
+		t.Errorf("WithFailOn(client): failures %q, want 2", ft.Errors())
+	}
+}
+
+// fatalTB records a Fatalf and ends the goroutine, as testing.T does.
+type fatalTB struct {
+	*fakeTB
+	fatal string
+}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// TestMissingCassetteSaysHowToRecord: replaying a cassette that does not exist says that APIKIT_RECORD=1
+// records it.
+func TestMissingCassetteSaysHowToRecord(t *testing.T) {
+	t.Parallel()
+	ft := &fatalTB{fakeTB: &fakeTB{TB: t}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		contracttest.Transport(ft, contracttest.WithReplay(filepath.Join(t.TempDir(), "nope.yaml")))
+	}()
+	<-done
+	if !strings.Contains(ft.fatal, "APIKIT_RECORD=1 go test -run '^TestFake$'") || !strings.Contains(ft.fatal, "nope") {
+		t.Errorf("fatal %q, want it to name the cassette and APIKIT_RECORD=1", ft.fatal)
 	}
 }

@@ -303,7 +303,7 @@ func NewListGroupReservationsRequest(server string, params *ListGroupReservation
 
 		if params.SinceUTC != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since_utc", *params.SinceUTC, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since_utc", *params.SinceUTC, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -461,6 +461,12 @@ type ClientWithResponsesInterface interface {
 	GetGroupReservationWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetGroupReservationResponse, error)
 }
 
+// ListGroupReservationsResponse200Headers the declared response headers of an HTTP 200 response for ListGroupReservations
+type ListGroupReservationsResponse200Headers struct {
+	PerPage *int
+	Total   *int
+}
+
 type ListGroupReservationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -474,6 +480,8 @@ type ListGroupReservationsResponse struct {
 	JSON403 *Forbidden
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListGroupReservationsResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -688,6 +696,26 @@ func ParseListGroupReservationsResponse(rsp *http.Response) (*ListGroupReservati
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListGroupReservationsResponse200Headers
+		if values := rsp.Header.Values("Per-Page"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Per-Page", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.PerPage = &value
+		}
+		if values := rsp.Header.Values("Total"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Total", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Total = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -757,66 +785,73 @@ func ParseGetGroupReservationResponse(rsp *http.Response) (*GetGroupReservationR
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FrrbuPIcn6VAhNgZICS5ctscGTMD6+9u3GymBn4gs05Y8OnRZbEPia7ud1Ny9qF3j2o6uZFIn2ZySRI",
-	"gPyaMcWurqqu+uqrav4ZJbootULlbDT7MzJoS60s8h8/ivQSf6/QOvor0cqh4v+KssxlIpzUav8fVit6",
-	"hk+iKHPk/xqjTTSLpHoUuUzvTRAS+1/uU7SJkSUtj2bR7xWaNZTCiAIdGriNSrHE2wiKyjqYIwgFUjlc",
-	"ook2cWSTDAtB2/yzwUU0i/5pvzVh3/9q939iFTabTRxt7/ajSCEYBWMQnX2lhULkC20KTKM4ehqLUj5I",
-	"N1baYTSLPmoHWoHLEB5Rpdq8s0CK2gmcgkGRg0XziAaEsis0FkQrrrPLiNZ8EPNkD1bSZXA8nYJQKUhn",
-	"obKVyIF9BHOdrk8g1UlVoHKYgtXgMuHAVklGLvHbxLyYlPLaQqGTh3c2JmuUdmCw1IaWC0uLKtWV6ISr",
-	"7ASuMwybJjpFWknira0KdtqEvP6zNnOZpqi+LRIWzfLhGPirrkAYZJVF5TJt5B+YgtMgkgStBZdJCwat",
-	"rkyC3yEMGntgDDcWDaQavccy8YhQoimktfTuJo4ulEOjRH7FB+xlfmNCeEH3PlTu/fNhl5zSaeFTiQmd",
-	"lT8fnSSVMZh+BwfUNoE3CsKLMcX5z7pS6bdZqLS7X/DyYaso1gIcYNocKKyEd75f+l+3jpKVrYAxXNab",
-	"NEeMT9I62uVGtcH2bfZWXQnPm1xHsX5ARQkWkPE7WNo1AcZw4QWDNsABrJacT6hcMCbaNHsyxjfR3Fe6",
-	"BSI419r8nOsVWFSpDcj19MTg857/ZcybRHFUGl2icdKXEBwWfwo208ZBIZJMKhwbFKmY510cIlmNw3f9",
-	"7NYlPbXOSLUkLw44vr9nVhVCdfZ6KnOhhMe47mYvnVhv703zRM//gYkbKh0oXYYGFhLz1NcZ88Dh/3sl",
-	"DaZ1XeFycgJz7TJGQ82qixwyNMgw/IvRVXmJBB/iOStLNJYEYlFqI4zM1wTmcqk8oC5JhIWFNiDAyQJh",
-	"JVWqV/2zSwwKh+m9cAPxIQu0ThQl6AXwi/S868TD6eHxeHowPpheHxzOptPZdDqZTqd/i2KqBgUJjVLh",
-	"cEw69Nzad+J1cNA7C2ETiqGVhduw5jaKqZ7nIsFM5ykaUo3Kal3yWEdYokIjnDYwIp9bUeCOQPbQvUwt",
-	"Fc0v07u9Ez6djgPAijVt3HjhNuJUsE4Yd08G7aNK+T8sk9d7zH/Hri+Eg1HjoffX0790PLQ3qV9p/ENB",
-	"g2qhTYJpDHNMRGURpEoMsmU52LVKgIBDGLRQlWk4Op+rVqoE7yuXsJoKkYwjVmKRU0Eq64RyHGO15v1D",
-	"/4moBmmjF2wRO4pAvAnHwQB4f33wL98xAGrnN/RwQbyKXe+1YzrlM2pRucrgbUQkRzimNmCqHDn8V0Y6",
-	"tDMQkMu6HNWWeK6VCXJ7iimMiCxRDIjEyUfy7R4kwhiJ3pHWQe23mKia0p6oJRkmDz7lU2zzuAmxgQQ2",
-	"RqzJw967F+fWY4PParKgk8xpRc5q2NHQOXw5iI/i93dxJB0WvF/jfancD8et5zskOzwRpAsfxVKPlaCY",
-	"8BB0cW7pNZn29b9R8vcKQaZUcxaSYE+b18Pl+P0P8Vs08364H9r54rwOzOCsrqcaBWx314PDo+P3r++7",
-	"7YHPLP3inKt3k/F9fa7akPzahNnCg7cljFfG4WtMYreEXPGiTRy1mPEK3OcU7f7t/0f8//uIv4mjmohE",
-	"sy8Rc5w2y7ZCvFMc6mjrYlncpQxbAXW3S5IGuMxVHb3boXdGHY9y4AE4JFIXqUclqpRQ8AOTe1aXfMZI",
-	"jfCBakFp9NKgtXEXweEDJEIlmOfIhJl8mSNBOxtaFeSOIDyKIy8vIgLeiCDD2gRo3uhHNokbPwpDEGJJ",
-	"Llv7uRHOf57W6/mv8+42zNoxqYx06yvKZE/RNLHiw77TPp1WLoPDyXSHx/qqeBqotPdfhiJFM4O/bz2e",
-	"wY8oDBr466eby/vTs7Ofrq7urz/9+08f/z65Jdxa5HrFOojusjOdYu/hjcmjWZQ5V9rZ/r4o5STV2pCA",
-	"SaKLfTZiv+H3EcXjwqDN3rSOLaNwTHTpnSKSRFfKTXxgdkJlQtRfq3wdzaJLFGkfjy2M6IRSmK/ZU0QM",
-	"GIP2JhwBXrDPjp60EjVByraEJXoBXAVpBUWqVlshvMecgA35CpO7nYcPg+ch1AIp5UGJ/QTzysGS8kNp",
-	"8NGCKi21VC5MhLZO0E+ZOIZuLn+1MEdqBqlHaedE1sNrotUjlX5uXKhvfEAs0UApXGbrTuf08wVk2rq9",
-	"E0hySfWJUhH0IxojU1a0mPh2V6qF7gf4L/2T6zc89Ynsdj22xISoSWCzJRqp08mtuiYaVdcOSEgbT77c",
-	"SvPZAbVHYbswb+OuUDiigSqFlRGl9fnhpGNQaFpnsnnUjzgCG9rI23U0mQ4c4xUPMGY7w8dqnkub8XSR",
-	"TngU8BYOp4c/jKc/jA+O9ybwSeXrYe7Rt8jUJW+O6Qlo7lkb9Zvw8K1p5QiLOZjYcnrYHTZWqhAuIe2M",
-	"rsg9IR8yYRRayxGvS1SilN7syRHVHQoSOm0K/f2j/V4K849LHKAol+gqo3yRW0rFnuD01QsoSYJyrKhv",
-	"CQZSf3KrrqqSLLD9OvsohS+pVCja2trMdcOhN968SKNZRNvvVjnLVtarotmXYTuAgGUIn+pD9sow8XcN",
-	"ORvlOhE5P9h7jVpGlFr1+D2Ko0BuWW7UHUv1aOZudJ63I2VhPSGTCvz7dckJ0PnOQqsiN0rSNX2U0qAX",
-	"C4v+nBKhqJz7+f/lz2dwdHT0l5YfTeCjrklThypRXH1Xj95cn+29laU/60+Kle/n0wmcBcy0qNLWN1LB",
-	"zfXZCyzTs9rWaTwLDY4DBgQezNqGbtZDqXZ0WhpdSCKirrl4CNcehVgz2ShdQA7ahyeC3d7pitxxc302",
-	"cEwfq2LuKbxBW+XOgi8bS3zGtSWa+/Bz69kUF6LKXTR7P532+8f+rp/JPOW3puoQwMP3ZoO7PrvjwVv2",
-	"u3qQZWcT9qLxASryvDb9uWB6kOX9loa9kJprnaMgdnAXb9/mHU6nXzPj/rI9AHypu2snRi8NfTozj3Ym",
-	"kYbOv9PWh56821m/lHSh6W3Jd7ePfV5rck/rvGY28jWdc29QMjCe/zVUoAHcMeiMxEdCnopJ+qLK8/VL",
-	"gy+qJ3a3/3lnQa+Uny1z/xp+54MPj2N/e4h+mM9TsDkV7H+7+vQRWHcYKQ2oHjHXJe5N4MK1OW/FGlYZ",
-	"clJz8C2hQCdS4QQ4Ix4xp4IZ+ggLo1+leojhP8bX2ol8fEa4v3cCikgv8StMcmG4QSOUD0i2EvlD4DGV",
-	"cjInlsY3BFr5idmxj96h82mifL9zYc1LDl5fsnUFxIuOXl/U3oZu4uj9WzQbukLs9nScb3U39+UtLcwd",
-	"R3BVFMKs60DrRxkRUbHkjnOAS911gs1UuceJkAtRFEeFeLqoM4NJyzbqVipHawdwiQxjHkFWcQhGs25e",
-	"xo20bnn8QysK97o6vL6uXcOkwuf0WiWkbr3/dgHmh3f9FDttmv8OuRvVVG8v3G9BpinH8BHNeotJW0QF",
-	"KEwu0dSMx2CiDXd7PI/pzGeEIxLpx9a+wgY6GIP3KM+wmnFSJiyUwlqeQiNyqoSOURb4G1/ekMVzXGjj",
-	"62I9VUBFDtye2RjHxKMz06kRtB7okL5cfRpI3XVXu5wy2m/cKixV30UT+C1DtT0Vq9c/KAKwERl9LhwG",
-	"IIkB80BB8CnJhOJBIK2ZgYB/Pb18Z+tZD626Js7L48AwDeqeTxaul8P7vmFR9YSIgIne6P7qqVHKMJXn",
-	"ekUSF/RyIRW3M3oBSa6TB7APuJpsjZVGz0yVmCLx5wVCrcOtW7x7e0CtR16lnslGdNack3SOPI3zVxU3",
-	"hJHbR8s52dIT+ccuRXqQ5SCFaJvPrUzrpwhjtLTtVSU5gZznv+AZ8WC17W14xMCzE1gYXfgSdnBC1FHa",
-	"Nt8oIcK9DgE+54Sg1t1rHgderjQ4qie0lno55v8yZZ/OkecKK92qJVhbX2ME7Bj9wZkKt3OabJKpreeL",
-	"OXX0rlWShPmxCLeUfs1AV9lFVy665J5Vpi0O5jMpnyNFhPRjW2qrBfhoB6c7qDEZ6hJuo5sXmpfbCPha",
-	"SHAPwXFl5SPOQnYSzrMyHWi6rabTI/ywDUuTIJ1vwV/o5laZTLJukw9OPKD1p0+004jETX6TLqNk/Ru5",
-	"ZrQzRYExN3djgvUT7mbmawgEe+8EBL1YoUdUoep2UfqdFJm5MtI5VGF49OwYYf9PmW7eMEuwUi3zoeHJ",
-	"fA0X55Ney7/EXsf/WsPfG2XBxXnvZozxuBQua5sBhoN2ck8x3aW0r96lfWOD8LbvVfpcuc+NfxmYSA1S",
-	"4v/V9O94evz6iuajqv9mvrg7md4hib+gG7yD/BaK6BkiYf6p3S5RcqmYiHwJjOKukyQvTMXeXIe6EbNA",
-	"P2Scr6kYEBITrIT7fIaJ5sqvy8AMts/9jdQkXDCFsUi4V0tnhMwLTRTAFwlf9Js7pzkmukBbUwnhOjeC",
-	"e82IxJelVDftVOdLzhbtqyTbusibwCkXItNVvUChej1gkMGfPczRrRDVCeFjTUnJJ1xVBSS6XHu+Gmib",
-	"FyhI77wuiv+T7HKz2XyPRojzZAhePxudVonnoGdDdw3S8dcd3Ndm2job735Py5c/1Ys3M9x7hDTqaRBu",
-	"Ib7hg6wA9QN5ubnb/GcAAAD//w==",
+	"7Fv7b+M4kv5XCroDEuNkx3n0HNZB/5BJZmZzu+hu5IHBTifI0lLZ4kYiNSQVxz3I/36oIvWwpTy6r/dw",
+	"B+xP07HNRxWrvvrqI+ePKNFFqRUqZ6PZH5FBW2plkf/4UaQX+HuF1tFfiVYOFf9TlGUuE+GkVnv/sFrR",
+	"Z/goijJH/qcx2kSzSKoHkcv0zoRJYv/NXYo2MbKk4dEs+r1Cs4ZSGFGgQwM3USmWeBNBUVkHcwShQCqH",
+	"SzTRUxzZJMNC0DL/bnARzaJ/22tN2PPf2r2feAtPT09xtLnajyKFYBSMQXTWlRYKkS+0KTCN4uhxLEp5",
+	"L91YaYfRLPqgHWgFLkN4QJVqs2OBNmoncAIGRQ4WzQMaEMqu0FgQ7XSdVXZpzHsxT0awki6Do+kUhEpB",
+	"OguVrUQO7COY63R9DKlOqgKVwxSsBpcJB7ZKMnKJXybmwbQpv1sodHK/Y2OyRmkHBkttaLiwNKhS3Rmd",
+	"cJWdwFWGYdFEp0gjaXprq4KdNiGv/6zNXKYpqm+LhEUzfDgG/qYrEAZ5y6JymTbyC6bgNIgkQWvBZdKC",
+	"Qasrk+B3CIPGHhjDtUUDqUbvsUw8IJRoCmkt/fYpjs6VQ6NEfskH7Of8xoTwE935ULnznw+75IROCx9L",
+	"TOis/PnoJKmMwfQ7OKC2CbxREH4YU5z/rCuVfpuFSru7BQ8ftopiLcABps2Bwkp45/uh/3PrKFnZChjD",
+	"Rb1Ic8T4KK2jVa5VG2zfZm/VneF5k+so1veoKMECMn4HS7smwBjO/cSgDXAAqyXnEyoXjImemjUZ45to",
+	"7m+6BSI409r8nOsVWFSpDcj1+Mjg847/y5g3ieKoNLpE46QvITg8/QnYTBsHhUgyqXBsUKRinndxiOZq",
+	"HL7tZ7cu6VPrjFRL8uKA4/trZlUhVGetxzIXSniM6y720on11n5qPtHzf2DihkoHSpehgYXEPPV1xtxz",
+	"+P9eSYNpXVe4nBzDXLuM0VDz1kUOGRpkGP7F6Kq8QIIP8ZyVJRpLE2JRaiOMzNcE5nKpPKAuaQoLC21A",
+	"gJMFwkqqVK/6Z5cYFA7TO+EG4kMWaJ0oStAL4B/S510nHkwPjsbT/fH+9Gr/YDadzqbTyXQ6/S2KqRoU",
+	"NGmUCodj2kPPrX0nXgUH7VgIi1AMrSzchDE3UUz1PBcJZjpP0dDWqKzWJY/3CEtUaITTBnbJ51YUuDUh",
+	"e+hOppaK5ufp7eiYT6fjALBiTQs3XriJOBWsE8bdkUF7qFL+B8/J4z3m77DrC+Fgt/HQu6vpnzoeGk3q",
+	"nzT+oaBBtdAmwTSGOSaisghSJQbZshzsWiVAwCEMWqjKNBydz1UrVYJ3lUt4mwqRjCNWYpFTQSrrhHIc",
+	"Y/XO+4f+E1EN2o1esEXsKALxJhwHA+Dd1f5/fscAqJ3f0MMF8Sp2vd8d0ymfUYvKVQZvIiI5wjG1AVPl",
+	"yOG/MtKhnYGAXNblqLbEc61MkNtTTGGXyBLFgEicfCDfjiARxkj0jrQOar/FRNWU9kQtyTC59ymfYpvH",
+	"TYgNJLAxYk0e9t49P7MeG3xWkwWdZE4rclbDjobO4fN+fBi/u40j6bDg9RrvS+V+OGo93yHZ4RNBe+Gj",
+	"WOqxEhQTHoLOzyz9TKb9/V8r+XuFIFOqOQtJsKfN6+Fy9O6H+C078364G1r5/KwOzOCsrqeaDdjuqvsH",
+	"h0fvXl930wOfePbzM67eTcb393PZhuTXJswGHrwtYfxmHL7GJLZLyCUPeoqjFjNegfucot3/+l+I//8f",
+	"8Z/iqCYi0exzxBynzbKNEO8UhzraulgWdynDRkDdbpOkAS5zWUfvZuidUsejHHgADonURerdElVKKPie",
+	"yT1vl3zGSI3wnmpBafTSoLVxF8HhPSRCJZjnyISZfJkjQTsbWhXkjjB5FEd+vogIeDMFGdYmQPOLfmTT",
+	"dOMHYQhCLM3L1n5qJuc/T+rx/NdZdxlm7ZhURrr1JWWyp2iaWPFB32kfTyqXwcFkusVjfVU8CVTa+y9D",
+	"kaKZwd83Pp7BjygMGvjbx+uLu5PT058uL++uPv7lpw9/n9wQbi1yveI9iO6wU51i78Nrk0ezKHOutLO9",
+	"PVHKSaq1oQkmiS722Ii9ht9HFI8LgzZ70zi2jMIx0aV3ikgSXSk38YHZCZUJUX+t8nU0iy5QpH08trBL",
+	"J5TCfM2eImLAGDSacAT4iX129GYrUROkbM6wRD8BV0EaQZGq1UYIj5gTsCFfYXK38/Bh8DyEWqBNeVBi",
+	"P8G8crCk/FAafLSgSkstlQuK0MYJepWJY+j64q8W5kjNIPUorU5kPbwmWj1Q6efGhfrGe8QSDZTCZbbu",
+	"dE4+nUOmrRsdQ5JLqk+UiqAf0BiZ8kaLiW93pVrofoD/0j+5fsNTn8h212NLTIiaBDZbopE6ndyoK6JR",
+	"de2AhHbjyZdbaT47oPYoLBf0Nu4KhSMaqFJYGVFanx9OOgaFpnUmm3f7EUdgQwt5uw4n04FjvGQBY7Yl",
+	"PlbzXNqM1UU64d2At3AwPfhhPP1hvH80msBHla+HuUffIlOXvDmmx6C5Z22234SHb00rR1jMwcSW04dd",
+	"sbFShXAJ7c7oitwT8iETRqG1HPG6RCVK6c2eHFLdoSCh06bQ3zvc66Uwf7nEAYpyga4yyhe5pVTsCU5f",
+	"vYCSZlCON+pbgoHUn9yoy6okC2y/zj5I4UsqFYq2tja6bjj0xpvnaTSLaPntKmfZynpUNPs8bAcQsAzh",
+	"U33IfjNM/F1DznZznYicPxi9Ri0jSq1afo/iKJBbnjfqylI9mvlsY5aIPLcgHbTb8JgQgHPHjoiw1ShY",
+	"KaJsq0wmGQ2q2ymlQS8WFt1xE3wb0f6xREW51CQqL0GQStTval3iJbsTLs/+Qiwq0D9MYWF0MYIUk5wp",
+	"k3Q91hXDxc+ncHh4+CfPogiTeC9eZxe1xu+ZmW+9hAODRGosDPE7+FG7jBfymbOiAcLfGHjsg0KsWVir",
+	"O8ewqw4D9J0j4zIZSj8AfECzbpxJdb6kyPWI5U9gJfJ8nOQ6ua+VHpexl7xRg4T0P6b7s+l0NOtm647l",
+	"rtmCE/cIgkCvwi0PUdJTR+1QTQI47tjaQi8btnlD7BNFSijwXeP/+up09Nae6tnopx1uZMAbu5elHr89",
+	"V7ifYCNvoi0DbqK3Rn4Tyv045mpEUdMqixx+VuY0koJgIShmRVnm69lzcb8RhFwzWLsPHOHlOGymlAqu",
+	"r079zL+90AXFAQwGo2cCjYeBKIUN9KpO7vaKTYD3f9zcmTEv8XMlWjmjc+u/IAMmW+39JcXA9dXpQGx+",
+	"qIq57zIN2ip3FjyzWeIz8VSiuQtft+GU4kJUuYtm76bTvsTRX/UTxYvySxOBCfXNyweDqz674v5b1ru8",
+	"l2VnEQ4l47NS5Hlt+nMZdC/Lu40d9irJXOscBRHY23jzwvlgOv2aa5jPmxr1SwJEK2q+pEt2ZLlWNkuD",
+	"ONVRnoJs1BV/XkKaoMu0/WFXanl+1+Se1nmNfPc14k5Pyxu4QfprIEkDYGvQGYkPBLcV95GLKs/psH3P",
+	"yNv5hGZMETp8h+SxTn7BjiAClcV0shEZhVSyoIZ7f0jze+EqnuY/5sL+NsisIaZLAtr3BX5Wr6VyVE7g",
+	"Y7iDYcJ6pZ3IBwylj+sMZXBItEk9QPnXDZ4L25g7HM4i/3Rg2AnTf7ITvpIxfbPP4qZKh0BobmBLowtp",
+	"aX0vQD1bJolC223JZ8eCXil/ncaSXfielw8fB/BHf3/Jwv+c6t9/XX78AJwLsKs0oHrAXJc4msC5a/dn",
+	"xZqqJ3dADGZLKNCJVDgBzogHJJ5bSyf2q8t13VNyG82ldL1x4TdruuLKIvjwcrRZoqArkd/T5hSdg7TQ",
+	"dDb8ha/0lXIyp0LIt6x00p0BSvuLniOPtkN40qDyXucNEA/Zf33Ixq06Dzp8fVD7wOQpjt69ZWdDrzK6",
+	"MhnXh1og+/wWVeiWEbcqCmHWNTD2UZG4n1iyiDfQnt52gpk5cwe7oyiOCvF4XiM5U5ZNllCpHK0dqKNk",
+	"GLdmZBWHeDTr1pG4ma3LYb9oRelUs5nXx7VjuIPwNWitEtpuvf4mS+YPb/spfNLoqR3ev1t3z6PwZAAy",
+	"TTlcc8hWnLCIClCYXKKpdUuPq5SMTCU7krdw1Jf7m0CPNoEMxuA9ykjXKPSZsFAKa/liD5EzJ4hwssBf",
+	"+T6cLJ7jQhvP42qhFhU5cFMGN445f0cmryt+rZHTfpktNRRg213tcEpRv3C7Yan6LprAr5TTGxcN9fh7",
+	"RQC5S0afCYcBqGLA3Ho4xsckE4rvVmjMDAT8+eRix9byOY26kgVyw14L7N3zycKLnfB73x6rWnQnxKFf",
+	"dL/llzcqZWk+z/WKZlzQjwupWCHSC/C9qr3H1WRDqd99Rqjn1plfbAm1Dg8Z4u0LWZAqyasUud2M6Kw5",
+	"J+kc+YLD3/5eE2RuHi3nZEun5ZdtSn8vy0HK6wix/8w+r+nBhsq3kX/9xGEgD428x3O9YJd6MrHLN1it",
+	"iMRaLovUngNw4dw/DmjfZCHLDp6PUVXgTBEKanti8qymci1dyEpaPxSflrz5Vt4ziPZ9Cpn6AgOxJSbH",
+	"vgZZZmHS+eedFBQ+Etu77Dof4YMGmfIRz5Fpxkq3/vCFsNFlNs/gvTMVbkIMzStTW98g5cKhda13aDLf",
+	"1LJo6McM6IZdsGeO4YurtjgIL7T5HClApb+Y0xUdQzDZ6Q6ITYZY3k10/YLgcRMBEy/BkiuHuZUPOAtg",
+	"QWWHN9NByptqOj3E95soOQmz8zsn2FDsOlpezQM7whALQtYfPHfWInGTX6XLCDt+I9fsbunkMGaBYkxV",
+	"5phlgfkaQn86On5OW5J+JdUVmXwv86xQvPeHTJ/eoBZbqZb5kDw+X8P52aQn6i6xp+m+Jun2Livg/Kz3",
+	"9oHLQylc1vbSjE7t3SzF9KAs9dxriW/sr9/2IrHfavZby18G7hwGO8r/02z0aHr0+ojm2ew/mb5u3z1u",
+	"cdZf0A2+MvkWxuoJKxWbE7tZMeVSMS/6HAjObSdJXrj3eHMB7EbMAv010nxNxYCQmGAlvNhimGgedXQJ",
+	"YRA++XP/5mASnhCEl/Hh5UQ68/cAxEhsEAqJgzSvCuaY6AJtzWyE67z5GDWv731ZSnXTPXbe6rdoXyXZ",
+	"xlONCZxwITLdrRcoVK/lDXPww7Y5uhWiOiZ8rBky+YTLuYBEl2tPnwOL9BMK2ndeF8X/TbL79PT0Pfoy",
+	"zpMheP1kdFolnhKfDt0mS8fv97iNz7R1Nt7+Pyb4er968e6dW6GQRr0dhHvmb3hyG6B+IC+fbp/+OwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

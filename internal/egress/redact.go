@@ -1,7 +1,6 @@
 package egress
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -26,24 +25,13 @@ func URL(u *url.URL) string {
 // Query redacts a URL-encoded query (or form body) for a message or a log, keeping its keys and order.
 func Query(raw string) string { return redact.Query(raw) }
 
-// Exchange returns a copy of ex as a recording stores it: URL, headers and bodies redacted by r, bodies decoded
-// from their Content-Encoding. ex is not changed. Every recorder (HAR, cassette) writes what this returns.
+// Exchange returns a copy of ex as a recording stores it (see [redact.Redactor.Exchange]): URL, headers and
+// bodies redacted by name, bodies it cannot read replaced by a placeholder, every credential value seen in the
+// exchange scrubbed wherever else it appears, bodies decoded from their Content-Encoding. ex is not changed.
+// Every recorder (HAR, cassette) writes what this returns.
 func Exchange(r *redact.Redactor, ex *capture.Exchange) *capture.Exchange {
-	c := *ex
-	c.URL = r.URL(ex.URL)
-	c.RequestHeader, c.RequestBody = message(r, ex.RequestHeader, ex.RequestBody)
-	if ex.Status != 0 || ex.ResponseHeader != nil {
-		c.ResponseHeader, c.ResponseBody = message(r, ex.ResponseHeader, ex.ResponseBody)
-	}
-	return &c
-}
-
-func message(r *redact.Redactor, h http.Header, body []byte) (http.Header, []byte) {
-	out, b := r.Message(h, body)
-	if len(b) == 0 {
-		b = nil
-	}
-	return out, b
+	c, _ := r.Exchange(ex)
+	return c
 }
 
 // URLString redacts a URL already printed as a string (a verdict's URL, a header's value). Of a string that does

@@ -1,8 +1,10 @@
 package redact
 
 import (
+	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/apikit/apikit/capture"
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 )
@@ -17,25 +19,36 @@ import (
 // go-vcr shares those maps with the live request and response, which keep their credentials. Redacting an
 // interaction twice changes nothing more. It returns no error today; the signature is go-vcr's HookFunc.
 func (r *Redactor) Interaction(i *cassette.Interaction) error {
-	req := &i.Request
-	req.URL = r.rawURL(req.URL)
-	req.RequestURI = r.rawURL(req.RequestURI)
-	req.Form = r.Values(req.Form)
-	req.Trailer = r.Header(req.Trailer)
-	var body []byte
-	req.Headers, body = r.Message(req.Headers, []byte(req.Body))
-	if string(body) != req.Body {
-		req.Body = string(body)
+	req, res := &i.Request, &i.Response
+	ex := &capture.Exchange{Method: req.Method, RequestHeader: req.Headers, RequestBody: []byte(req.Body),
+		Status: res.Code, ResponseHeader: res.Headers, ResponseBody: []byte(res.Body)}
+	if res.Code == 0 && res.Headers == nil {
+		ex.ResponseHeader = http.Header{}
+	}
+	u, err := url.Parse(req.URL)
+	if err == nil {
+		ex.URL = u
+	}
+	red, s := r.Exchange(ex)
+	if ex.URL != nil {
+		req.URL = red.URL.String()
+	} else {
+		req.URL = s.String(r.rawURL(req.URL))
+	}
+	req.RequestURI = s.String(r.rawURL(req.RequestURI))
+	req.Form = s.values(r.Values(req.Form))
+	req.Trailer = s.scrubHeader(r.Header(req.Trailer))
+	req.Headers = red.RequestHeader
+	if body := string(red.RequestBody); body != req.Body {
+		req.Body = body
 		if req.ContentLength > 0 {
 			req.ContentLength = int64(len(body))
 		}
 	}
-
-	res := &i.Response
-	res.Trailer = r.Header(res.Trailer)
-	res.Headers, body = r.Message(res.Headers, []byte(res.Body))
-	if string(body) != res.Body {
-		res.Body = string(body)
+	res.Trailer = s.scrubHeader(r.Header(res.Trailer))
+	res.Headers = red.ResponseHeader
+	if body := string(red.ResponseBody); body != res.Body {
+		res.Body = body
 		if res.ContentLength > 0 {
 			res.ContentLength = int64(len(body))
 		}
@@ -43,16 +56,18 @@ func (r *Redactor) Interaction(i *cassette.Interaction) error {
 	return nil
 }
 
-// rawURL redacts a URL or a request URI held as text. Text that does not parse has its query redacted as text.
-func (r *Redactor) rawURL(raw string) string {
-	if raw == "" {
-		return raw
+// values returns v with the values scrubbed (in place).
+func (s *Secrets) values(v url.Values) url.Values {
+	if s.empty() {
+		return v
 	}
-	if u, err := url.Parse(raw); err == nil {
-		return r.URL(u).String()
+	for _, vals := range v {
+		for i, x := range vals {
+			vals[i] = s.String(x)
+		}
 	}
-	if base, q, ok := strings.Cut(raw, "?"); ok {
-		return base + "?" + r.Query(q)
-	}
-	return raw
+	return v
 }
+
+// rawURL redacts a URL or a request URI held as text. Text that does not parse has its query redacted as text.
+func (r *Redactor) rawURL(raw string) string { return r.rawURLCollect(raw, nil) }

@@ -16,8 +16,8 @@ import (
 const planted = "SECRET-fuzz-7f3a"
 
 var (
-	fuzzKeys    = []string{"access_token", "Refresh_Token", "client_secret", "code", "id_token", "token", "api_key", "signature", "password", "primary_email", "first_name", "last_name"}
-	fuzzHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key"}
+	fuzzKeys    = []string{"access_token", "Refresh_Token", "client_secret", "code", "id_token", "token", "api_key", "signature", "password", "primary_email", "first_name", "last_name", "apikey", "key", "client_assertion", "sessionid", "X-Amz-Signature", "auth"}
+	fuzzHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token", "Private-Token", "Api-Key"}
 )
 
 // FuzzRedact plants a secret where a secret goes (a secret header, a query or form key, a JSON key at some
@@ -94,5 +94,27 @@ func FuzzRedact(f *testing.F) {
 			t.Fatal(err)
 		}
 		check("interaction", out)
+	})
+}
+
+// FuzzJSONWalk holds the one-pass JSON walker to its promises on any input: valid JSON stays valid JSON,
+// redacting twice changes nothing more, and no input makes it panic.
+func FuzzJSONWalk(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"apikey":"x","auth":{"u":["v"]},"n":[1,2.5e3,true,null]}`, `[{"token":{"x":"y"}}]`,
+		`{"k\u0065y":"v"}`, `{"a":"b\"c"}`, " [ ] ", `{"password":`, `"x"`} {
+		f.Add([]byte(s))
+	}
+	r := newRedactor(f)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := r.Body("application/json", in)
+		if !json.Valid(in) {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("valid JSON became invalid:\n%s\n%s", in, out)
+		}
+		if again := r.Body("application/json", out); !bytes.Equal(again, out) {
+			t.Fatalf("redacting twice changed\n%s\ninto\n%s", out, again)
+		}
 	})
 }

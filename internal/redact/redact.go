@@ -1,15 +1,25 @@
 // Package redact is the only code in apikit that knows what a secret looks like. Everything that writes an
 // exchange to disk or to a log, or prints a value in a message, passes it through here first.
 //
-// The package functions know the credentials every HTTP API shares (the Authorization, Cookie and API key
-// headers, OAuth 2.0 query and form keys). A [Redactor] knows those and, in addition, the fields the specs mark
-// with x-apikit-secret: true (personal data such as primary_email), plus any the caller names; it redacts
-// whole messages, JSON and form bodies included, and go-vcr interactions before they are saved:
+// A secret is known by its name, by its value and by what cannot be read:
+//
+//   - names: [IsSecretName] judges a header, query key, form field or JSON key by its words ("X-Auth-Token",
+//     "apikey", "client_assertion"), [IsSecretKey] and [IsSecretHeader] add the OAuth 2.0 and API key names;
+//     a [Redactor] adds the fields and parameters the specs mark x-apikit-secret: true (personal data such as
+//     primary_email), the parameters of their apiKey security schemes, and whatever its options name;
+//   - values: [Redactor.Exchange] collects every credential value seen in an exchange ([Secrets]) and scrubs it
+//     wherever else it reappears there (an echoed token), and in the exchange's log lines;
+//   - URLs: the query and fragment of every URL, in the request line and in every header;
+//   - bodies: JSON is redacted in one pass at any depth, forms by key; a body of any other type is replaced by a
+//     placeholder with its size and type, unless the specs document that type for the operation.
+//
+// In use:
 //
 //	clean := redact.URL(req.URL)          // ?access_token=REDACTED
 //	redact.Header(req.Header)             // Authorization: Bearer REDACTED
 //
 //	r, err := redact.New(redact.WithField("nickname", "Jo"))
+//	rec, secrets := r.Exchange(ex)        // a copy to record, and the values to scrub from its log lines
 //	body = r.Body("application/json", body) // {"access_token":"REDACTED","primary_email":"jane.smith@example.com"}
 //	rec, err := recorder.New(name, recorder.WithHook(r.Interaction, recorder.BeforeSaveHook))
 package redact
@@ -24,17 +34,30 @@ import (
 // credential, so a redacted recording still shows that a token was sent.
 const Placeholder = "REDACTED"
 
-// IsSecretHeader reports whether a header's value is a secret.
+// IsSecretHeader reports whether a header's value is a secret: Authorization, Proxy-Authorization, Cookie,
+// Set-Cookie, X-Api-Key, and every header [IsSecretName] calls secret ("X-Auth-Token", "Private-Token",
+// "X-Amz-Security-Token", "Api-Key"), except the CORS headers (Access-Control-Allow-Credentials is a boolean).
 func IsSecretHeader(name string) bool {
 	switch strings.ToLower(name) {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key":
 		return true
 	}
-	return false
+	if len(name) > len("access-control-") && strings.EqualFold(name[:len("access-control-")], "access-control-") {
+		return false
+	}
+	return IsSecretName(name)
 }
 
-// IsSecretKey reports whether a query, form or JSON key holds a secret (OAuth 2.0 flows and common API keys).
+// IsSecretKey reports whether a query, form or JSON key holds a secret: the OAuth 2.0 and API key names
+// (access_token, refresh_token, id_token, client_secret, code, token, api_key, signature, password) and every
+// name [IsSecretName] calls secret.
 func IsSecretKey(key string) bool {
+	return isBuiltinKey(key) || IsSecretName(key)
+}
+
+// isBuiltinKey reports whether key is one of the names redacted since the first release, whose values are
+// replaced whole (an object or an array under them becomes the placeholder too).
+func isBuiltinKey(key string) bool {
 	switch strings.ToLower(key) {
 	case "access_token", "refresh_token", "id_token", "client_secret", "code", "token", "api_key", "signature", "password":
 		return true
@@ -44,28 +67,31 @@ func IsSecretKey(key string) bool {
 
 // Header replaces the values of secret headers in h, in place. An Authorization value keeps a well-known scheme
 // ("Bearer REDACTED"), so presence checks still pass on a redacted recording; a cookie keeps its name and
-// attributes ("session=REDACTED; Path=/"). URL-valued headers (Location, Referer) have their query redacted.
+// attributes ("session=REDACTED; Path=/"). Every URL in any other header (Location, Link, Referer, custom ones)
+// has its secret query and fragment values redacted, and a WWW-Authenticate challenge its parameters.
 func Header(h http.Header) {
+	var base Redactor
 	for name, vals := range h {
-		switch {
-		case IsSecretHeader(name):
-			for i, v := range vals {
-				vals[i] = headerValue(name, v)
-			}
-		case isURLHeader(name):
-			for i, v := range vals {
-				if u, err := url.Parse(v); err == nil {
-					vals[i] = URL(u).String()
-				}
-			}
+		for i, v := range vals {
+			vals[i] = base.headerValue(name, v, nil)
 		}
 	}
 }
 
-// isURLHeader reports whether a header holds a URL whose query may carry a secret (an OAuth redirect's code).
+// isURLHeader reports whether a header's whole value is a URL, possibly relative.
 func isURLHeader(name string) bool {
 	switch strings.ToLower(name) {
 	case "location", "content-location", "referer":
+		return true
+	}
+	return false
+}
+
+// isBuiltinHeader reports whether a lower-case header name is one of the secret headers named since the first
+// release (its JSON key is redacted whole).
+func isBuiltinHeader(lower string) bool {
+	switch lower {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key":
 		return true
 	}
 	return false
@@ -148,7 +174,7 @@ func URL(u *url.URL) *url.URL {
 			return Placeholder, true
 		}
 		return "", false
-	})
+	}, nil)
 }
 
 // Query redacts a URL-encoded query or form body, keeping its keys, separators and order.
@@ -158,30 +184,32 @@ func Query(raw string) string {
 			return Placeholder, true
 		}
 		return "", false
-	})
+	}, nil)
 }
 
 // secretFunc reports whether a decoded query key is secret, and the escaped value to put in its place.
 type secretFunc func(key string) (placeholder string, secret bool)
 
-func redactURL(u *url.URL, secret secretFunc) *url.URL {
+func redactURL(u *url.URL, secret secretFunc, collect *Secrets) *url.URL {
 	if u == nil {
 		return nil
 	}
 	c := *u
 	if c.User != nil {
-		if _, ok := c.User.Password(); ok {
+		if p, ok := c.User.Password(); ok {
+			collect.Add(p)
 			c.User = url.UserPassword(c.User.Username(), Placeholder)
 		} else if c.User.Username() != "" {
+			collect.Add(c.User.Username())
 			c.User = url.User(Placeholder)
 		}
 	}
 	if c.RawQuery != "" {
-		c.RawQuery = redactQuery(c.RawQuery, secret)
+		c.RawQuery = redactQuery(c.RawQuery, secret, collect)
 	}
 	if c.Fragment != "" && strings.Contains(c.Fragment, "=") { // implicit OAuth flows: #access_token=...
 		frag := c.EscapedFragment()
-		if red := redactQuery(frag, secret); red != frag {
+		if red := redactQuery(frag, secret, collect); red != frag {
 			c.RawFragment = red
 			c.Fragment, _ = url.PathUnescape(red)
 		}
@@ -189,7 +217,7 @@ func redactURL(u *url.URL, secret secretFunc) *url.URL {
 	return &c
 }
 
-func redactQuery(raw string, secret secretFunc) string {
+func redactQuery(raw string, secret secretFunc, collect *Secrets) string {
 	var b strings.Builder
 	changed := false
 	for rest := raw; ; {
@@ -198,12 +226,16 @@ func redactQuery(raw string, secret secretFunc) string {
 		if i >= 0 {
 			part = rest[:i]
 		}
-		if k, _, ok := strings.Cut(part, "="); ok {
+		if k, v, ok := strings.Cut(part, "="); ok {
 			key, err := url.QueryUnescape(k)
 			if err != nil {
 				key = k
 			}
 			if ph, yes := secret(key); yes {
+				if dv, err := url.QueryUnescape(v); err == nil {
+					collect.Add(dv)
+				}
+				collect.Add(v)
 				part = k + "=" + ph
 				changed = true
 			}

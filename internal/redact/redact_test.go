@@ -145,7 +145,7 @@ func TestBody(t *testing.T) {
 		{"truncated JSON is scrubbed as text", "application/json", `{"id":1,"access_token": "SECRET-a","refresh_token":"SECRET-`, `{"id":1,"access_token": "REDACTED","refresh_token":"REDACTED"`},
 		{"no content type, JSON", "", `{"token":"SECRET-t"}`, `{"token":"REDACTED"}`},
 		{"no content type, form", "", `token=SECRET-t&x=1`, `token=REDACTED&x=1`},
-		{"HTML untouched", "text/html", `<p>access_token=abc</p>`, `<p>access_token=abc</p>`},
+		{"HTML is denied by default", "text/html", `<p>access_token=abc</p>`, "REDACTED (23 bytes of text/html)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,11 @@ type Redactor struct {
 	keys    map[string]bool   // lower-case query, form and JSON keys holding credentials
 	headers map[string]bool   // lower-case header names holding secrets
 	fields  map[string][]byte // lower-case JSON field (or query key) → placeholder as JSON
-	scrub   *jsonScrubber     // fallback for bodies that claim JSON and do not parse
+	// examples are the placeholders (JSON strings) of the properties the specs declare whose names
+	// [IsSecretName] calls secret, from their examples, so that a redacted recording stays valid.
+	examples map[string][]byte
+	routes   []route         // the media types each operation of the specs documents
+	kept     map[string]bool // media types kept as text wherever they appear (WithMediaTypes)
 }
 
 // Option configures a [Redactor].
@@ -30,6 +35,7 @@ type Option func(*config) error
 
 type config struct {
 	specs   fs.FS
+	types   []string
 	keys    []string
 	headers []string
 	fields  map[string]any
@@ -41,6 +47,22 @@ type config struct {
 func WithSpecs(fsys fs.FS) Option {
 	return func(c *config) error {
 		c.specs = fsys
+		return nil
+	}
+}
+
+// WithMediaTypes names media types ("text/csv") whose bodies are kept in every exchange, with the URLs, the
+// key=value pairs and the JSON members whose keys are secret redacted as text, and every credential value of the
+// exchange scrubbed, instead of being replaced by a placeholder. JSON and forms are always parsed and redacted;
+// a type the specs document for an operation is kept for that operation without being named here.
+func WithMediaTypes(types ...string) Option {
+	return func(c *config) error {
+		for _, t := range types {
+			if _, _, err := mime.ParseMediaType(t); err != nil {
+				return fmt.Errorf("redact: WithMediaTypes %q: %w", t, err)
+			}
+		}
+		c.types = append(c.types, types...)
 		return nil
 	}
 }
@@ -105,13 +127,14 @@ func New(opts ...Option) (*Redactor, error) {
 			return nil, err
 		}
 	}
-	r := &Redactor{keys: map[string]bool{}, headers: map[string]bool{}, fields: map[string][]byte{}}
+	r := &Redactor{keys: map[string]bool{}, headers: map[string]bool{}, fields: map[string][]byte{}, examples: map[string][]byte{}}
 	if c.specs != nil {
-		marks, err := specMarks(c.specs)
+		info, err := readSpecs(c.specs)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range marks {
+		r.examples, r.routes = info.examples, info.routes
+		for _, m := range info.marks {
 			switch m.in {
 			case "header":
 				r.headers[strings.ToLower(m.name)] = true
@@ -131,6 +154,13 @@ func New(opts ...Option) (*Redactor, error) {
 	for _, k := range c.keys {
 		r.keys[strings.ToLower(k)] = true
 	}
+	for _, t := range c.types {
+		mt, _, _ := mime.ParseMediaType(t) // checked in WithMediaTypes
+		if r.kept == nil {
+			r.kept = map[string]bool{}
+		}
+		r.kept[mt] = true
+	}
 	for _, h := range c.headers {
 		r.headers[strings.ToLower(h)] = true
 	}
@@ -138,7 +168,6 @@ func New(opts ...Option) (*Redactor, error) {
 		ph, _ := json.Marshal(c.fields[name]) // checked in WithField
 		r.fields[strings.ToLower(name)] = ph
 	}
-	r.scrub = newJSONScrubber(r.jsonNames())
 	return r, nil
 }
 
@@ -205,42 +234,47 @@ func (r *Redactor) Values(v url.Values) url.Values {
 }
 
 // URL returns a copy of u with secret query values, fragment values and user information replaced.
-func (r *Redactor) URL(u *url.URL) *url.URL { return redactURL(u, r.queryPlaceholder) }
+func (r *Redactor) URL(u *url.URL) *url.URL { return redactURL(u, r.queryPlaceholder, nil) }
 
 // Query redacts a URL-encoded query or form body, keeping its keys, separators and order.
-func (r *Redactor) Query(raw string) string { return redactQuery(raw, r.queryPlaceholder) }
+func (r *Redactor) Query(raw string) string { return redactQuery(raw, r.queryPlaceholder, nil) }
 
-// Header returns a copy of h with the values of secret headers replaced (see [Header]), and the query of
-// URL-valued headers (Location, Content-Location, Referer) redacted as [Redactor.URL] does: an OAuth redirect
-// carries its code there. nil stays nil.
+// Header returns a copy of h with the values of secret headers replaced (see [Header]), the query and fragment
+// of every URL in the other headers redacted as [Redactor.URL] does (Location, Content-Location, Referer, a
+// Link's URLs, custom ones: an OAuth redirect carries its code there), and a WWW-Authenticate challenge's
+// parameters but its realm, scope and error. nil stays nil.
 func (r *Redactor) Header(h http.Header) http.Header {
+	return r.header(h, nil)
+}
+
+func (r *Redactor) header(h http.Header, collect *Secrets) http.Header {
 	if h == nil {
 		return nil
 	}
 	out := h.Clone()
 	for name, vals := range out {
 		for i, v := range vals {
-			switch {
-			case IsSecretHeader(name):
-				vals[i] = headerValue(name, v)
-			case r.headers[strings.ToLower(name)]:
-				vals[i] = Placeholder
-			case isURLHeader(name):
-				vals[i] = r.rawURL(v)
-			}
+			vals[i] = r.headerValue(name, v, collect)
 		}
 	}
 	return out
 }
 
 // Body redacts a body of the given Content-Type: a form (application/x-www-form-urlencoded) through [Query], JSON
-// (application/json, any +json type) by replacing the values of secret keys and fields at any depth. A body
-// without a Content-Type is treated as JSON when it parses as JSON, else as a form when it has a secret key.
-// Other types (text, HTML, binary) are returned as they are. A body that is not changed is returned as is (the
-// same slice); a JSON body that is changed is re-encoded compactly, keeping key order and number literals.
-// JSON that does not parse has the values of secret keys scrubbed as text.
+// (application/json, any +json type) by replacing the values of secret keys and fields at any depth, in one pass
+// that keeps the rest of the text as it is. A body without a Content-Type is treated as JSON when it parses as
+// JSON, else as a form when it looks like one. A body of any other type (text, HTML, multipart, binary) is denied
+// by default: it becomes a placeholder giving its size and type, "REDACTED (1234 bytes of text/plain)" (see
+// [Redactor.Exchange] for the types a spec documents). A body that is not changed is returned as is (the same
+// slice). JSON that does not parse (a truncated body) has the values of secret keys scrubbed as text.
 func (r *Redactor) Body(contentType string, body []byte) []byte {
-	if len(body) == 0 {
+	return r.body(contentType, body, nil, nil)
+}
+
+// body is [Redactor.Body]; documented, when not nil, reports whether the spec documents a media type for the
+// exchange's operation (such a body is kept, its secrets scrubbed as text); collect gathers credential values.
+func (r *Redactor) body(contentType string, body []byte, documented func(mediaType string) bool, collect *Secrets) []byte {
+	if len(body) == 0 || isBodyPlaceholder(body) {
 		return body
 	}
 	mt, _, err := mime.ParseMediaType(contentType)
@@ -249,48 +283,110 @@ func (r *Redactor) Body(contentType string, body []byte) []byte {
 	}
 	switch {
 	case mt == "application/x-www-form-urlencoded":
-		return r.form(body)
-	case mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json":
-		return r.json(body)
+		return r.form(body, collect)
+	case isJSONType(mt):
+		return r.json(body, collect)
 	case mt == "":
-		if json.Valid(body) {
-			return r.json(body)
+		if out, err := r.walkJSON(body, true, nil, collect); err == nil {
+			return out
 		}
-		return r.form(body)
+		if looksLikeForm(body) {
+			return r.form(body, collect)
+		}
+	case r.kept[mt] || (documented != nil && documented(mt)):
+		return r.text(body, collect)
 	}
-	return body
+	return bodyPlaceholder(mt, len(body))
 }
 
-func (r *Redactor) form(body []byte) []byte {
+func isJSONType(mt string) bool {
+	return mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json"
+}
+
+// bodyPlaceholder stands for a body the redactor cannot read.
+func bodyPlaceholder(mediaType string, n int) []byte {
+	if mediaType == "" {
+		mediaType = "an unknown type"
+	}
+	return []byte(fmt.Sprintf("%s (%d bytes of %s)", Placeholder, n, mediaType))
+}
+
+func isBodyPlaceholder(b []byte) bool {
+	return len(b) < 256 && bytes.HasPrefix(b, []byte(Placeholder+" (")) && bytes.HasSuffix(b, []byte(")"))
+}
+
+// looksLikeForm reports whether a body without a type reads as a URL-encoded form: printable ASCII without
+// spaces, with a key=value pair.
+func looksLikeForm(b []byte) bool {
+	if bytes.IndexByte(b, '=') < 0 {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Redactor) form(body []byte, collect *Secrets) []byte {
 	s := string(body)
-	if red := r.Query(s); red != s {
+	if red := redactQuery(s, r.queryPlaceholder, collect); red != s {
 		return []byte(red)
 	}
 	return body
 }
 
-func (r *Redactor) json(body []byte) []byte {
-	out, changed, err := r.walkJSON(body)
+func (r *Redactor) json(body []byte, collect *Secrets) []byte {
+	out, err := r.walkJSON(body, true, nil, collect)
 	if err != nil {
-		return r.scrub.scrub(body)
+		return r.scrubJSONText(body, collect)
 	}
-	if !changed {
+	return out
+}
+
+// kvInText is a key=value pair in free text.
+var kvInText = regexp.MustCompile(`([A-Za-z0-9_.\[\]-]{1,128})=([^&;\s"'<>,)]+)`)
+
+// text redacts a body of a type that is neither JSON nor a form, but documented: the URLs in it, its key=value
+// pairs and its JSON members whose keys are secret.
+func (r *Redactor) text(body []byte, collect *Secrets) []byte {
+	s := string(body)
+	red := r.urlsIn(s, collect)
+	red = kvInText.ReplaceAllStringFunc(red, func(m string) string {
+		k, v, _ := strings.Cut(m, "=")
+		if ph, ok := r.valuePlaceholder(k); ok && v != ph {
+			collect.Add(v)
+			return k + "=" + ph
+		}
+		return m
+	})
+	out := r.scrubJSONText([]byte(red), collect)
+	if string(out) == s {
 		return body
 	}
 	return out
 }
 
-// Message redacts one side of an exchange: the headers and the body together. A body with a Content-Encoding
-// is decoded first (gzip, deflate, br: [capture.Decode]) and stored decoded, without the Content-Encoding header;
-// a body in an encoding it cannot read (zstd), or that does not decode within [capture.DefaultMaxBody], is
-// replaced by the placeholder, since what it cannot read it cannot clean. When the body changes, a Content-Length
-// header is set to its new length. h and body are not modified.
+// Message redacts one side of an exchange: the headers and the body together, and every credential value seen
+// in either wherever else it appears in them (a body that echoes the token of the Authorization header). A body
+// with a Content-Encoding is decoded first (gzip, deflate, br: [capture.Decode]) and stored decoded, without the
+// Content-Encoding header; a body in an encoding it cannot read (zstd), or that does not decode within
+// [capture.DefaultMaxBody], is replaced by the placeholder, since what it cannot read it cannot clean. When the
+// body changes, a Content-Length header is set to its new length. h and body are not modified.
+// [Redactor.Exchange] does the same for a whole exchange.
 func (r *Redactor) Message(h http.Header, body []byte) (http.Header, []byte) {
-	out := r.Header(h)
+	s := &Secrets{}
+	out, b := r.message(h, body, nil, s)
+	return r.scrubMessage(out, b, body, s)
+}
+
+// message redacts one side by name, adding the credential values it meets to collect.
+func (r *Redactor) message(h http.Header, body []byte, documented func(string) bool, collect *Secrets) (http.Header, []byte) {
+	out := r.header(h, collect)
 	if out == nil {
 		out = http.Header{}
 	}
-	orig := body
 	if enc := strings.ToLower(strings.TrimSpace(out.Get("Content-Encoding"))); enc != "" && enc != "identity" && len(body) > 0 {
 		decoded, err := capture.Decode(enc, body, capture.DefaultMaxBody)
 		if err != nil {
@@ -299,9 +395,32 @@ func (r *Redactor) Message(h http.Header, body []byte) (http.Header, []byte) {
 		body = decoded
 		out.Del("Content-Encoding")
 	}
-	body = r.Body(out.Get("Content-Type"), body)
-	if !bytes.Equal(body, orig) && out.Get("Content-Length") != "" {
-		out.Set("Content-Length", strconv.Itoa(len(body)))
+	if !bytes.Equal(body, []byte(Placeholder)) {
+		body = r.body(out.Get("Content-Type"), body, documented, collect)
 	}
 	return out, body
+}
+
+// scrubMessage replaces the values of s in a redacted side's headers and body; orig is the body as received, for
+// its Content-Length.
+func (r *Redactor) scrubMessage(h http.Header, body, orig []byte, s *Secrets) (http.Header, []byte) {
+	if !s.empty() {
+		for _, vals := range h {
+			for i, v := range vals {
+				vals[i] = s.String(v)
+			}
+		}
+		if s.containsIn(body) {
+			mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+			scrubbed, err := r.walkJSON(body, false, s, nil)
+			if err != nil || !(isJSONType(mt) || mt == "") {
+				scrubbed = s.Bytes(bytes.Clone(body))
+			}
+			body = scrubbed
+		}
+	}
+	if !bytes.Equal(body, orig) && h.Get("Content-Length") != "" {
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	return h, body
 }

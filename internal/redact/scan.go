@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -17,20 +18,22 @@ type Finding struct {
 }
 
 var (
-	scanAuth   = regexp.MustCompile(`\b(Bearer|bearer|Basic)[ \t]+([A-Za-z0-9._~+/=-]{6,})`)
-	scanKV     = regexp.MustCompile(`(?i)(?:^|[?&;\s"'{(,])(access_token|refresh_token|id_token|client_secret|code|token|api_key|apikey|signature|password)=([^&;\s"'\\<>)]+)`)
-	scanJSON   = regexp.MustCompile(`(?i)"(access_token|refresh_token|id_token|client_secret|token|api_key|apikey|password)"\s*:\s*"([^"\\]*)"`)
-	scanYAML   = regexp.MustCompile(`(?im)^[ \t]*(access_token|refresh_token|id_token|client_secret|code|token|api_key|password):[ \t]*\n[ \t]*-[ \t]*"?([^\s"]+)`)
-	scanHARHdr = regexp.MustCompile(`(?i)"name"\s*:\s*"((?:set-)?cookie|x-api-key|authorization|proxy-authorization)"\s*,\s*"value"\s*:\s*"([^"]*)"`)
-	scanYAMLHd = regexp.MustCompile(`(?im)^[ \t]*((?:set-)?cookie|x-api-key|authorization|proxy-authorization):[ \t]*\n[ \t]*-[ \t]*(.*)$`)
-	scanJWT    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
-	scanLong   = regexp.MustCompile(`[A-Za-z0-9+/=_.-]{24,}`)
+	scanAuth = regexp.MustCompile(`\b(Bearer|bearer|Basic)[ \t]+([A-Za-z0-9._~+/=-]{6,})`)
+	// The name patterns capture any key; [IsSecretKey] decides, as it does for the redactor.
+	scanKV    = regexp.MustCompile(`(?:^|[?&;\s"'{(,#\x60])([A-Za-z0-9_.-]{1,64})=([^&;\s"'\\<>)\x60]+)`)
+	scanJSON  = regexp.MustCompile(`"([^"\\\n]{1,64})"\s*:\s*"([^"\\]*)"`)
+	scanYAML  = regexp.MustCompile(`(?m)^[ \t]*([A-Za-z0-9_.-]{1,64}):[ \t]*\n[ \t]*-[ \t]*(.*)$`)
+	scanHAR   = regexp.MustCompile(`"name"\s*:\s*"([^"\\]{1,64})"\s*,\s*"value"\s*:\s*"([^"]*)"`)
+	scanJWT   = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	scanLong  = regexp.MustCompile(`[A-Za-z0-9+/=_.-]{24,}`)
+	scanNames = []*regexp.Regexp{scanYAML, scanHAR, scanJSON, scanKV} // a key=value inside an earlier match is not reported twice
 )
 
 // Scan looks through a file's contents for credentials that were not redacted, as a check on recordings before
-// they are committed: an Authorization value (Bearer, Basic) other than the placeholder; a credential key
-// (access_token, code, client_secret, ...) with another value in a query, a form, JSON or a go-vcr cassette's
-// form; a cookie, API key or Authorization header of a HAR or a cassette whose values are not the placeholder;
+// they are committed: an Authorization value (Bearer, Basic) other than the placeholder; a key the redactor
+// calls secret ([IsSecretKey]: access_token, code, client_secret, apikey, X-Auth-Token, ...) with another value
+// in a query, a form, JSON, a HAR name/value pair or a go-vcr cassette's form or headers; a cookie or
+// Authorization header whose values are not the placeholder;
 // a JWT; and a long random-looking string (24 or more letters and digits mixed, outside paths and words) that
 // is not base64 of readable text. Base64 of readable text is decoded and scanned in turn. It is a heuristic: it
 // finds the shapes tokens usually have, not every secret.
@@ -47,22 +50,32 @@ func scan(data []byte, base int, out *[]Finding, depth int) {
 	add := func(off int, kind string) { *out = append(*out, Finding{Line: lineOf(off), Kind: kind}) }
 
 	for _, m := range scanAuth.FindAllSubmatchIndex(data, -1) {
-		if string(data[m[4]:m[5]]) != Placeholder {
+		if tok := string(data[m[4]:m[5]]); tok != Placeholder && !challengeParamName(tok) {
 			add(m[0], strings.ToLower(string(data[m[2]:m[3]]))+" credential")
 		}
 	}
-	for _, re := range []*regexp.Regexp{scanKV, scanJSON, scanYAML} {
+	var spans [][2]int
+	for _, re := range scanNames {
 		for _, m := range re.FindAllSubmatchIndex(data, -1) {
-			if v := string(data[m[4]:m[5]]); v != Placeholder && v != "" && v != `""` {
-				add(m[2], strings.ToLower(string(data[m[2]:m[3]]))+" value")
+			if re == scanKV && slices.ContainsFunc(spans, func(s [2]int) bool { return s[0] <= m[2] && m[2] < s[1] }) {
+				continue
 			}
-		}
-	}
-	for _, re := range []*regexp.Regexp{scanHARHdr, scanYAMLHd} {
-		for _, m := range re.FindAllSubmatchIndex(data, -1) {
-			name := strings.ToLower(string(data[m[2]:m[3]]))
-			if !headerRedacted(name, strings.TrimSpace(string(data[m[4]:m[5]]))) {
-				add(m[2], name+" header")
+			if re != scanKV {
+				spans = append(spans, [2]int{m[0], m[1]})
+			}
+			name := string(data[m[2]:m[3]])
+			lower := strings.ToLower(name)
+			v := strings.TrimSpace(string(data[m[4]:m[5]]))
+			switch {
+			case isBuiltinHeader(lower) && re != scanKV && re != scanJSON:
+				if !headerRedacted(lower, v) {
+					add(m[2], lower+" header")
+				}
+			case re == scanJSON && lower == "code": // an error body's code
+			case IsSecretKey(name):
+				if v = strings.Trim(v, `"'`); v != Placeholder && v != "" && !isBodyPlaceholder([]byte(v)) {
+					add(m[2], lower+" value")
+				}
 			}
 		}
 	}
@@ -82,6 +95,16 @@ func scan(data []byte, base int, out *[]Finding, depth int) {
 		}
 		add(m[0], "long random string")
 	}
+}
+
+// challengeParamName reports whether what follows "Bearer " is the first parameter of a WWW-Authenticate
+// challenge (realm="api"), which the redactor keeps, rather than a token.
+func challengeParamName(tok string) bool {
+	switch strings.ToLower(tok) {
+	case "realm=", "scope=", "error=", "charset=":
+		return true
+	}
+	return false
 }
 
 // headerRedacted reports whether a recorded secret header's value is redacted.

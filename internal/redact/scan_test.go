@@ -19,6 +19,7 @@ func TestScan(t *testing.T) {
 		want       []string // kinds found
 	}{
 		{"redacted bearer", `"value": "Bearer REDACTED"`, nil},
+		{"challenge", `{"name":"WWW-Authenticate","value":"Bearer realm=\"api\", error_description=\"REDACTED\""}`, nil},
 		{"bearer", `Authorization: Bearer abc.def-123`, []string{"bearer credential"}},
 		{"basic in a HAR header", `{"name":"Authorization","value":"Basic dXNlcjpwYXNz"}`, []string{"basic credential", "authorization header"}},
 		{"query token", "https://h/x?page=1&access_token=abc123", []string{"access_token value"}},

@@ -31,6 +31,9 @@ type File struct {
 // Read reads the file at path whole, refusing one over limit; sniff says the file was found by walking a folder,
 // so that one that cannot be of this kind is passed over (nil data, no error) instead of reported.
 func (k File) Read(path string, limit int64, sniff bool) ([]byte, error) {
+	if st, err := os.Stat(path); err == nil && capture.NotRegular(st, false) != nil {
+		return nil, capture.NotRegular(st, false) // never opened: a FIFO would block
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, capture.OpenError(err)
