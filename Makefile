@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 FUZZTIME    ?= 20s
 
-.PHONY: help generate check-generated check-breaking lint lint-spec test test-long bench bench-rss bench-compare bench-hostile fuzz tidy-check record fixtures
+.PHONY: help generate check-generated check-breaking lint lint-spec test test-long bench bench-rss bench-compare bench-hostile bench-proxy-rss fuzz tidy-check record fixtures
 
 help: ## list targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "%-16s %s\n",$$1,$$2}' $(MAKEFILE_LIST)
@@ -64,11 +64,12 @@ bench-rss: ## peak RSS of apikit validate on a generated HAR with one 100 MB bod
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	go run ./internal/benchdata/genhar -n $(RSSRESERVATIONS) -o "$$tmp/big.har" && \
 	go build -o "$$tmp/apikit" ./cmd/apikit && \
-	/usr/bin/time -v "$$tmp/apikit" validate "$$tmp/big.har" 2>&1 | grep -E 'exchanges:|Maximum resident|Elapsed'
+	/usr/bin/time -v "$$tmp/apikit" validate "$$tmp/big.har" 2>&1 | grep -E 'exchanges?:|Maximum resident|Elapsed'
 
 ROUNDS       ?= 5
 COMPAREFLAGS ?=
 HOSTILEFLAGS ?=
+PROXYRSSFLAGS ?=
 
 bench-compare: ## apikit validate/proxy against plain kin-openapi and httputil.ReverseProxy, alternated, ROUNDS rounds: ratios (COMPAREFLAGS='-list 20000 -skip proxy')
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
@@ -77,6 +78,12 @@ bench-compare: ## apikit validate/proxy against plain kin-openapi and httputil.R
 	go build -o "$$tmp/revproxy" ./internal/bench/revproxy && \
 	go build -o "$$tmp/compare" ./internal/bench/compare && \
 	"$$tmp/compare" -apikit "$$tmp/apikit" -kin "$$tmp/kinbaseline" -revproxy "$$tmp/revproxy" -work "$$tmp/work" -rounds $(ROUNDS) $(COMPAREFLAGS)
+
+bench-proxy-rss: ## issue 14: peak RSS of apikit proxy (default --max-body) forwarding one 2 GiB response, four at once, and a 1 GiB upload, generated on loopback (PROXYRSSFLAGS='-scale 0.25 -cases four')
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	go build -o "$$tmp/apikit" ./cmd/apikit && \
+	go build -o "$$tmp/proxyrss" ./internal/bench/proxyrss && \
+	"$$tmp/proxyrss" -apikit "$$tmp/apikit" $(PROXYRSSFLAGS)
 
 bench-hostile: ## issue 14: peak RSS, output size, exit code and time of apikit validate on hostile recordings at 1x, 2x, 4x (HOSTILEFLAGS='-scales 1,2 -mem 2147483648 -only amplify')
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \

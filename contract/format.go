@@ -43,7 +43,15 @@ type TextOptions struct {
 	Color    bool // ANSI colours (only on a terminal, never with NO_COLOR)
 	Warnings bool // print warnings (undeclared properties) as well as violations
 	Verbose  bool // print a line for every exchange, valid and skipped ones too
+	// MaxViolations caps the violation lines of a run: past it, violations are counted, not printed, and the
+	// summary says how many were not ("N more violations not printed"). 0 is [DefaultMaxViolations]; negative,
+	// no cap. Warnings count against the same cap. The JSON and JUnit outputs are not capped.
+	MaxViolations int
 }
+
+// DefaultMaxViolations is the text output's cap on printed violations (and warnings) per run when
+// [TextOptions.MaxViolations] is 0: enough for any real recording, and a bound on what a hostile one prints.
+const DefaultMaxViolations = 1000
 
 // WriteText prints one line per violation, "file#entry operation in pointer: message (got VALUE)", then a summary,
 // through the sink [NewTextSink]. The coverage is not printed (see [CoverageReport.WriteText]).

@@ -24,7 +24,23 @@ type textSink struct {
 	coverage func() *CoverageReport
 	sum      Summary
 	inputs   int
+	printed  int // violation and warning lines printed
+	unshown  int // violations and warnings not printed, past the cap
 	b        strings.Builder
+}
+
+// line prints one violation or warning line, or counts it once the cap is reached.
+func (t *textSink) line(prefix string, v *Violation) {
+	max := t.opt.MaxViolations
+	if max == 0 {
+		max = DefaultMaxViolations
+	}
+	if max > 0 && t.printed >= max {
+		t.unshown++
+		return
+	}
+	t.printed++
+	t.b.WriteString(prefix + egress.Sanitize(v.Error()) + "\n")
 }
 
 func (t *textSink) paint(code, s string) string {
@@ -51,11 +67,11 @@ func (t *textSink) Observe(_ context.Context, r *Result) error {
 		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("32", ok))
 	}
 	for i := range r.Violations {
-		t.b.WriteString(t.paint("31", "✗ ") + egress.Sanitize(r.Violations[i].Error()) + "\n")
+		t.line(t.paint("31", "✗ "), &r.Violations[i])
 	}
 	if t.opt.Warnings {
 		for i := range r.Warnings {
-			t.b.WriteString(t.paint("33", "warning: ") + egress.Sanitize(r.Warnings[i].Error()) + "\n")
+			t.line(t.paint("33", "warning: "), &r.Warnings[i])
 		}
 	}
 	return t.flush()
@@ -69,6 +85,9 @@ func (t *textSink) ObserveInputError(context.Context, InputError) error {
 func (t *textSink) Close() error {
 	s := t.sum
 	t.b.Reset()
+	if t.unshown > 0 {
+		fmt.Fprintf(&t.b, "%d more violations not printed (past the first %d; --format json has them all)\n", t.unshown, t.printed)
+	}
 	line := fmt.Sprintf("%s: %d valid, %d invalid, %d skipped", plural(s.Exchanges, "exchange"), s.Valid, s.Invalid, s.Skipped)
 	if s.NotCompleted > 0 {
 		line += fmt.Sprintf(", %d not completed", s.NotCompleted)

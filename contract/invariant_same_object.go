@@ -80,18 +80,18 @@ func (sameObject) exchange(c *invCheck) {
 	}
 	for i := range c.o.items {
 		it := &c.o.items[i]
-		e := other[c.id(it)]
-		if e == nil || !e.hasVersion || !it.hasVersion {
+		e, ok := other[c.key(it)]
+		if !ok || !e.hasVersion || !it.hasVersion {
 			continue
 		}
 		switch {
 		case it.version < e.version:
-			c.add(InvariantSameObject, c.itemPtr(it, sa.version),
-				fmt.Sprintf("%s is earlier than in the copy %s at %s: a copy must not be older than one seen before", sa.version, otherWhat, c.entry(e.entry)),
+			c.add(InvariantSameObject, sa.version, c.itemPtr(it, sa.version),
+				fmt.Sprintf("%s is earlier than in the copy %s at %s: a copy must not be older than one seen before", sa.version, otherWhat, c.entry(int(e.entry))),
 				rawExcerpt([]byte(strconv.Quote(it.version.time().Format(time.RFC3339Nano)))))
 		case it.version == e.version && it.hash != 0 && e.hash != 0 && it.hash != e.hash:
-			c.add(InvariantSameObject, c.itemPtr(it, ""),
-				fmt.Sprintf("this copy differs from the one %s at %s, although both have the same %s", otherWhat, c.entry(e.entry), sa.version), "")
+			c.add(InvariantSameObject, "", c.itemPtr(it, ""),
+				fmt.Sprintf("this copy differs from the one %s at %s, although both have the same %s", otherWhat, c.entry(int(e.entry)), sa.version), "")
 		}
 	}
 }

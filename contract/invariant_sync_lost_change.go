@@ -66,7 +66,7 @@ func (syncLostChange) complete(c *invCheck, w *walkState) {
 }
 
 // unpaged checks an unpaged answer with a since parameter.
-func (syncLostChange) unpaged(c *invCheck, ids map[string]walkID) {
+func (syncLostChange) unpaged(c *invCheck, ids map[idKey]walkID) {
 	if o := c.o; o.hasSince {
 		c.syncAnswer(ids, c.src.seq, o.at, o.timed, o.sinceParam, o.since, c.res.Index)
 	}
@@ -74,41 +74,52 @@ func (syncLostChange) unpaged(c *invCheck, ids map[string]walkID) {
 
 // syncAnswer checks a complete incremental answer (ids, begun at seq start and time at): every item seen before
 // it with a version at or after since must be in it, unless it has ended since (walk.listedUntil).
-func (c *invCheck) syncAnswer(ids map[string]walkID, start int, at instant, timed bool, param string, since instant, firstEntry int) {
+func (c *invCheck) syncAnswer(ids map[idKey]walkID, start int, at instant, timed bool, param string, since instant, firstEntry int) {
 	r := c.r
 	wd := r.walk
 	if wd == nil {
 		return
 	}
-	var lost []string
-	where := map[string]*copySeen{}
-	for _, ops := range []*opRules{r, c.partner()} {
-		for id, s := range c.src.copies[ops] {
-			if s.seq >= start || !s.hasVersion || s.version < since {
-				continue
-			}
-			if _, ok := ids[id]; ok {
-				continue
-			}
-			if s.hasEnd && (!timed || s.end < at) {
-				continue // ended (or the time is unknown): it may have left the list of present and future items
-			}
-			if _, dup := where[id]; !dup {
-				lost = append(lost, id)
-			}
-			if prev := where[id]; prev == nil || s.seq > prev.seq {
-				where[id] = s
-			}
+	lost := func(id idKey, s copySeen, ok bool) bool {
+		if !ok || int(s.seq) >= start || !s.hasVersion || s.version < since {
+			return false
+		}
+		if _, ok := ids[id]; ok {
+			return false
+		}
+		// ended (or the time is unknown): it may have left the list of present and future items
+		return !s.hasEnd || (timed && s.end >= at)
+	}
+	// One pass over the copies, in memory of the size of the answer: the first ids to name and the count.
+	first := firstIDs[copySeen]{src: c.src}
+	own := c.src.copies[r]
+	for id, s := range own {
+		if lost(id, s, true) {
+			first.offer(id, s)
 		}
 	}
-	slices.SortFunc(lost, compareIDs)
-	for _, id := range lost {
-		s := where[id]
-		c.add(InvariantSyncLostChange, r.ptr,
+	if p := c.partner(); p != nil {
+		for id, s := range c.src.copies[p] {
+			if !lost(id, s, true) {
+				continue
+			}
+			if o, ok := own[id]; lost(id, o, ok) { // counted once, named with its latest copy
+				if kept := first.value(id); kept != nil && s.seq > kept.seq {
+					*kept = s
+				}
+				continue
+			}
+			first.offer(id, s)
+		}
+	}
+	for i, k := range first.ids {
+		s, id := first.vals[i], c.src.text(k)
+		c.add(InvariantSyncLostChange, "", r.ptr,
 			fmt.Sprintf("the item with %s %s was seen at %s with %s %s, at or after the request's %s, and is missing from this complete answer",
-				wd.ID, idText(r, wd.ID, id), c.entry(s.entry), versionField(r), s.version.time().Format(time.RFC3339Nano), param),
+				wd.ID, idText(r, wd.ID, id), c.entry(int(s.entry)), versionField(r), s.version.time().Format(time.RFC3339Nano), param),
 			c.idValue(wd.ID, id))
 	}
+	c.out.more(InvariantSyncLostChange, "", first.n-len(first.ids))
 }
 
 func versionField(r *opRules) string {

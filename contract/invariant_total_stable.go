@@ -19,9 +19,8 @@ func (totalStable) page(c *invCheck, w *walkState) {
 	}
 	msg := fmt.Sprintf("the total is %d, but it was %d on page %d of the walk (%s): it must not change during a walk", o.total, w.total, w.firstPage, c.entry(w.totalEntry))
 	if h := c.r.walk.header; h != "" {
-		c.add(InvariantTotalStable, h, msg, strconv.FormatInt(o.total, 10))
-		c.out[len(c.out)-1].In = InResponseHeader
+		c.addIn(InResponseHeader, InvariantTotalStable, "header:"+h, h, msg, strconv.FormatInt(o.total, 10))
 		return
 	}
-	c.add(InvariantTotalStable, pointer(c.r.envSlots[c.r.walk.total].path), msg, strconv.FormatInt(o.total, 10))
+	c.add(InvariantTotalStable, "/", pointer(c.r.envSlots[c.r.walk.total].path), msg, strconv.FormatInt(o.total, 10))
 }

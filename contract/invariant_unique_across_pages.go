@@ -16,9 +16,9 @@ func (uniqueAcrossPages) page(c *invCheck, w *walkState) {
 	o, wd := c.o, c.r.walk
 	for i := range o.items {
 		it := &o.items[i]
-		if prev, seen := w.ids[string(c.idBytes(it))]; seen && prev.page != o.page {
-			c.add(InvariantUniqueAcrossPages, c.itemPtr(it, wd.ID),
-				fmt.Sprintf("this item is also on page %d of the walk (%s): no item may be on two pages of one walk", prev.page, c.entry(prev.entry)),
+		if prev, seen := w.ids[c.key(it)]; seen && prev.page != o.page {
+			c.add(InvariantUniqueAcrossPages, wd.ID, c.itemPtr(it, wd.ID),
+				fmt.Sprintf("this item is also on page %d of the walk (%s): no item may be on two pages of one walk", prev.page, c.entry(int(prev.entry))),
 				c.idValue(wd.ID, c.id(it)))
 		}
 	}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"cmp"
+	"hash/maphash"
 	"net/http"
 	"slices"
 	"strconv"
@@ -25,11 +26,12 @@ import (
 type Invariants struct {
 	sources map[string]*invSource
 	list    []invariant
+	seed    maphash.Seed // of the keys of ids that are not integers
 }
 
 // NewInvariants returns an Invariants with nothing seen yet.
 func NewInvariants() *Invariants {
-	return &Invariants{sources: map[string]*invSource{}, list: invariantList()}
+	return &Invariants{sources: map[string]*invSource{}, list: invariantList(), seed: maphash.MakeSeed()}
 }
 
 // The registry: every invariant, one file each (invariant_*.go), in the order they run. Adding one is a new file
@@ -54,7 +56,7 @@ type invariant interface {
 	// complete is walk w, complete with the page c.o.
 	complete(c *invCheck, w *walkState)
 	// unpaged is an unpaged answer (walk.skip) with its items' ids.
-	unpaged(c *invCheck, ids map[string]walkID)
+	unpaged(c *invCheck, ids map[idKey]walkID)
 	// exchange is every exchange of an operation with rules, after the walk's hooks, before its items are
 	// remembered as the operation's latest copies.
 	exchange(c *invCheck)
@@ -63,10 +65,10 @@ type invariant interface {
 // noHooks is the hooks an invariant does not use.
 type noHooks struct{}
 
-func (noHooks) page(*invCheck, *walkState)           {}
-func (noHooks) complete(*invCheck, *walkState)       {}
-func (noHooks) unpaged(*invCheck, map[string]walkID) {}
-func (noHooks) exchange(*invCheck)                   {}
+func (noHooks) page(*invCheck, *walkState)          {}
+func (noHooks) complete(*invCheck, *walkState)      {}
+func (noHooks) unpaged(*invCheck, map[idKey]walkID) {}
+func (noHooks) exchange(*invCheck)                  {}
 
 // invariantDecls lists the declarations the invariants read, each once, in the order of the list.
 func invariantDecls() []declaration {
@@ -80,13 +82,67 @@ func invariantDecls() []declaration {
 	return out
 }
 
-// invSource is what one recording has shown so far.
+// invSource is what one recording has shown so far. Its state is compact: an item is an idKey (8 bytes) and a
+// fixed-size record, whatever its id's length; only an id that is not an integer keeps its text (in names),
+// once per recording.
 type invSource struct {
-	seq       int                               // results checked so far
-	lastWrite int                               // seq of the latest request that may change data; 0 when none
-	walks     map[string]*walkState             // operation+query (without page) → the walk in progress
-	complete  map[string]*walkState             // operation+query (without page, size, skip) → the latest complete walk
-	copies    map[*opRules]map[string]*copySeen // per operation: the latest copy of each item
+	seq       int                             // results checked so far
+	lastWrite int                             // seq of the latest request that may change data; 0 when none
+	walks     boundedWalks                    // operation+query (without page) → the walk in progress
+	complete  boundedWalks                    // operation+query (without page, size, skip) → the latest complete walk
+	copies    map[*opRules]map[idKey]copySeen // per operation: the latest copy of each item
+	names     map[idKey]string                // the text of the ids that are not integers
+}
+
+// idKey is an item's id in the invariants' state: an id that is a non-negative integer in canonical form is its
+// value (below 1<<63); any other id is a 64-bit hash of its text with the top bit set (two such ids meet by
+// chance with a probability of about 2^-63 per pair), its text kept in invSource.names for messages.
+type idKey uint64
+
+const hashedID idKey = 1 << 63
+
+// key returns the key of an item's id, recording the text of one that is not an integer.
+func (c *invCheck) key(it *obsItem) idKey {
+	b := c.idBytes(it)
+	if n, ok := canonicalUint(b); ok {
+		return idKey(n)
+	}
+	k := idKey(maphash.Bytes(c.inv.seed, b)) | hashedID
+	if _, ok := c.src.names[k]; !ok {
+		c.src.names[k] = string(b)
+	}
+	return k
+}
+
+// canonicalUint parses b as a decimal integer below 1<<63 without sign or leading zero.
+func canonicalUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 18 || (b[0] == '0' && len(b) > 1) {
+		return 0, false // 18 digits stay below 1<<63
+	}
+	var n uint64
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(d-'0')
+	}
+	return n, true
+}
+
+// text returns an id's text.
+func (src *invSource) text(k idKey) string {
+	if k&hashedID == 0 {
+		return strconv.FormatUint(uint64(k), 10)
+	}
+	return src.names[k]
+}
+
+// compareKeys orders ids as compareIDs orders their texts.
+func (src *invSource) compareKeys(a, b idKey) int {
+	if a&hashedID == 0 && b&hashedID == 0 {
+		return cmp.Compare(a, b)
+	}
+	return compareIDs(src.text(a), src.text(b))
 }
 
 // walkState is one walk: the pages of one query from a first page on.
@@ -100,7 +156,7 @@ type walkState struct {
 	startTimed bool
 	lastAt     instant
 	lastTimed  bool
-	ids        map[string]walkID
+	ids        map[idKey]walkID
 	pages      map[int]int // page → items on it
 	size       int
 	sizeOK     bool
@@ -114,21 +170,21 @@ type walkState struct {
 	disturbed  bool // a write or a change was seen during the walk: its pages need not agree
 }
 
+// walkID is an item of a walk (24 bytes).
 type walkID struct {
-	page, entry int
-	hasVersion  bool
-	version     instant
-	hasEnd      bool
-	end         instant
+	page   int
+	entry  int32 // an entry index; a recording of 2^31 entries would take hundreds of GB
+	hasEnd bool
+	end    instant
 }
 
-// copySeen is the latest copy of an item an operation returned.
+// copySeen is the latest copy of an item an operation returned (40 bytes).
 type copySeen struct {
-	seq, entry int
-	version    instant
+	seq, entry int32 // a result's number in the recording, its entry index
 	hasVersion bool
-	end        instant
 	hasEnd     bool
+	version    instant
+	end        instant
 	hash       uint64
 }
 
@@ -179,7 +235,8 @@ func (inv *Invariants) CheckAll(results []Result) {
 func (inv *Invariants) Check(res *Result) {
 	src := inv.sources[res.Source]
 	if src == nil {
-		src = &invSource{walks: map[string]*walkState{}, complete: map[string]*walkState{}, copies: map[*opRules]map[string]*copySeen{}}
+		src = &invSource{copies: map[*opRules]map[idKey]copySeen{},
+			names: map[idKey]string{}}
 		inv.sources[res.Source] = src
 	}
 	src.seq++
@@ -202,8 +259,8 @@ func (inv *Invariants) Check(res *Result) {
 		iv.exchange(c)
 	}
 	c.remember()
-	if len(c.out) > 0 {
-		res.Violations = append(res.Violations, c.out...)
+	if !c.out.empty() {
+		res.Violations = c.out.appendTo(res.Violations)
 		sortViolations(res.Violations)
 		res.Valid = false
 	}
@@ -217,13 +274,19 @@ type invCheck struct {
 	o    *Observation
 	r    *opRules
 	base Violation
-	out  []Violation
+	out  aggregate // one violation per invariant, counted (aggregate.go)
 }
 
-func (c *invCheck) add(rule, pointer, msg, value string) {
+// add records a violation at pointer, of the items' field (or at an envelope value, field its pointer).
+func (c *invCheck) add(rule, field, pointer, msg, value string) {
+	c.addIn(c.base.In, rule, field, pointer, msg, value)
+}
+
+// addIn is add at another part of the exchange than the response body (in: one of the In* constants).
+func (c *invCheck) addIn(in, rule, field, pointer, msg, value string) {
 	v := c.base
-	v.Rule, v.Pointer, v.Message, v.Value = rule, pointer, msg, value
-	c.out = append(c.out, v)
+	v.In, v.Rule, v.Pointer, v.Message, v.Value = in, rule, pointer, msg, value
+	c.out.add(v, field)
 }
 
 // itemPtr points at item it of this exchange, or at its field when field is not "".
@@ -274,12 +337,12 @@ func (c *invCheck) walk() {
 		return
 	}
 	key := r.op.name + "?" + o.walkKey
-	w := src.walks[key]
+	w := src.walks.get(key)
 	if o.page == 1 || w == nil {
 		w = &walkState{r: r, firstPage: o.page, startSeq: src.seq, startIndex: c.res.Index, startAt: o.at, startTimed: o.timed,
-			ids: map[string]walkID{}, pages: map[int]int{}, size: o.size, sizeOK: o.sizeOK,
+			ids: make(map[idKey]walkID, len(o.items)), pages: map[int]int{}, size: o.size, sizeOK: o.sizeOK,
 			since: o.since, hasSince: o.hasSince, sinceParam: o.sinceParam}
-		src.walks[key] = w
+		src.walks.put(key, w)
 	} else {
 		if src.lastWrite > w.startSeq {
 			w.disturbed = true // a write between the pages: items may move
@@ -299,8 +362,9 @@ func (c *invCheck) walk() {
 	_, again := w.pages[o.page]
 	for i := range o.items {
 		it := &o.items[i]
-		if prev, seen := w.ids[string(c.idBytes(it))]; !seen || (again && prev.page == o.page) {
-			w.ids[c.id(it)] = walkID{page: o.page, entry: c.res.Index, hasVersion: it.hasVersion, version: it.version, hasEnd: it.hasEnd, end: it.end}
+		k := c.key(it)
+		if prev, seen := w.ids[k]; !seen || (again && prev.page == o.page) {
+			w.ids[k] = walkID{page: o.page, entry: int32(c.res.Index), hasEnd: it.hasEnd, end: it.end}
 		}
 	}
 	if o.hasTotal && !w.hasTotal {
@@ -325,7 +389,7 @@ func (c *invCheck) walk() {
 		return
 	}
 	w.complete = true
-	src.complete[r.op.name+"?"+o.unionKey] = w
+	src.complete.put(r.op.name+"?"+o.unionKey, w)
 	for _, iv := range c.inv.list {
 		iv.complete(c, w)
 	}
@@ -342,10 +406,10 @@ func (c *invCheck) skipAnswer() {
 	if !o.itemsFound {
 		return
 	}
-	ids := make(map[string]walkID, len(o.items))
+	ids := make(map[idKey]walkID, len(o.items))
 	for i := range o.items {
 		it := &o.items[i]
-		ids[c.id(it)] = walkID{page: 0, entry: c.res.Index, hasVersion: it.hasVersion, version: it.version}
+		ids[c.key(it)] = walkID{page: 0, entry: int32(c.res.Index)}
 	}
 	for _, iv := range c.inv.list {
 		iv.unpaged(c, ids)
@@ -392,18 +456,62 @@ func (c *invCheck) remember() {
 	}
 	m := c.src.copies[c.r]
 	if m == nil {
-		m = map[string]*copySeen{}
+		m = make(map[idKey]copySeen, len(c.o.items))
 		c.src.copies[c.r] = m
 	}
 	for i := range c.o.items {
 		it := &c.o.items[i]
-		id := c.id(it)
-		s := m[id]
-		if s == nil {
-			s = &copySeen{}
-			m[id] = s
-		}
-		*s = copySeen{seq: c.src.seq, entry: c.res.Index, version: it.version, hasVersion: it.hasVersion,
+		m[c.key(it)] = copySeen{seq: int32(c.src.seq), entry: int32(c.res.Index), version: it.version, hasVersion: it.hasVersion,
 			end: it.end, hasEnd: it.hasEnd, hash: it.hash}
+	}
+}
+
+// maxWalks is how many walks (queries) a recording follows at once, and how many latest complete walks it keeps:
+// past it, the walk least recently started is forgotten (its later pages start a walk of their own, held to
+// nothing), so that a recording of many distinct queries holds a bounded number of walks.
+const maxWalks = 1024
+
+// boundedWalks maps a query to a walk, keeping the maxWalks most recently put.
+type boundedWalks struct {
+	m     map[string]walkEntry
+	order []walkPut // puts, oldest first; an entry whose n is not the map's current one is stale
+	n     int
+}
+
+type walkEntry struct {
+	w *walkState
+	n int
+}
+
+type walkPut struct {
+	key string
+	n   int
+}
+
+func (b *boundedWalks) get(key string) *walkState { return b.m[key].w }
+
+// put maps key to w, forgetting the walk least recently put when more than maxWalks are held.
+func (b *boundedWalks) put(key string, w *walkState) {
+	if b.m == nil {
+		b.m = map[string]walkEntry{}
+	}
+	b.n++
+	b.m[key] = walkEntry{w, b.n}
+	b.order = append(b.order, walkPut{key, b.n})
+	for len(b.m) > maxWalks {
+		p := b.order[0]
+		b.order = b.order[1:]
+		if e, ok := b.m[p.key]; ok && e.n == p.n {
+			delete(b.m, p.key)
+		}
+	}
+	if len(b.order) > 4*maxWalks { // drop the stale puts, so that order stays within a few times maxWalks
+		live := make([]walkPut, 0, len(b.m))
+		for _, p := range b.order {
+			if b.m[p.key].n == p.n {
+				live = append(live, p)
+			}
+		}
+		b.order = live
 	}
 }

@@ -109,7 +109,7 @@ func envViolation(run *ruleRun, slot int, msg string) {
 	v.Pointer = pointer(run.r.envSlots[slot].path)
 	fv := run.env[slot]
 	v.Value = rawExcerpt(run.b[fv.start:fv.end])
-	run.out = append(run.out, v)
+	run.out.add(v, v.Pointer)
 }
 
 // defaulted says "(the default)" when the request leaves the parameter out.

@@ -60,7 +60,7 @@ type ruleRun struct {
 	e    *ruleEngine
 	r    *opRules
 	base Violation
-	out  []Violation
+	out  aggregate // one violation per rule, counted (aggregate.go)
 	b    []byte
 	q    url.Values
 	now  instant
@@ -231,12 +231,12 @@ func (v *Validator) finishRules(run *ruleRun, tapped bool, res *Result) {
 		}
 	}
 	run.afterScan()
-	res.Violations = append(res.Violations, run.out...)
+	res.Violations = run.out.appendTo(res.Violations)
 }
 
 // reset clears what a pass over the body gathers, for a fresh pass.
 func (run *ruleRun) reset() {
-	run.out, run.count, run.itemsFound = nil, 0, false
+	run.out, run.count, run.itemsFound = aggregate{}, 0, false
 	run.itemsStart, run.itemsEnd, run.tapIndex = -1, -1, -2
 	run.obs.ids, run.obs.items = nil, nil
 	for _, c := range run.items {
@@ -580,7 +580,11 @@ func (run *ruleRun) add(rule string, idx int, field, msg string, value string) {
 	if value != "" && !run.r.secret[field] {
 		v.Value = value
 	}
-	run.out = append(run.out, v)
+	group := field
+	if field != "" && run.lookup([]byte(field)) < 0 {
+		group = "\x00" // a property neither the spec nor the request names: one group for all, however many
+	}
+	run.out.add(v, group)
 }
 
 // valueOf returns the excerpt of an item's value of a slot, for Violation.Value.

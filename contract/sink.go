@@ -137,10 +137,11 @@ func (s *Summary) Count(res *Result) {
 	s.Exchanges++
 	s.Warnings += len(res.Warnings)
 	for i := range res.Violations {
+		n := max(res.Violations[i].Count, 1) // an aggregated violation counts its items
 		if res.Violations[i].side() == SideRequest {
-			s.ClientViolations++
+			s.ClientViolations += n
 		} else {
-			s.VendorViolations++
+			s.VendorViolations += n
 		}
 	}
 	if res.BodyNotRecorded != "" {

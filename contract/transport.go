@@ -17,13 +17,15 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/recorder"
 
+	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
 
 // Transport is an [http.RoundTripper] that holds live traffic to the contract. For each exchange it validates
 // the request before it leaves and the response when it returns (reading the response body whole, then handing
-// the caller an identical copy), and hands the verdict to its sinks ([WithSink], and its callbacks, which are
+// the caller an identical copy; a body over the [WithBodyBudget] limit streams on unvalidated instead), and hands
+// the verdict to its sinks ([WithSink], and its callbacks, which are
 // sinks too); with [WithEnforce] a violation fails the request instead. It can also record the traffic,
 // redacted, to a go-vcr cassette and to a HAR file, or answer from a cassette with no network at all:
 //
@@ -46,6 +48,8 @@ type Transport struct {
 	source  string
 	logger  *slog.Logger
 	index   atomic.Int64
+	maxBody int64
+	held    atomic.Int64 // bytes of bodies read to validate, by every exchange in flight: at most maxBody
 
 	closeOnce sync.Once
 	closeErr  error
@@ -66,6 +70,7 @@ type transportConfig struct {
 	enforce     bool
 	source      string
 	logger      *slog.Logger
+	maxBody     int64
 }
 
 // WithRoundTripper sends requests with rt (http.DefaultTransport by default). It is not used in replay mode.
@@ -170,6 +175,21 @@ func WithRedaction(r Redaction) TransportOption {
 	}
 }
 
+// WithBodyBudget sets the largest body (request or response) the Transport reads to validate, and the most it
+// holds of all bodies at once, across the exchanges in flight ([DefaultMaxBody] by default). A body that crosses
+// the limit, or finds the budget in use, stops being read ahead the moment it does: it goes on to the server or
+// the caller unchanged, streaming, and the exchange is not validated (nor recorded to the HAR file); the logger
+// says so at warn level ("not validated: over the body limit"). A go-vcr cassette still holds whole bodies.
+func WithBodyBudget(n int64) TransportOption {
+	return func(c *transportConfig) error {
+		if n <= 0 {
+			return fmt.Errorf("WithBodyBudget: %d is not positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
 // WithLogger logs each exchange at debug level (source#index, method, redacted URL, operation, status, number of
 // violations), and at warn level each violation and each response body that cannot be decoded from its
 // Content-Encoding. Headers and bodies are never logged. The lines leave through the exit point
@@ -190,7 +210,7 @@ func NewTransport(v *Validator, opts ...TransportOption) (*Transport, error) {
 	if v == nil {
 		return nil, errors.New("contract.NewTransport: nil Validator")
 	}
-	c := &transportConfig{base: http.DefaultTransport, source: "live"}
+	c := &transportConfig{base: http.DefaultTransport, source: "live", maxBody: DefaultMaxBody}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, fmt.Errorf("contract.NewTransport: %w", err)
@@ -203,7 +223,8 @@ func NewTransport(v *Validator, opts ...TransportOption) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract.NewTransport: %w", err)
 	}
-	t := &Transport{v: v, next: c.base, red: red, enforce: c.enforce, source: c.source, logger: c.logger}
+	t := &Transport{v: v, next: c.base, red: red, enforce: c.enforce, source: c.source, logger: c.logger,
+		maxBody: c.maxBody}
 	var sinks []Sink
 	if c.logger != nil {
 		sinks = append(sinks, logSink{c.logger})
@@ -246,13 +267,25 @@ func NewTransport(v *Validator, opts ...TransportOption) (*Transport, error) {
 }
 
 // RoundTrip validates the request, sends it (or replays its answer), validates the response and returns it with
-// an unread copy of its body. The caller's request is not changed; its body is read and closed.
+// an unread copy of its body. The caller's request is not changed; its body is read and closed. A body over the
+// [WithBodyBudget] limit is passed on unvalidated, streaming.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	index := int(t.index.Add(1) - 1)
-	reqBody, err := readBody(req.Body)
+	reqBody, reqRest, held, err := t.readBody(req.Body, req.ContentLength)
 	if err != nil {
 		return nil, fmt.Errorf("contract: reading the request body: %w", err)
+	}
+	defer func() { t.held.Add(-held) }()
+	if reqRest != nil { // over the limit: forwarded as it comes, unvalidated
+		t.overLimit(ctx, req, "request")
+		out := req.Clone(ctx)
+		out.Body, out.GetBody = reqRest, nil
+		resp, err := t.next.RoundTrip(out)
+		if err != nil {
+			return nil, err
+		}
+		return resp, nil
 	}
 	ex := &Exchange{Source: t.source, Index: index, Method: req.Method, URL: req.URL,
 		RequestHeader: req.Header.Clone(), RequestBody: reqBody}
@@ -279,18 +312,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.finish(ctx, ex, reqRes, started, elapsed)
 		return nil, err
 	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body, rest, rheld, err := t.readBody(resp.Body, resp.ContentLength)
+	defer func() { t.held.Add(-rheld) }()
 	elapsed = time.Since(started)
 	if err != nil {
 		t.finish(ctx, ex, reqRes, started, elapsed)
 		return nil, fmt.Errorf("contract: reading the response body: %w", err)
 	}
+	if rest != nil { // over the limit: handed to the caller as it comes, unvalidated
+		t.overLimit(ctx, req, "response")
+		resp.Body = rest
+		return resp, nil
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	ex.Status, ex.ResponseHeader, ex.ResponseBody = resp.StatusCode, resp.Header.Clone(), body
 	// A body the caller asked to receive encoded (Go's transport decodes gzip itself otherwise) is validated
 	// decoded, as the contract describes it; one that cannot be decoded is validated as it came.
-	if err := ex.DecodeResponse(DefaultMaxBody); err != nil && t.logger != nil {
+	if err := ex.DecodeResponse(t.maxBody); err != nil && t.logger != nil {
 		t.logger.LogAttrs(ctx, slog.LevelWarn, "contract: cannot decode the response body", slog.String("error", err.Error()))
 	}
 	if len(ex.ResponseBody) == 0 {
@@ -310,6 +348,26 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &Report{Results: []Result{res}}
 	}
 	return resp, nil
+}
+
+// overLimit logs an exchange passed on unvalidated because a body was over the limit.
+func (t *Transport) overLimit(ctx context.Context, req *http.Request, which string) {
+	if t.logger == nil {
+		return
+	}
+	t.logger.LogAttrs(ctx, slog.LevelWarn, "contract: not validated: over the body limit",
+		slog.String("method", req.Method), slog.String("url", urlString(req.URL)), slog.String("body", which),
+		slog.String("limit", capture.FormatSize(t.maxBody)))
+}
+
+// urlString is u without its query or user info, for a log line.
+func urlString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User, c.RawQuery = nil, ""
+	return c.String()
 }
 
 // finish hands a verdict, with its exchange and timing, to the HAR recorder, then to the sinks. A sink's failure
@@ -434,20 +492,77 @@ func sameURL(a, b *url.URL) bool {
 	return true
 }
 
-func readBody(body io.ReadCloser) ([]byte, error) {
+// readBody reads a body to validate within the limit and the budget, reserving what it holds (held, which the
+// caller gives back once done with the exchange), and closes it. A body that crosses the limit, or finds the
+// budget in use, is not read further: rest streams it whole (what was read, then the rest) and data is nil.
+func (t *Transport) readBody(body io.ReadCloser, length int64) (data []byte, rest io.ReadCloser, held int64, err error) {
 	if body == nil || body == http.NoBody {
-		return nil, nil
+		return nil, nil, 0, nil
 	}
-	defer body.Close()
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return nil, err
+	if length > t.maxBody { // known to be over: never read ahead
+		return nil, body, 0, nil
 	}
-	if len(b) == 0 {
-		return nil, nil
+	size := int64(512)
+	if length > 0 {
+		size = length
 	}
-	return b, nil
+	if !t.take(size) {
+		return nil, body, 0, nil
+	}
+	held, data = size, make([]byte, 0, size)
+	for {
+		for len(data) < cap(data) {
+			n, rerr := body.Read(data[len(data):cap(data)])
+			data = data[:len(data)+n]
+			if rerr == io.EOF {
+				body.Close()
+				if len(data) == 0 {
+					return nil, nil, held, nil
+				}
+				return data, nil, held, nil
+			}
+			if rerr != nil {
+				body.Close()
+				return nil, nil, held, rerr
+			}
+		}
+		// Full: is there more?
+		var one [1]byte
+		n, rerr := io.ReadFull(body, one[:])
+		if n == 0 {
+			body.Close()
+			if rerr == io.EOF {
+				return data, nil, held, nil
+			}
+			return nil, nil, held, rerr
+		}
+		grow := min(2*int64(cap(data)), t.maxBody)
+		if int64(len(data)) >= t.maxBody || !t.take(grow-held) {
+			rest := io.MultiReader(bytes.NewReader(data), bytes.NewReader(one[:]), body)
+			return nil, &prefixed{r: rest, c: body}, held, nil
+		}
+		held = grow
+		data = append(append(make([]byte, 0, grow), data...), one[0])
+	}
 }
+
+// take reserves n bytes of the body budget, or reports that they are not free.
+func (t *Transport) take(n int64) bool {
+	if t.held.Add(n) > t.maxBody {
+		t.held.Add(-n)
+		return false
+	}
+	return true
+}
+
+// prefixed is a body passed on after part of it was read: what was read, then the rest.
+type prefixed struct {
+	r io.Reader
+	c io.Closer
+}
+
+func (p *prefixed) Read(b []byte) (int, error) { return p.r.Read(b) }
+func (p *prefixed) Close() error               { return p.c.Close() }
 
 // offline is the real transport of a replaying recorder: it never reaches the network.
 type offline struct{}

@@ -70,6 +70,10 @@ type Violation struct {
 	Message     string   `json:"message"`          // one sentence; never holds the offending value
 	Value       string   `json:"value,omitempty"`  // the offending value, JSON-encoded and truncated; never a secret
 	Severity    Severity `json:"severity"`
+	// Count is how many items of the exchange break the rule when it is more than one: the violation is the
+	// first of them and its message names the next ones (rules and invariants report one violation per exchange
+	// and rule). 0 for a single item.
+	Count int `json:"count,omitempty"`
 }
 
 // Error formats the violation as the text output prints it:

@@ -16,15 +16,24 @@
 //			}
 //		}))
 //	if err != nil { ... }
-//	http.ListenAndServe("127.0.0.1:8081", p)           // point the application at http://127.0.0.1:8081
+//	srv := &http.Server{Addr: "127.0.0.1:8081", Handler: p} // point the application at http://127.0.0.1:8081
+//	go srv.ListenAndServe()
+//	...
+//	srv.Shutdown(ctx)                                    // the responses have ended,
+//	p.Drain(ctx)                                         // and their exchanges been validated and recorded
 //
 // # Streaming
 //
 // Bodies are never held back: the response streams to the client as the upstream sends it, headers and each
 // chunk flushed at once, while a copy of each body, up to the limit of [WithMaxBody], is kept for the
-// harness. The exchange is validated and recorded when the upstream body has been read to its end, after the
-// client has been sent the last byte. A body over the limit still streams whole; its exchange is neither
-// validated nor recorded, and a log line says so.
+// harness. The exchange is validated and recorded once the upstream body has been read to its end and its last
+// byte handed to the client, off the response path: the handler returns at once (the client's connection is free
+// for its next request) and the exchange waits in a bounded queue ([QueueSize]; when it is full the next handler
+// waits for a place, so nothing is dropped). [Proxy.Drain] waits for the queue to empty, before the HAR file is
+// closed. The copies are bounded by one budget, the limit of [WithMaxBody], shared by every exchange in flight or
+// queued: a body over the limit, or one that finds the budget in use, still streams whole; its exchange is
+// neither validated nor recorded, and a warning says so ("over the body limit"). The proxy's memory is thus the
+// budget plus the validation of the bodies kept, whatever the size or number of the bodies forwarded.
 //
 // # Routing
 //

@@ -141,6 +141,9 @@ func newRig(t testing.TB, target string, v *contract.Validator, buffer int, opts
 	r.url, stopServer = serve(t, r.p)
 	r.stop = func() {
 		stopServer()
+		if err := r.p.Drain(context.Background()); err != nil {
+			t.Error(err)
+		}
 		r.p.CloseIdleConnections()
 		if err := har.Close(); err != nil {
 			t.Error(err)

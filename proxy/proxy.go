@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +44,16 @@ type Proxy struct {
 	sink      contract.Sink // the log, the callbacks and WithSink's sinks, in that order
 	onError   func(*UpstreamError)
 	maxBody   int64
+	budget    *budget
+	// slots bounds the exchanges being validated and recorded off the response path: a handler takes one before
+	// handing its exchange on, and waits for one when all are taken (backpressure); the bodies they hold are
+	// bounded by budget.
+	slots chan struct{}
+	// jobs holds the exchanges handed on, for up to maxWorkers workers that start as they are needed and end
+	// once idle for workerIdle (so a worker's grown stack serves many exchanges, and no goroutine outlives use).
+	jobs       chan *job
+	workers    atomic.Int32
+	maxWorkers int32
 
 	seq atomic.Int64 // requests received
 
@@ -67,8 +77,8 @@ type Stats struct {
 	Skipped int64 `json:"skipped"`
 	// Recorded is the entries written to the HAR file.
 	Recorded int64 `json:"recorded"`
-	// Unvalidated is the exchanges forwarded whole but not validated: a body over the limit, or a protocol
-	// switch.
+	// Unvalidated is the exchanges forwarded whole but not validated: a body over the limit (or arriving while
+	// the body budget was in use), or a protocol switch.
 	Unvalidated int64 `json:"unvalidated"`
 	// UpstreamErrors is the exchanges the upstream failed (see [UpstreamError]).
 	UpstreamErrors int64 `json:"upstreamErrors"`
@@ -95,8 +105,8 @@ type config struct {
 
 // WithHAR appends every exchange the upstream completed to w, redacted ([contract.HARWriter] redacts), in the
 // order the exchanges end. The verdict on a recorded exchange names it by w's path and its entry index
-// ("traffic.har#3"), as apikit validate names the same entry. The caller closes w, once the server has shut
-// down (http.Server.Shutdown waits for every exchange to be recorded).
+// ("traffic.har#3"), as apikit validate names the same entry. Recording happens off the response path (see
+// [Proxy.Drain]): the caller closes w once the server has shut down and [Proxy.Drain] has returned.
 func WithHAR(w *contract.HARWriter) Option {
 	return func(c *config) error {
 		if w == nil {
@@ -124,8 +134,9 @@ func WithLogger(l *slog.Logger) Option {
 // WithSink hands the verdict on every exchange the upstream completed to s, after the log line and the
 // callbacks, with Result.Exchange set (its bodies decoded) and the exchange's timing in the context
 // ([contract.Timing]). s is called from many goroutines at once (wrap it in [contract.Serial] unless it is safe
-// for that), and delays the end of the client's response while it runs. The caller closes s once the server has
-// shut down. The option may be repeated.
+// for that), off the response path: it never delays the client's response, but a slow sink fills the queue (see
+// [QueueSize]). The caller closes s once the server has shut down and [Proxy.Drain] has returned. The option may
+// be repeated.
 func WithSink(s contract.Sink) Option {
 	return func(c *config) error {
 		if s == nil {
@@ -137,8 +148,8 @@ func WithSink(s contract.Sink) Option {
 }
 
 // WithOnResult calls fn with the verdict on every exchange the upstream completed (valid, invalid or skipped),
-// as soon as it is known: once the response body has been read to its end and the exchange recorded. fn may be
-// called from many goroutines at once, and delays the end of the client's response while it runs.
+// as soon as it is known: once the response body has been read to its end and the exchange recorded, off the
+// response path (see [WithSink]). fn may be called from many goroutines at once.
 func WithOnResult(fn func(contract.Result)) Option {
 	return func(c *config) error {
 		c.onResult = fn
@@ -178,8 +189,10 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithMaxBody sets the largest body (request or response) the proxy keeps a copy of to validate
-// ([DefaultMaxBody] by default). A larger body streams whole, but its exchange is neither validated nor
-// recorded.
+// ([DefaultMaxBody] by default), and the most it keeps of all bodies at once: the copies of the exchanges in
+// flight and of those waiting to be validated share that one budget. A body stops being copied the moment it
+// crosses the limit, or when the budget is in use by other exchanges; it streams on whole, but its exchange is
+// neither validated nor recorded, and a warning says so ("over the body limit").
 func WithMaxBody(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
@@ -224,7 +237,9 @@ func New(target *url.URL, v *contract.Validator, opts ...Option) (*Proxy, error)
 		c.transport = t
 	}
 	tu := *target
-	p := &Proxy{target: &tu, v: v, har: c.har, logger: c.logger, onError: c.onError, maxBody: c.maxBody}
+	p := &Proxy{target: &tu, v: v, har: c.har, logger: c.logger, onError: c.onError, maxBody: c.maxBody,
+		budget: &budget{max: c.maxBody}, slots: make(chan struct{}, QueueSize), jobs: make(chan *job, QueueSize),
+		maxWorkers: int32(max(1, runtime.GOMAXPROCS(0)))}
 	if c.har != nil {
 		p.record = recordSink{p}
 	}
@@ -239,7 +254,7 @@ func New(target *url.URL, v *contract.Validator, opts ...Option) (*Proxy, error)
 		sinks = append(sinks, contract.OnViolation(c.onViolation))
 	}
 	p.sink = contract.Tee(append(sinks, c.sinks...)...)
-	p.transport = &capturingTransport{next: c.transport, timeout: c.timeout, maxBody: c.maxBody}
+	p.transport = &capturingTransport{next: c.transport, timeout: c.timeout, maxBody: c.maxBody, budget: p.budget}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(p.target)
@@ -251,7 +266,7 @@ func New(target *url.URL, v *contract.Validator, opts ...Option) (*Proxy, error)
 		// length: the client sees the upstream's pace, and when the upstream breaks off mid-body the client has
 		// the status, the headers and the bytes sent so far, then an aborted connection (a truncated body).
 		FlushInterval: -1,
-		BufferPool:    &bufferPool{},
+		BufferPool:    &bufferPool{free: make(chan []byte, QueueSize)},
 		// The proxy reports failures itself; ReverseProxy's own lines (a read error while copying) go to debug.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
@@ -284,8 +299,8 @@ func (p *Proxy) CloseIdleConnections() {
 	}
 }
 
-// ServeHTTP forwards r to the target and streams the answer back, then validates, records and reports the
-// exchange.
+// ServeHTTP forwards r to the target and streams the answer back, then hands the exchange on to be validated,
+// recorded and reported off the response path (see [Proxy.Drain]).
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := &exchangeState{started: time.Now(), seq: p.seq.Add(1) - 1}
 	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
@@ -299,23 +314,109 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	p.rp.ServeHTTP(w, r)
-	// Send what is buffered before validating, so the harness does not delay the body's last bytes.
-	_ = http.NewResponseController(w).Flush()
+	// Send what is buffered before handing the exchange on.
+	if f, ok := w.(http.Flusher); ok { // perf: the server's own writer, without a ResponseController
+		f.Flush()
+	} else {
+		_ = http.NewResponseController(w).Flush()
+	}
 	p.finish(r, st)
 }
 
-// finish classifies an exchange once ReverseProxy is done with it, and validates, records and reports it.
+// Drain waits until every exchange handed on so far has been validated, recorded and reported, or ctx ends.
+// Call it once the server has shut down (http.Server.Shutdown waits for the responses, not for their
+// validation), before closing the HAR writer and the sinks. The proxy stays usable.
+func (p *Proxy) Drain(ctx context.Context) error {
+	for i := range cap(p.slots) {
+		select {
+		case p.slots <- struct{}{}:
+		case <-ctx.Done():
+			for range i {
+				<-p.slots
+			}
+			return fmt.Errorf("proxy: draining the exchanges being validated: %w", context.Cause(ctx))
+		}
+	}
+	for range cap(p.slots) {
+		<-p.slots
+	}
+	return nil
+}
+
+// QueueSize is how many exchanges may wait to be validated and recorded, or be so, at once. Their bodies are
+// bounded by the body budget (see [WithMaxBody]); when every place is taken, the next response's handler waits
+// for one before it returns (backpressure: no exchange is dropped, but the client's next request on that
+// connection waits).
+const QueueSize = 64
+
+// finish classifies an exchange once ReverseProxy is done with it; one to validate is handed on to check, off the
+// response path.
 func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 	ctx := context.WithoutCancel(r.Context())
 	elapsed := time.Since(st.started)
+	ex, ok := p.classify(ctx, r, st, elapsed)
+	if !ok {
+		st.freeBodies()
+		return
+	}
+	p.slots <- struct{}{} // backpressure: wait for a place when QueueSize exchanges are queued or being checked
+	p.jobs <- &job{ctx: ctx, r: r, st: st, ex: ex, elapsed: elapsed}
+	for {
+		n := p.workers.Load()
+		if n >= p.maxWorkers {
+			return
+		}
+		if p.workers.CompareAndSwap(n, n+1) {
+			go p.work()
+			return
+		}
+	}
+}
+
+// job is an exchange handed on to be checked.
+type job struct {
+	ctx     context.Context
+	r       *http.Request
+	st      *exchangeState
+	ex      *contract.Exchange
+	elapsed time.Duration
+}
+
+// workerIdle is how long a worker waits for the next exchange before it ends.
+const workerIdle = time.Second
+
+// work checks the exchanges handed on until none has come for workerIdle.
+func (p *Proxy) work() {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case j := <-p.jobs:
+			p.check(j.ctx, j.r, j.st, j.ex, j.elapsed)
+			j.st.freeBodies()
+			<-p.slots
+			idle.Reset(workerIdle)
+		case <-idle.C:
+			p.workers.Add(-1)
+			if len(p.jobs) == 0 {
+				return // finish starts a worker for any exchange handed on from now
+			}
+			p.workers.Add(1) // one came as this worker was leaving, maybe unseen: stay
+			idle.Reset(workerIdle)
+		}
+	}
+}
+
+// classify reports the exchanges that are not to be validated, and returns the others'.
+func (p *Proxy) classify(ctx context.Context, r *http.Request, st *exchangeState, elapsed time.Duration) (*contract.Exchange, bool) {
 	switch {
 	case st.failure != nil: // reported by upstreamFailed
-		return
+		return nil, false
 	case st.resp == nil: // ReverseProxy refused the request before forwarding it (an invalid upgrade)
-		return
+		return nil, false
 	case st.resp.StatusCode == http.StatusSwitchingProtocols:
 		p.notValidated(ctx, r, st, elapsed, "the connection switched protocols")
-		return
+		return nil, false
 	}
 	body := st.respBody.snapshot()
 	switch {
@@ -323,43 +424,58 @@ func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 		p.stats.aborted.Add(1)
 		p.logLine(ctx, slog.LevelInfo, "proxy: the client went away before the response ended", r, st, elapsed,
 			slog.Int("status", st.resp.StatusCode), slog.Int64("bytes", body.n))
-		return
+		return nil, false
 	case body.err != nil:
 		p.fail(ctx, r, st, &UpstreamError{Kind: KindBodyCut, HeadersSent: true, Status: st.resp.StatusCode,
 			Received: body.n, Err: body.err})
-		return
+		return nil, false
 	case !body.eof: // copying stopped on the client's side (a failed write)
 		p.stats.aborted.Add(1)
 		p.logLine(ctx, slog.LevelInfo, "proxy: the client went away before the response ended", r, st, elapsed,
 			slog.Int("status", st.resp.StatusCode), slog.Int64("bytes", body.n))
-		return
-	case body.over:
-		p.notValidated(ctx, r, st, elapsed, fmt.Sprintf("the response body is larger than the %s body limit", capture.FormatSize(p.maxBody)))
-		return
+		return nil, false
+	case body.dropped != keptWhole:
+		p.notValidated(ctx, r, st, elapsed, p.dropReason("response", body.dropped))
+		return nil, false
 	}
 	var reqBody []byte
 	if st.reqBody != nil {
 		rb := st.reqBody.snapshot()
 		switch {
-		case rb.over:
-			p.notValidated(ctx, r, st, elapsed, fmt.Sprintf("the request body is larger than the %s body limit", capture.FormatSize(p.maxBody)))
-			return
+		case rb.dropped != keptWhole:
+			p.notValidated(ctx, r, st, elapsed, p.dropReason("request", rb.dropped))
+			return nil, false
 		case !rb.eof:
 			p.notValidated(ctx, r, st, elapsed, "the upstream answered before reading the whole request body")
-			return
+			return nil, false
 		}
 		reqBody = rb.data
 	}
-
 	ex := &contract.Exchange{Source: Source, Index: int(st.seq), Method: st.method, URL: st.url,
 		RequestHeader: st.reqHeader, RequestBody: reqBody,
-		Status: st.resp.StatusCode, ResponseHeader: st.resp.Header.Clone(), ResponseBody: body.data}
+		// perf: ReverseProxy is done with the response (its hop-by-hop headers removed): its headers are the
+		// exchange's, unshared.
+		Status: st.resp.StatusCode, ResponseHeader: st.resp.Header, ResponseBody: body.data}
 	if len(ex.RequestBody) == 0 {
 		ex.RequestBody = nil
 	}
 	if len(ex.ResponseBody) == 0 {
 		ex.ResponseBody = nil
 	}
+	return ex, true
+}
+
+// dropReason says why a body was not kept to validate.
+func (p *Proxy) dropReason(which string, why int) string {
+	if why == overBudget {
+		return fmt.Sprintf("over the body limit: the exchanges in flight hold the %s the proxy keeps of bodies at once, so the %s body was not kept",
+			capture.FormatSize(p.maxBody), which)
+	}
+	return fmt.Sprintf("over the body limit: the %s body is larger than the %s body limit", which, capture.FormatSize(p.maxBody))
+}
+
+// check validates, records and reports an exchange whose response has been handed on.
+func (p *Proxy) check(ctx context.Context, r *http.Request, st *exchangeState, ex *contract.Exchange, elapsed time.Duration) {
 	// A body the client asked to receive encoded (Go's transport decodes gzip itself otherwise) is validated and
 	// recorded decoded, as the contract describes it and the HAR file stores it.
 	if err := ex.DecodeResponse(p.maxBody); err != nil {
@@ -477,17 +593,25 @@ func (p *Proxy) logLine(ctx context.Context, level slog.Level, msg string, r *ht
 	p.logger.LogAttrs(ctx, level, msg, append(base, attrs...)...)
 }
 
-// bufferPool recycles ReverseProxy's 32 KiB copy buffers (it allocates one per request otherwise).
-type bufferPool struct{ p sync.Pool }
+// bufferPool recycles ReverseProxy's 32 KiB copy buffers (it allocates one per request otherwise): up to
+// QueueSize of them wait in a channel, which (unlike a sync.Pool of slices) takes one back without allocating.
+type bufferPool struct{ free chan []byte }
 
 func (b *bufferPool) Get() []byte {
-	if buf, ok := b.p.Get().(*[]byte); ok {
-		return *buf
+	select {
+	case buf := <-b.free:
+		return buf
+	default:
+		return make([]byte, 32<<10)
 	}
-	return make([]byte, 32<<10)
 }
 
-func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+func (b *bufferPool) Put(buf []byte) {
+	select {
+	case b.free <- buf:
+	default:
+	}
+}
 
 // urlString prints a URL for a message, without credentials in its query or user info.
 func urlString(u *url.URL) string {

@@ -108,6 +108,10 @@ func cassetteInteractions(data []byte) ([]*yaml.Node, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("invalid YAML: %w", err)
 	}
+	if n, limit := expandedSize(&doc), aliasLimit(len(data)); n > limit {
+		return nil, fmt.Errorf("YAML aliases expand the cassette past %s, the limit for a file of %s (%s): refused",
+			capture.FormatSize(limit), capture.FormatSize(int64(len(data))), aliasRule)
+	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
@@ -200,4 +204,46 @@ func canonicalHeader(h http.Header) http.Header {
 		}
 	}
 	return out
+}
+
+// aliasRule says how far YAML aliases may expand a cassette: go-vcr writes none, and a reader that expands them
+// (go-vcr and apikit both do) holds every expansion, so a small file with one anchor referenced many times
+// would take many times its size.
+const aliasRule = "4 times the file plus 1 MiB"
+
+// aliasLimit is the most a cassette of size bytes may decode to, aliases expanded ([aliasRule]).
+func aliasLimit(size int) int64 { return 4*int64(size) + 1<<20 }
+
+// expandedSize is what the YAML tree n decodes to with every alias expanded, in bytes of scalars plus one per
+// node, computed once per anchored node (the walk is linear in the tree, whatever the aliases). It stops
+// counting past 1<<62; an alias to a node being counted (a cycle) counts as one node.
+func expandedSize(n *yaml.Node) int64 {
+	memo := map[*yaml.Node]int64{}
+	var size func(n *yaml.Node) int64
+	size = func(n *yaml.Node) int64 {
+		if n == nil {
+			return 0
+		}
+		if n.Kind == yaml.AliasNode {
+			return 1 + size(n.Alias)
+		}
+		if n.Anchor != "" { // only an anchored node is the target of aliases
+			if v, ok := memo[n]; ok {
+				return v
+			}
+			memo[n] = 1 // in progress: a cycle counts as one node
+		}
+		total := 1 + int64(len(n.Value))
+		for _, c := range n.Content {
+			total += size(c)
+			if total > 1<<62 {
+				total = 1 << 62
+			}
+		}
+		if n.Anchor != "" {
+			memo[n] = total
+		}
+		return total
+	}
+	return size(n)
 }

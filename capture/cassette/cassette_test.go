@@ -1,6 +1,7 @@
 package cassette
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/apikit/apikit/capture"
+	"github.com/apikit/apikit/internal/benchdata"
 	"github.com/apikit/apikit/internal/capturetest"
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
@@ -231,5 +233,44 @@ func TestReadCassetteFileErrorsAndBreak(t *testing.T) {
 		if len(errs) != 1 || !errors.Is(errs[0], fs.ErrPermission) {
 			t.Errorf("unreadable file: got %q, want fs.ErrPermission", capturetest.ErrorList(errs))
 		}
+	}
+}
+
+// TestAliasExpansionBounded: a cassette whose anchor is referenced many times is refused with a LoadError naming
+// the file, before anything is expanded; a few references within the bound still read.
+func TestAliasExpansionBounded(t *testing.T) {
+	t.Parallel()
+	write := func(refs, items int) string {
+		var b bytes.Buffer
+		if err := benchdata.WriteAliasCassette(&b, refs, items); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("alias-%d.yaml", refs))
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	path := write(200, 1000)
+	var n int
+	for ex, err := range Read(t.Context(), path) {
+		var le *capture.LoadError
+		if ex != nil || !errors.As(err, &le) || le.File != path || !strings.Contains(err.Error(), "YAML aliases expand the cassette past") {
+			t.Fatalf("got %v, %v; want a LoadError naming %s", ex, err, path)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Fatalf("%d results, want the one error", n)
+	}
+	n = 0
+	for _, err := range Read(t.Context(), write(3, 100)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 4 {
+		t.Fatalf("a cassette with 3 references: %d exchanges, want 4", n)
 	}
 }

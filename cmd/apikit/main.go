@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/apikit/apikit/output"
@@ -33,6 +34,9 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     bool // stdout is a terminal
+	// setMemoryLimit is debug.SetMemoryLimit in the apikit process (apikit proxy sets a soft limit from
+	// --max-body: proxy.go); nil in tests, which share their process.
+	setMemoryLimit func(int64) int64
 	// formats are the outputs apikit validate offers (--format); nil means the shipped ones, output.Formats().
 	formats []output.Format
 	tuneGC  bool // apikit validate tunes the collector to its input (gctune.go): main's process, not tests
@@ -42,7 +46,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// tuneGC: the GC tuner is process-wide (gctune.go), so only the process's own apikit validate starts it.
-	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout), tuneGC: true}
+	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout), tuneGC: true,
+		setMemoryLimit: debug.SetMemoryLimit}
 	os.Exit(run(ctx, os.Args[1:], e))
 }
 

@@ -21,6 +21,12 @@ import (
 	"github.com/apikit/apikit/proxy"
 )
 
+// proxyHeadroom is what the Go runtime's soft memory limit of apikit proxy allows above --max-body: the body
+// budget (the copies kept to validate) plus the proxy's own working set. Dropped copies of bodies over the limit
+// are collected before the heap grows past it, so four 2 GiB responses at once peak near the budget instead of
+// twice it. GOMEMLIMIT in the environment wins.
+const proxyHeadroom = 64 << 20
+
 // proxyGrace is how long `apikit proxy` lets in-flight exchanges finish after SIGINT or SIGTERM.
 const proxyGrace = 10 * time.Second
 
@@ -35,7 +41,9 @@ apikit validate reads (pass it the same --strict and --base-url).
 When the target is down, sends no response headers within --timeout, or breaks off before them, the client gets
 a 502 whose JSON body names the fault ({"error":"upstream_timeout",...}, header X-Apikit-Proxy-Error); when it
 breaks off in the middle of a body, the client sees a truncated body. Such exchanges are logged, not recorded.
-A body over --max-body streams whole but is neither validated nor recorded.
+--max-body bounds each body kept to validate and all of them at once: a body over it, or one arriving while
+the exchanges in flight hold that much, streams whole but is neither validated nor recorded (a warning says
+"over the body limit"). Validation and recording run after the response has been handed on, never delaying it.
 
 Stops on SIGINT or SIGTERM, letting in-flight exchanges finish. Exit status: 0 no violation was seen; 1 at least
 one violation (of the side --fail-on names); 2 usage error, or listening or recording failed.
@@ -63,7 +71,7 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		maxBody  = byteSize(proxy.DefaultMaxBody)
 		bases    baseURLs
 	)
-	fs.Var(&maxBody, "max-body", "largest body to validate, such as 64MiB; larger ones stream unvalidated")
+	fs.Var(&maxBody, "max-body", "largest body to validate, and the most kept of all bodies at once, such as 64MiB; larger ones stream unvalidated")
 	fs.Var(&bases, "base-url", "map another base URL onto a vendor, `VENDOR=URL` (repeatable), for a target with a path prefix")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -88,6 +96,10 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 	}
 	if *timeout <= 0 {
 		return usageErr("--timeout %v is not positive", *timeout)
+	}
+
+	if e.setMemoryLimit != nil && e.getenv("GOMEMLIMIT") == "" {
+		e.setMemoryLimit(int64(maxBody) + proxyHeadroom)
 	}
 
 	vopts := []contract.Option{contract.WithStrict(*strict)}
@@ -165,6 +177,13 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		logger.Error("apikit proxy: " + err.Error())
 		code = exitUsage
 	}
+	// The responses have ended; their validation and recording may not have.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyGrace)
+	if err := p.Drain(dctx); err != nil {
+		logger.Error("apikit proxy: " + err.Error())
+		code = exitUsage
+	}
+	cancel()
 	if har != nil {
 		if err := har.Close(); err != nil {
 			logger.Error("apikit proxy: " + err.Error())

@@ -29,11 +29,3 @@ func ruleOptions(opts []contract.Option, rules, zone string) ([]contract.Option,
 // holdsRecordings reports whether verdicts wait for their recording's end: with --rules=all the invariants
 // across exchanges add to them.
 func holdsRecordings(rules string) bool { return rules == contract.RulesAll.String() }
-
-// checkInvariants checks the cross-exchange invariants over one recording's verdicts (--rules=all), after its
-// exchanges were validated one by one; a fresh Invariants per recording, so nothing is kept past it.
-func checkInvariants(recording []contract.Result, rules string) {
-	if holdsRecordings(rules) && len(recording) > 0 {
-		contract.NewInvariants().CheckAll(recording)
-	}
-}

@@ -52,6 +52,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		ctype    = fs.String("content-type", "application/json", "with --op: the body's content type")
 		verbose  = fs.Bool("v", false, "text: print a line for every exchange, valid and skipped ones too")
 		warnings = fs.Bool("warnings", true, "text: print warnings (undeclared response properties)")
+		maxViol  = fs.Int("max-violations", contract.DefaultMaxViolations, "text: print at most `N` violations and warnings, then count the rest (0: the default, -1: no cap)")
 		coverage = fs.Bool("coverage", false, "print which operations, statuses, parameters and enum values were exercised")
 		minCov   = fs.Float64("min-coverage", 0, "fail (exit 1) when less than `N` percent of documented statuses and parameters are exercised (implies --coverage)")
 		rules    = fs.String("rules", "all", "what to check: `schema` (the schemas only) or all (also the specs' x-apikit-rules and the invariants across exchanges)") // rules
@@ -146,6 +147,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 			_ = cov.Observe(ctx, &res) // cannot fail: the verdict carries its exchange
 			res.Exchange = nil
 		}
+		releaseLargeBody(ex)
 		return res
 	}
 
@@ -178,7 +180,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 
 	color := e.isTerminal && e.getenv("NO_COLOR") == ""
 	out, err := output.New(formats, *format, e.stdout, output.Options{Coverage: covReport, FailOn: fail,
-		Text: contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose}})
+		Text: contract.TextOptions{Color: color, Warnings: *warnings, Verbose: *verbose, MaxViolations: *maxViol}})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage
@@ -237,15 +239,17 @@ type item struct {
 }
 
 // stream takes the items in input order and hands them to the sink one recording at a time: with --rules=all
-// it holds the verdicts of the current recording (a file: one Source) until the recording ends and its
-// invariants ran (rules.go), then releases them; otherwise it passes each verdict on at once. Input errors go
-// to stderr and to the sink as they come. It is used from one goroutine.
+// each verdict waits for its recording's invariants (a file: one Source), checked as the verdicts come by a
+// contract.InvariantStream holding at most a window of them, and is passed on in input order; otherwise it
+// passes each verdict on at once. Input errors go to stderr and to the sink as they come. It is used from one
+// goroutine.
 type stream struct {
 	ctx       context.Context // the run's, for the sinks
 	sink      contract.Sink
 	stderr    io.Writer
 	rules     string
-	recording []contract.Result // the current recording's verdicts, waiting for its invariants
+	recording *contract.InvariantStream // the current recording's invariants, nil before the first verdict
+	source    string                    // the current recording
 	inputErrs int
 	err       error // the sink's first failure
 }
@@ -267,20 +271,22 @@ func (s *stream) take(it item) {
 		s.fail(s.sink.Observe(s.ctx, &it.res))
 		return
 	}
-	if len(s.recording) > 0 && s.recording[0].Source != it.res.Source {
+	if s.recording != nil && s.source != it.res.Source {
 		s.flush()
 	}
-	s.recording = append(s.recording, it.res)
+	if s.recording == nil {
+		s.recording = contract.NewInvariantStream(0, func(r *contract.Result) error { return s.sink.Observe(s.ctx, r) })
+		s.source = it.res.Source
+	}
+	s.recording.Add(it.res)
 }
 
-// flush checks the current recording's invariants and passes its verdicts on, in input order.
+// flush checks the rest of the current recording's invariants and passes its last verdicts on, in input order.
 func (s *stream) flush() {
-	checkInvariants(s.recording, s.rules) // rules: across exchanges, in time order per recording (rules.go)
-	for i := range s.recording {
-		s.fail(s.sink.Observe(s.ctx, &s.recording[i]))
+	if s.recording != nil {
+		s.fail(s.recording.Close())
+		s.recording = nil
 	}
-	clear(s.recording) // release the verdicts (and their observations) before the next recording
-	s.recording = s.recording[:0]
 }
 
 func (s *stream) fail(err error) {
@@ -399,4 +405,20 @@ func documented(cts []string, ct string) bool {
 		}
 	}
 	return false
+}
+
+// largeBody is the body size from which validate hands a body's memory back to the heap as soon as it is
+// judged (releaseLargeBody).
+const largeBody = 8 << 20
+
+// releaseLargeBody drops a judged exchange's bodies when they are large and runs a collection, so that what
+// comes next (the invariants' state, the next bodies) reuses their memory instead of growing the heap to the
+// collector's next goal, twice the heap that held them: peak RSS stays near the largest body plus a constant.
+// One collection per body of 8 MiB or more costs little beside reading it.
+func releaseLargeBody(ex *contract.Exchange) {
+	if len(ex.RequestBody)+len(ex.ResponseBody) < largeBody {
+		return
+	}
+	ex.RequestBody, ex.ResponseBody = nil, nil
+	runtime.GC()
 }
