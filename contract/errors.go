@@ -445,6 +445,12 @@ func sortViolations(vs []Violation) {
 		if c := strings.Compare(a.In, b.In); c != 0 {
 			return c
 		}
+		if am, bm := isMore(a), isMore(b); am != bm { // the count of the rest after the violations it follows
+			if am {
+				return 1
+			}
+			return -1
+		}
 		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
 			return c
 		}
@@ -455,3 +461,34 @@ func sortViolations(vs []Violation) {
 // redactedURL prints an exchange's URL without credentials, through the exit point (see egress.URL): user
 // information, and the values of secret query and fragment keys (an implicit flow's #access_token=...).
 func redactedURL(u *url.URL) string { return egress.URL(u) }
+
+// maxSchemaViolations is how many schema violations of one response body an exchange lists (issue 14): past it,
+// one more violation counts the rest (Count), so the summary's counts stay full while a hostile body of millions
+// of bad items holds a bounded number of violations in memory.
+const maxSchemaViolations = 100
+
+// ruleMore is the Rule of the violation that counts the schema violations past maxSchemaViolations.
+const ruleMore = "schema"
+
+// isMore reports whether v is the violation that counts the schema violations past maxSchemaViolations.
+func isMore(v Violation) bool { return v.Rule == ruleMore && v.Pointer == "" && v.In == InResponseBody }
+
+// moreViolations is the violation that stands for the n schema violations of a body past maxSchemaViolations.
+func moreViolations(base Violation, n int) Violation {
+	base.In, base.Pointer, base.Rule, base.Value = InResponseBody, "", ruleMore, ""
+	base.Message = fmt.Sprintf("%d more schema violations in the body are not listed", n)
+	base.Count = 0
+	if n > 1 {
+		base.Count = n
+	}
+	return base
+}
+
+// capViolations keeps the first maxSchemaViolations of errs and adds one violation counting the rest.
+func capViolations(errs []Violation, base Violation) []Violation {
+	if len(errs) <= maxSchemaViolations {
+		return errs
+	}
+	more := moreViolations(base, len(errs)-maxSchemaViolations)
+	return append(errs[:maxSchemaViolations:maxSchemaViolations], more)
+}

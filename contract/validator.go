@@ -344,6 +344,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 					errs, w = checkJSONText(ex.ResponseBody, responseSchema(op, ex.Status, ct), errs, base) // stricter than kin (strictjson.go)
 					warns = append(warns, w...)
 				}
+				errs = capViolations(errs, base) // as the compiled path caps them (issue 14)
 			}
 			res.Violations = append(res.Violations, v.checkHeaders(ctx, op, ex, base)...) // declared headers (headers.go)
 			res.Violations = append(res.Violations, errs...)
