@@ -29,7 +29,13 @@ const maxValue = 60
 // violations turns kin-openapi's error tree (MultiError → RequestError/ResponseError/SecurityRequirementsError →
 // MultiError → SchemaError/ParseError) into flat violations, one per failing rule.
 func (v *Validator) violations(err error, base Violation, s side) []Violation {
-	var out []Violation
+	out, _ := v.violationsUpTo(err, base, s, -1)
+	return out
+}
+
+// violationsUpTo is violations that converts at most limit schema failures (all of them when limit < 0) and
+// counts the rest in more, so that a body with millions of failures does not become millions of violations.
+func (v *Validator) violationsUpTo(err error, base Violation, s side, limit int) (out []Violation, more int) {
 	var walk func(err error, cur Violation)
 	walk = func(err error, cur Violation) {
 		var (
@@ -101,6 +107,10 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 			}
 			out = append(out, responseViolation(resErr, cur))
 		case errors.As(err, &schErr):
+			if limit >= 0 && len(out) >= limit {
+				more++
+				return
+			}
 			out = append(out, schemaViolation(schErr, cur))
 		case errors.As(err, &parErr):
 			out = append(out, parseErrorViolation(parErr, cur))
@@ -117,7 +127,7 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 		}
 	}
 	walk(err, base)
-	return out
+	return out, more
 }
 
 // responseHeaderName returns the header a kin-openapi response error's reason names ("response header \"Total\"
@@ -484,11 +494,21 @@ func moreViolations(base Violation, n int) Violation {
 	return base
 }
 
-// capViolations keeps the first maxSchemaViolations of errs and adds one violation counting the rest.
+// capViolations keeps the first maxSchemaViolations of errs and one violation counting the rest, those errs
+// already counted (a moreViolations among them) included.
 func capViolations(errs []Violation, base Violation) []Violation {
-	if len(errs) <= maxSchemaViolations {
+	more, kept := 0, errs[:0:0]
+	for _, e := range errs {
+		if isMore(e) {
+			more += max(e.Count, 1)
+		} else if len(kept) < maxSchemaViolations {
+			kept = append(kept, e)
+		} else {
+			more++
+		}
+	}
+	if more == 0 {
 		return errs
 	}
-	more := moreViolations(base, len(errs)-maxSchemaViolations)
-	return append(errs[:maxSchemaViolations:maxSchemaViolations], more)
+	return append(kept, moreViolations(base, more))
 }

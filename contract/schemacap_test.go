@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 // zeros is a JSON array of n zeros: each item breaks listGroupReservations' 200 (an array of objects).
@@ -78,5 +80,19 @@ func TestSchemaViolationCapBothEngines(t *testing.T) {
 				t.Errorf("%d items: unexpected %+v", n, vio)
 			}
 		}
+	}
+}
+
+// TestKinResponseConvertsUpToCap: the kin-openapi path converts at most maxSchemaViolations of kin's errors and
+// counts the rest, rather than building one violation per item.
+func TestKinResponseConvertsUpToCap(t *testing.T) {
+	v := kinOnly(t)
+	const items = 3 * maxSchemaViolations
+	ex := bodyExchange(target{"listGroupReservations", 200, "application/json", false}, zeros(items))
+	op := v.router.op(ex.OperationID)
+	in := &openapi3filter.RequestValidationInput{Request: v.request(t.Context(), ex, op), Route: op.route, Options: v.opts}
+	errs, _ := v.kinResponse(t.Context(), in, op, ex, Violation{Status: 200})
+	if len(errs) != maxSchemaViolations+1 || !isMore(errs[len(errs)-1]) || countItems(errs) != items {
+		t.Errorf("kin path: %d violations counting %d items, want %d counting %d", len(errs), countItems(errs), maxSchemaViolations+1, items)
 	}
 }

@@ -406,7 +406,10 @@ func (v *Validator) kinResponse(ctx context.Context, in *openapi3filter.RequestV
 		Options:                v.opts,
 	}
 	if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
-		errs = v.violations(err, base, responseSide)
+		var more int
+		if errs, more = v.violationsUpTo(err, base, responseSide, maxSchemaViolations); more > 0 {
+			errs = append(errs, moreViolations(base, more)) // issue 14: as the compiled path counts them
+		}
 	}
 	return errs, v.undeclared(op, ex, base)
 }
