@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
@@ -511,4 +512,16 @@ func capViolations(errs []Violation, base Violation) []Violation {
 		return errs
 	}
 	return append(kept, moreViolations(base, more))
+}
+
+// kinListMax is the largest response body whose every schema violation kin-openapi is asked for when the compiled
+// check cannot decide it (issue 14): kin keeps one error per failing item whatever the cap, so past it kin stops
+// at its first, and a warning says the rest are neither listed nor counted.
+const kinListMax = 1 << 20
+
+// firstOnlyWarning says that kin-openapi reported only the first schema violation of a body over kinListMax.
+func firstOnlyWarning(base Violation) Violation {
+	base.In, base.Pointer, base.Rule, base.Value, base.Severity = InResponseBody, "", "first-violation-only", "", SeverityWarning
+	base.Message = fmt.Sprintf("the body is over %s and the compiled check could not decide it: only its first schema violation is reported, the others are not counted", capture.FormatSize(kinListMax))
+	return base
 }

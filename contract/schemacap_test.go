@@ -96,3 +96,29 @@ func TestKinResponseConvertsUpToCap(t *testing.T) {
 		t.Errorf("kin path: %d violations counting %d items, want %d counting %d", len(errs), countItems(errs), maxSchemaViolations+1, items)
 	}
 }
+
+// TestKinFirstOnlyOverKinListMax: a body over kinListMax the compiled check cannot decide (every body, with the
+// compiled checks off) is invalid with kin's first violation and a warning, and kin is not asked for one error per
+// item: the allocation stays a bounded multiple of the body (122x; 303x when kin listed every item) (kin decodes it into any, the undeclared walk again).
+func TestKinFirstOnlyOverKinListMax(t *testing.T) {
+	v := kinOnly(t)
+	const items = 3 << 18 // 1.5 MiB
+	body := zeros(items)
+	ex := bodyExchange(target{"listGroupReservations", 200, "application/json", false}, body)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res := v.Validate(t.Context(), ex)
+	runtime.ReadMemStats(&after)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d-byte body through kin: %d bytes allocated (%.1fx)", len(body), alloc, float64(alloc)/float64(len(body)))
+	if res.Valid || len(res.Violations) != 1 || res.Violations[0].Pointer != "/0" {
+		t.Errorf("want invalid with the first item's violation, got valid=%v %d violations", res.Valid, len(res.Violations))
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].Rule != "first-violation-only" {
+		t.Errorf("want the first-violation-only warning, got %+v", res.Warnings)
+	}
+	if limit := uint64(200 * len(body)); alloc > limit { // 303x when kin was asked for every error
+		t.Errorf("kin allocated %d bytes for a %d-byte body, over 200x (%d)", alloc, len(body), limit)
+	}
+}

@@ -405,13 +405,22 @@ func (v *Validator) kinResponse(ctx context.Context, in *openapi3filter.RequestV
 		Body:                   io.NopCloser(bytes.NewReader(ex.ResponseBody)),
 		Options:                v.opts,
 	}
+	firstOnly := len(ex.ResponseBody) > kinListMax && v.opts.MultiError // issue 14: kin keeps one error per item
+	if firstOnly {
+		o := *v.opts
+		o.MultiError = false
+		rin.Options = &o
+	}
 	if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
 		var more int
 		if errs, more = v.violationsUpTo(err, base, responseSide, maxSchemaViolations); more > 0 {
 			errs = append(errs, moreViolations(base, more)) // issue 14: as the compiled path counts them
 		}
+		if firstOnly {
+			warns = append(warns, firstOnlyWarning(base))
+		}
 	}
-	return errs, v.undeclared(op, ex, base)
+	return errs, append(warns, v.undeclared(op, ex, base)...)
 }
 
 // request builds the *http.Request kin-openapi validates. A bare response body gets a stand-in GET.
