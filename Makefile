@@ -64,7 +64,7 @@ bench-rss: ## peak RSS of apikit validate on a generated HAR with one 100 MB bod
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	go run ./internal/benchdata/genhar -n $(RSSRESERVATIONS) -o "$$tmp/big.har" && \
 	go build -o "$$tmp/apikit" ./cmd/apikit && \
-	/usr/bin/time -v "$$tmp/apikit" validate "$$tmp/big.har" 2>&1 | grep -E 'exchanges:|Maximum resident|Elapsed'
+	/usr/bin/time -v "$$tmp/apikit" validate "$$tmp/big.har" 2>&1 | grep -E 'exchanges?:|Maximum resident|Elapsed'
 
 ROUNDS       ?= 5
 COMPAREFLAGS ?=
