@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/redact"
 )
@@ -29,7 +30,13 @@ const maxValue = 60
 // violations turns kin-openapi's error tree (MultiError → RequestError/ResponseError/SecurityRequirementsError →
 // MultiError → SchemaError/ParseError) into flat violations, one per failing rule.
 func (v *Validator) violations(err error, base Violation, s side) []Violation {
-	var out []Violation
+	out, _ := v.violationsUpTo(err, base, s, -1)
+	return out
+}
+
+// violationsUpTo is violations that converts at most limit schema failures (all of them when limit < 0) and
+// counts the rest in more, so that a body with millions of failures does not become millions of violations.
+func (v *Validator) violationsUpTo(err error, base Violation, s side, limit int) (out []Violation, more int) {
 	var walk func(err error, cur Violation)
 	walk = func(err error, cur Violation) {
 		var (
@@ -101,6 +108,10 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 			}
 			out = append(out, responseViolation(resErr, cur))
 		case errors.As(err, &schErr):
+			if limit >= 0 && len(out) >= limit {
+				more++
+				return
+			}
 			out = append(out, schemaViolation(schErr, cur))
 		case errors.As(err, &parErr):
 			out = append(out, parseErrorViolation(parErr, cur))
@@ -117,7 +128,7 @@ func (v *Validator) violations(err error, base Violation, s side) []Violation {
 		}
 	}
 	walk(err, base)
-	return out
+	return out, more
 }
 
 // responseHeaderName returns the header a kin-openapi response error's reason names ("response header \"Total\"
@@ -445,6 +456,12 @@ func sortViolations(vs []Violation) {
 		if c := strings.Compare(a.In, b.In); c != 0 {
 			return c
 		}
+		if am, bm := isMore(a), isMore(b); am != bm { // the count of the rest after the violations it follows
+			if am {
+				return 1
+			}
+			return -1
+		}
 		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
 			return c
 		}
@@ -455,3 +472,56 @@ func sortViolations(vs []Violation) {
 // redactedURL prints an exchange's URL without credentials, through the exit point (see egress.URL): user
 // information, and the values of secret query and fragment keys (an implicit flow's #access_token=...).
 func redactedURL(u *url.URL) string { return egress.URL(u) }
+
+// maxSchemaViolations is how many schema violations of one response body an exchange lists (issue 14): past it,
+// one more violation counts the rest (Count), so the summary's counts stay full while a hostile body of millions
+// of bad items holds a bounded number of violations in memory.
+const maxSchemaViolations = 100
+
+// ruleMore is the Rule of the violation that counts the schema violations past maxSchemaViolations.
+const ruleMore = "schema"
+
+// isMore reports whether v is the violation that counts the schema violations past maxSchemaViolations.
+func isMore(v Violation) bool { return v.Rule == ruleMore && v.Pointer == "" && v.In == InResponseBody }
+
+// moreViolations is the violation that stands for the n schema violations of a body past maxSchemaViolations.
+func moreViolations(base Violation, n int) Violation {
+	base.In, base.Pointer, base.Rule, base.Value = InResponseBody, "", ruleMore, ""
+	base.Message = fmt.Sprintf("%d more schema violations in the body are not listed", n)
+	base.Count = 0
+	if n > 1 {
+		base.Count = n
+	}
+	return base
+}
+
+// capViolations keeps the first maxSchemaViolations of errs and one violation counting the rest, those errs
+// already counted (a moreViolations among them) included.
+func capViolations(errs []Violation, base Violation) []Violation {
+	more, kept := 0, errs[:0:0]
+	for _, e := range errs {
+		if isMore(e) {
+			more += max(e.Count, 1)
+		} else if len(kept) < maxSchemaViolations {
+			kept = append(kept, e)
+		} else {
+			more++
+		}
+	}
+	if more == 0 {
+		return errs
+	}
+	return append(kept, moreViolations(base, more))
+}
+
+// kinListMax is the largest response body whose every schema violation kin-openapi is asked for when the compiled
+// check cannot decide it (issue 14): kin keeps one error per failing item whatever the cap, so past it kin stops
+// at its first, and a warning says the rest are neither listed nor counted.
+const kinListMax = 1 << 20
+
+// firstOnlyWarning says that kin-openapi reported only the first schema violation of a body over kinListMax.
+func firstOnlyWarning(base Violation) Violation {
+	base.In, base.Pointer, base.Rule, base.Value, base.Severity = InResponseBody, "", "first-violation-only", "", SeverityWarning
+	base.Message = fmt.Sprintf("the body is over %s and the compiled check could not decide it: only its first schema violation is reported, the others are not counted", capture.FormatSize(kinListMax))
+	return base
+}

@@ -279,6 +279,7 @@ type bodyWalker struct {
 	dec        jsontext.Decoder
 	path       []pathSeg
 	errs       []Violation
+	more       int // schema violations past maxSchemaViolations, counted rather than kept (issue 14)
 	warns      []Violation
 	base       Violation // In response.body
 	warn       bool      // collect undeclared-property warnings (the conditions of undeclared())
@@ -299,7 +300,7 @@ type pathSeg struct {
 func (w *bodyWalker) checkBody(n *bodyNode, body []byte) (errs, warns []Violation, ok bool) {
 	w.buf = *bytes.NewBuffer(body)
 	w.dec.Reset(&w.buf)
-	w.path, w.errs, w.warns = w.path[:0], w.errs[:0], w.warns[:0]
+	w.path, w.errs, w.warns, w.more = w.path[:0], w.errs[:0], w.warns[:0], 0
 	err := w.value(n, 0)
 	if err == nil {
 		if _, err = w.dec.ReadToken(); err == io.EOF {
@@ -315,6 +316,9 @@ func (w *bodyWalker) checkBody(n *bodyNode, body []byte) (errs, warns []Violatio
 	}
 	if len(w.errs) > 0 {
 		errs = append([]Violation(nil), w.errs...)
+	}
+	if w.more > 0 {
+		errs = append(errs, moreViolations(w.base, w.more))
 	}
 	if len(w.warns) > 0 {
 		warns = append([]Violation(nil), w.warns...)
@@ -524,6 +528,9 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 	if missing := n.required &^ seen; missing != 0 {
 		for i := range n.fields {
 			if missing&(1<<i) != 0 {
+				if w.full() {
+					continue
+				}
 				segs := append(w.segments(), n.fields[i].name)
 				w.errs = append(w.errs, schemaFailure(segs, "required", n.schema, nil, "", w.base))
 			}
@@ -608,7 +615,20 @@ func (w *bodyWalker) segments() []string {
 
 // fail records a failure of keyword field at the current path, with value as kin would hold it.
 func (w *bodyWalker) fail(field string, n *bodyNode, value any) {
+	if w.full() {
+		return
+	}
 	w.errs = append(w.errs, schemaFailure(w.segments(), field, n.schema, value, "", w.base))
+}
+
+// full reports whether the body already holds maxSchemaViolations violations; it counts the one being reported,
+// which is then left out (the pointer and message are never built).
+func (w *bodyWalker) full() bool {
+	if len(w.errs) < maxSchemaViolations {
+		return false
+	}
+	w.more++
+	return true
 }
 
 // jsonNumber is a number as kin-openapi's decoder holds it (UseNumber).

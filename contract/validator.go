@@ -344,6 +344,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 					errs, w = checkJSONText(ex.ResponseBody, responseSchema(op, ex.Status, ct), errs, base) // stricter than kin (strictjson.go)
 					warns = append(warns, w...)
 				}
+				errs = capViolations(errs, base) // as the compiled path caps them (issue 14)
 			}
 			res.Violations = append(res.Violations, v.checkHeaders(ctx, op, ex, base)...) // declared headers (headers.go)
 			res.Violations = append(res.Violations, errs...)
@@ -404,10 +405,22 @@ func (v *Validator) kinResponse(ctx context.Context, in *openapi3filter.RequestV
 		Body:                   io.NopCloser(bytes.NewReader(ex.ResponseBody)),
 		Options:                v.opts,
 	}
-	if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
-		errs = v.violations(err, base, responseSide)
+	firstOnly := len(ex.ResponseBody) > kinListMax && v.opts.MultiError // issue 14: kin keeps one error per item
+	if firstOnly {
+		o := *v.opts
+		o.MultiError = false
+		rin.Options = &o
 	}
-	return errs, v.undeclared(op, ex, base)
+	if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
+		var more int
+		if errs, more = v.violationsUpTo(err, base, responseSide, maxSchemaViolations); more > 0 {
+			errs = append(errs, moreViolations(base, more)) // issue 14: as the compiled path counts them
+		}
+		if firstOnly {
+			warns = append(warns, firstOnlyWarning(base))
+		}
+	}
+	return errs, append(warns, v.undeclared(op, ex, base)...)
 }
 
 // request builds the *http.Request kin-openapi validates. A bare response body gets a stand-in GET.
