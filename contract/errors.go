@@ -456,7 +456,7 @@ func sortViolations(vs []Violation) {
 		if c := strings.Compare(a.In, b.In); c != 0 {
 			return c
 		}
-		if am, bm := isMore(a), isMore(b); am != bm { // the count of the rest after the violations it follows
+		if am, bm := isMore(a) || isMoreUndeclared(a), isMore(b) || isMoreUndeclared(b); am != bm { // the count of the rest after the violations it follows
 			if am {
 				return 1
 			}
@@ -512,6 +512,33 @@ func capViolations(errs []Violation, base Violation) []Violation {
 		return errs
 	}
 	return append(kept, moreViolations(base, more))
+}
+
+// maxUndeclaredWarnings is how many undeclared-property warnings of one response body an exchange lists (issue 14):
+// past it, one more warning counts the rest (Count), as maxSchemaViolations caps the schema violations.
+const maxUndeclaredWarnings = maxSchemaViolations
+
+// moreUndeclaredMessage ends the message of the warning that counts the undeclared properties past
+// maxUndeclaredWarnings; it tells that warning from a schema violation of rule additionalProperties at the root.
+const moreUndeclaredMessage = " more undeclared properties in the body are not listed"
+
+// isMoreUndeclared reports whether v counts the undeclared properties past maxUndeclaredWarnings (a warning, or a
+// violation under --strict).
+func isMoreUndeclared(v Violation) bool {
+	return v.Rule == "additionalProperties" && v.Pointer == "" && v.In == InResponseBody &&
+		strings.HasSuffix(v.Message, moreUndeclaredMessage)
+}
+
+// moreUndeclared is the warning that stands for the n undeclared properties of a body past maxUndeclaredWarnings.
+// base has In, Rule and Severity set as undeclared sets them.
+func moreUndeclared(base Violation, n int) Violation {
+	base.In, base.Pointer, base.Value = InResponseBody, "", ""
+	base.Message = fmt.Sprintf("%d%s", n, moreUndeclaredMessage)
+	base.Count = 0
+	if n > 1 {
+		base.Count = n
+	}
+	return base
 }
 
 // kinListMax is the largest response body whose every schema violation kin-openapi is asked for when the compiled

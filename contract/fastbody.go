@@ -281,6 +281,7 @@ type bodyWalker struct {
 	errs       []Violation
 	more       int // schema violations past maxSchemaViolations, counted rather than kept (issue 14)
 	warns      []Violation
+	wmore      int       // undeclared properties past maxUndeclaredWarnings, counted rather than kept (issue 14)
 	base       Violation // In response.body
 	warn       bool      // collect undeclared-property warnings (the conditions of undeclared())
 	wbase      Violation // base of the warnings
@@ -300,7 +301,7 @@ type pathSeg struct {
 func (w *bodyWalker) checkBody(n *bodyNode, body []byte) (errs, warns []Violation, ok bool) {
 	w.buf = *bytes.NewBuffer(body)
 	w.dec.Reset(&w.buf)
-	w.path, w.errs, w.warns, w.more = w.path[:0], w.errs[:0], w.warns[:0], 0
+	w.path, w.errs, w.warns, w.more, w.wmore = w.path[:0], w.errs[:0], w.warns[:0], 0, 0
 	err := w.value(n, 0)
 	if err == nil {
 		if _, err = w.dec.ReadToken(); err == io.EOF {
@@ -322,6 +323,9 @@ func (w *bodyWalker) checkBody(n *bodyNode, body []byte) (errs, warns []Violatio
 	}
 	if len(w.warns) > 0 {
 		warns = append([]Violation(nil), w.warns...)
+	}
+	if w.wmore > 0 {
+		warns = append(warns, moreUndeclared(w.wbase, w.wmore))
 	}
 	return errs, warns, true
 }
@@ -493,8 +497,10 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 			child = n.fields[i].node
 		}
 		if child == nil {
-			if w.warn {
+			if w.warn && len(w.warns) < maxUndeclaredWarnings {
 				w.warns = append(w.warns, undeclaredWarning(w.wbase, w.segments(), string(name)))
+			} else if w.warn {
+				w.wmore++ // issue 14: counted, its pointer and message never built
 			}
 			if err := w.skip(depth + 1); err != nil {
 				return err

@@ -135,7 +135,9 @@ func (r *Report) Close() error { return nil }
 // Count adds one verdict to the counts, as [Report.Summary] counts it.
 func (s *Summary) Count(res *Result) {
 	s.Exchanges++
-	s.Warnings += len(res.Warnings)
+	for i := range res.Warnings {
+		s.Warnings += max(res.Warnings[i].Count, 1) // an aggregated warning counts its items
+	}
 	for i := range res.Violations {
 		n := max(res.Violations[i].Count, 1) // an aggregated violation counts its items
 		if res.Violations[i].side() == SideRequest {

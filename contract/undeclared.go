@@ -35,6 +35,7 @@ func (v *Validator) undeclared(op *operation, ex *Exchange, base Violation) []Vi
 	}
 	base.In, base.Rule, base.Severity = InResponseBody, "additionalProperties", SeverityWarning
 	var out []Violation
+	more := 0 // issue 14: past maxUndeclaredWarnings, counted in walk order as the compiled check counts them
 	var walk func(s *openapi3.Schema, val any, path []string)
 	walk = func(s *openapi3.Schema, val any, path []string) {
 		if s == nil {
@@ -53,7 +54,11 @@ func (v *Validator) undeclared(op *operation, ex *Exchange, base Violation) []Vi
 			for _, k := range keys {
 				p, ok := s.Properties[k]
 				if !ok {
-					out = append(out, undeclaredWarning(base, path, k))
+					if len(out) < maxUndeclaredWarnings {
+						out = append(out, undeclaredWarning(base, path, k))
+					} else {
+						more++
+					}
 					continue
 				}
 				if p != nil {
@@ -70,6 +75,9 @@ func (v *Validator) undeclared(op *operation, ex *Exchange, base Violation) []Vi
 		}
 	}
 	walk(media.Schema.Value, body, nil)
+	if more > 0 {
+		out = append(out, moreUndeclared(base, more))
+	}
 	return out
 }
 
