@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -106,5 +107,25 @@ func TestUndeclaredAtCapUnchanged(t *testing.T) {
 				t.Errorf("%d items: last warning %+v", n, last)
 			}
 		}
+	}
+}
+
+// TestUndeclaredCapWalkOrder: past the cap both engines keep the same warnings, those first in the body, even when
+// an object's names are not in sorted order (the kin-path walk once took each object's names sorted): zz, k200..k102.
+func TestUndeclaredCapWalkOrder(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"zz":1,`)
+	for i := 2 * maxUndeclaredWarnings; i > 0; i-- {
+		fmt.Fprintf(&b, `"k%03d":1,`, i)
+	}
+	item := b.String() + strings.TrimPrefix(reservation, "{")
+	ex := bodyExchange(target{"listGroupReservations", 200, "application/json", false}, []byte("["+item+","+item+"]"))
+	vendor, _ := enginePairs(t)
+	if !compareEngines(t, vendor.fast, vendor.ref, ex) {
+		t.Error("the compiled path did not decide")
+	}
+	res := vendor.ref.Validate(t.Context(), ex)
+	if len(res.Warnings) != maxUndeclaredWarnings+1 || res.Warnings[0].Pointer != "/0/k102" || res.Warnings[maxUndeclaredWarnings-1].Pointer != "/0/zz" || res.Warnings[maxUndeclaredWarnings].Count != 2*(2*maxUndeclaredWarnings+1)-maxUndeclaredWarnings {
+		t.Errorf("kin path: %d warnings, first %+v, last %+v", len(res.Warnings), res.Warnings[0], res.Warnings[len(res.Warnings)-1])
 	}
 }
