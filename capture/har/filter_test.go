@@ -23,13 +23,18 @@ type readerOnly struct{ io.Reader }
 type filterVariant struct {
 	name     string
 	bufSize  int  // the filter's buffer (0: readChunk)
-	noReadAt bool // the input cannot be read at an offset
+	fastBuf  int  // the fast path's first buffer (0: the filter's)
+	noReadAt bool // the input cannot be read at an offset (and the fast path is not taken)
+	noFast   bool // the slow path only
 }
 
 var filterVariants = []filterVariant{
 	{name: "default"},
-	{name: "buffer 16", bufSize: 16},
-	{name: "buffer 29", bufSize: 29},
+	{name: "buffer 16", bufSize: 16, noFast: true},
+	{name: "buffer 29", bufSize: 29, noFast: true},
+	{name: "fast buffer 16", bufSize: 16, fastBuf: 16},
+	{name: "fast buffer 29", bufSize: 29, fastBuf: 29},
+	{name: "slow path", noFast: true},
 	{name: "buffer 16 without ReadAt", bufSize: 16, noReadAt: true},
 	{name: "buffer 40 without ReadAt", bufSize: 40, noReadAt: true},
 }
@@ -40,6 +45,7 @@ func newStreamVariant(data []byte, cfg *capture.Config, v filterVariant) *harStr
 		r = readerOnly{r}
 	}
 	s := newHARStream("x.har", r, cfg)
+	s.noFast, s.fastBuf = v.noFast, v.fastBuf
 	if v.bufSize > 0 {
 		f := s.in
 		buf := make([]byte, max(v.bufSize, f.w-f.r))

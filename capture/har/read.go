@@ -15,6 +15,7 @@ import (
 	"iter"
 	"math"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"os"
 	"strings"
@@ -135,6 +136,14 @@ type harStream struct {
 	bodies entryBodies // the limit and the filter, which the entries' body fields point to
 	dec    *json.Decoder
 	base   int64 // bytes before the decoder's input (a UTF-8 byte order mark)
+
+	// noFast reads the file with the slow path only; fastBuf, when positive, is the fast path's first buffer
+	// size (tests).
+	noFast  bool
+	fastBuf int
+	// ctxFrom is the first entry before which readEntries checks ctx: the slow path reading a file again after
+	// the fast path gave up on it passes over what the fast path yielded, checks included.
+	ctxFrom int
 }
 
 func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
@@ -245,6 +254,24 @@ func (s *harStream) syntaxOffset(syn *json.SyntaxError) int64 {
 // consumer stops.
 func (s *harStream) run(ctx context.Context, yield func(*capture.Exchange, error) bool) {
 	defer s.in.close()
+	if !s.noFast && s.in.at != nil {
+		n, done := s.runFast(ctx, yield)
+		if done {
+			return
+		}
+		// The slow path reads the file again, from its start: it yields first what the fast path yielded.
+		s.ctxFrom = n
+		if n > 0 {
+			all := yield
+			yield = func(ex *capture.Exchange, err error) bool {
+				if n > 0 {
+					n--
+					return true
+				}
+				return all(ex, err)
+			}
+		}
+	}
 	at := s.valueOffset()
 	tok, err := s.token()
 	switch {
@@ -356,7 +383,7 @@ func (s *harStream) readLog(ctx context.Context, yield func(*capture.Exchange, e
 // readEntries decodes the entries array one entry at a time; it returns false when reading must stop.
 func (s *harStream) readEntries(ctx context.Context, yield func(*capture.Exchange, error) bool) bool {
 	for i := 0; s.more(); i++ {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil && i >= s.ctxFrom {
 			yield(nil, capture.EntryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
 			return false
 		}
@@ -577,15 +604,9 @@ func (p *harPostData) UnmarshalJSON(data []byte) error {
 		return &harBodyError{innerError(err, "request.postData")}
 	}
 	p.mimeType = aux.MimeType
-	body, err := decodeHARText(p.bodies.filterOf(), aux.Text, aux.Encoding, p.bodies.limitOf(), "request.postData", "request body")
+	body, err := postDataBody(p.bodies.filterOf(), p.bodies.limitOf(), aux.MimeType, aux.Text, aux.Encoding, aux.Params)
 	if err != nil {
 		return &harBodyError{err}
-	}
-	if body == nil && len(aux.Params) > 0 && strings.HasPrefix(strings.ToLower(aux.MimeType), "application/x-www-form-urlencoded") {
-		body = formBody(aux.Params)
-		if limit := p.bodies.limitOf(); int64(len(body)) > limit {
-			return &harBodyError{capture.BodyTooLarge("request body", int64(len(body)), limit)}
-		}
 	}
 	p.body = body
 	return nil
@@ -865,15 +886,25 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 	return ex, nil
 }
 
-// harHeader builds an http.Header from a HAR header list, in canonical form, without HTTP/2 pseudo-headers.
+// harHeader builds an http.Header from a HAR header list, in canonical form, without HTTP/2 pseudo-headers. The
+// values of the names met once share one array (each slice capped: appending to one copies it).
 func harHeader(list []harNameValue) http.Header {
 	h := make(http.Header, len(list))
+	vals := make([]string, len(list))
+	k := 0
 	for _, nv := range list {
 		name := strings.TrimSpace(nv.Name)
 		if name == "" || strings.HasPrefix(name, ":") {
 			continue
 		}
-		h.Add(name, nv.Value)
+		key := textproto.CanonicalMIMEHeaderKey(name) // as h.Add
+		if old, ok := h[key]; ok {
+			h[key] = append(old, nv.Value)
+			continue
+		}
+		vals[k] = nv.Value
+		h[key] = vals[k : k+1 : k+1]
+		k++
 	}
 	return h
 }
