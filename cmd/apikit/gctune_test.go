@@ -69,8 +69,8 @@ func waitFor(t *testing.T, tuned <-chan int, cond func(int) bool, what string) {
 	t.Fatalf("no %s after 20 collections", what)
 }
 
-// TestInputHeadroom: the headroom is the input's size (files, and files under folders), at least
-// leastHeapHeadroom and at most minHeapHeadroom; a path that cannot be measured counts as the most.
+// TestInputHeadroom: the headroom is the input's size (files, and files under folders), leastHeapHeadroom
+// below smallInput and at most minHeapHeadroom; a path that cannot be measured counts as the most.
 func TestInputHeadroom(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, size int) string {
@@ -83,17 +83,27 @@ func TestInputHeadroom(t *testing.T) {
 		}
 		return p
 	}
+	sparse := func(name string, size int64) {
+		p := write(name, 0)
+		if err := os.Truncate(p, size); err != nil {
+			t.Fatal(err)
+		}
+	}
 	small := write("small.har", 1000)
-	write("folder/a/one.har", 3<<20)
-	write("folder/b/two.har", 4<<20)
+	sparse("folder/a/one.har", 9<<20)
+	sparse("folder/b/two.har", 8<<20)
+	sparse("small/a/one.har", 9<<20)
+	sparse("small/b/two.har", 6<<20)
 	for _, c := range []struct {
 		name  string
 		paths []string
 		want  uint64
 	}{
 		{"a small file gets the least", []string{small}, leastHeapHeadroom},
-		{"a folder's files are summed", []string{filepath.Join(dir, "folder")}, 7 << 20},
-		{"with a file beside it", []string{filepath.Join(dir, "folder"), small}, 7<<20 + 1000},
+		{"a folder's files are summed", []string{filepath.Join(dir, "folder")}, 17 << 20},
+		{"with a file beside it", []string{filepath.Join(dir, "folder"), small}, 17<<20 + 1000},
+		{"a folder under smallInput gets the least", []string{filepath.Join(dir, "small")}, leastHeapHeadroom},
+		{"the sum decides", []string{filepath.Join(dir, "small"), filepath.Join(dir, "small", "b")}, 21 << 20},
 		{"a missing path counts as the most", []string{small, filepath.Join(dir, "missing.har")}, minHeapHeadroom},
 		{"standard input counts as the most", []string{"-"}, minHeapHeadroom},
 	} {
