@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -109,21 +110,41 @@ type fastReader struct {
 	nvs []harNameValue
 }
 
+// fastReaders keeps fastReaders (their slices grown to the entries met) from one file to the next: a folder of
+// small recordings would otherwise grow them anew for each file.
+var fastReaders sync.Pool
+
+func getFastReader(src io.ReaderAt, base int64, buf []byte) *fastReader {
+	r, ok := fastReaders.Get().(*fastReader)
+	if !ok {
+		r = &fastReader{}
+	}
+	r.src, r.base, r.buf = src, base, buf
+	return r
+}
+
+// putFastReader forgets the file (and the strings of its last entry) and keeps the rest for the next file.
+func putFastReader(r *fastReader) {
+	clear(r.nvs)
+	e := fastEntry{reqHeaders: r.e.reqHeaders[:0], resHeaders: r.e.resHeaders[:0], params: r.e.params[:0]}
+	*r = fastReader{arena: r.arena[:0], e: e, nvs: r.nvs[:0]}
+	fastReaders.Put(r)
+}
+
 // runFast reads the file with the fast path. done is false when it gave up: the slow path must read the file
 // again and pass over the first n items, which the fast path yielded. done is true when the file was read to
 // its end or the consumer stopped.
 func (s *harStream) runFast(ctx context.Context, yield func(*capture.Exchange, error) bool) (n int, done bool) {
 	f := s.in
-	head := append([]byte(nil), f.buf[:f.w]...)
-	orig := f.buf
-	r := &fastReader{src: f.at, base: f.atBase, buf: orig}
+	var head [len(utf8BOM)]byte // what the filter read before the fast path borrows its buffer
+	nhead := copy(head[:], f.buf[:f.w])
+	r := getFastReader(f.at, f.atBase, f.buf)
 	if s.fastBuf > 0 {
 		r.buf = make([]byte, s.fastBuf)
 	}
 	defer func() {
-		// The filter's buffer holds what it read before the fast path borrowed it.
-		f.buf = orig
-		copy(f.buf, head)
+		copy(f.buf, head[:nhead])
+		putFastReader(r)
 	}()
 	if r.unit(r.prefix) != nil {
 		return 0, false

@@ -102,7 +102,8 @@ func (e *causeError) Unwrap() error { return e.err }
 
 func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*capture.Exchange, error] {
 	return func(yield func(*capture.Exchange, error) bool) {
-		if st, err := os.Stat(path); err == nil && capture.NotRegular(st, false) != nil {
+		st, statErr := os.Stat(path)
+		if statErr == nil && capture.NotRegular(st, false) != nil {
 			yield(nil, capture.FileError(path, capture.NotRegular(st, false))) // never opened: a FIFO would block
 			return
 		}
@@ -112,7 +113,10 @@ func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*c
 			return
 		}
 		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
+		if statErr != nil { // the path's Stat failed and its Open did not: ask the file
+			st, statErr = f.Stat()
+		}
+		if statErr == nil && st.IsDir() {
 			yield(nil, capture.FileError(path, errors.New("is a directory, not a HAR file")))
 			return
 		}
@@ -133,9 +137,10 @@ type harStream struct {
 	file   string
 	cfg    *capture.Config
 	in     *harFilter
-	bodies entryBodies // the limit and the filter, which the entries' body fields point to
-	dec    *json.Decoder
-	base   int64 // bytes before the decoder's input (a UTF-8 byte order mark)
+	bodies entryBodies   // the limit and the filter, which the entries' body fields point to
+	dec    *json.Decoder // made when the slow path runs (run)
+	base   int64         // bytes before the decoder's input (a UTF-8 byte order mark)
+	head   [len(utf8BOM)]byte
 
 	// noFast reads the file with the slow path only; fastBuf, when positive, is the fast path's first buffer
 	// size (tests).
@@ -155,14 +160,16 @@ func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
 		maxRaw = 2*cfg.MaxBody + 1<<20
 	}
 	var base int64
-	head := make([]byte, len(utf8BOM))
+	s := &harStream{file: file, cfg: cfg}
+	head := s.head[:]
 	n, _ := io.ReadFull(r, head)
 	head = head[:n]
 	if string(head) == utf8BOM {
 		base, head = int64(n), nil
 	}
 	f := newHARFilter(r, head, cfg.MaxBody, maxRaw)
-	return &harStream{file: file, cfg: cfg, in: f, bodies: entryBodies{limit: cfg.MaxBody, filter: f}, dec: json.NewDecoder(f), base: base}
+	s.in, s.bodies, s.base = f, entryBodies{limit: cfg.MaxBody, filter: f}, base
+	return s
 }
 
 // mark records where the next value starts, for the size guard.
@@ -272,6 +279,7 @@ func (s *harStream) run(ctx context.Context, yield func(*capture.Exchange, error
 			}
 		}
 	}
+	s.dec = json.NewDecoder(s.in)
 	at := s.valueOffset()
 	tok, err := s.token()
 	switch {
@@ -845,7 +853,13 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 		}
 		return nil, fmt.Errorf("request.url is not a URL: %w", err)
 	}
-	ex := &capture.Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers)}
+	// The header values of the request and the response share one array (harHeader).
+	nvals := len(req.Headers)
+	if e.Response != nil {
+		nvals += len(e.Response.Headers)
+	}
+	vals := make([]string, nvals)
+	ex := &capture.Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers, vals[:len(req.Headers)])}
 	// The exchange's time is the server's clock where the response has a Date header (the rules compare the
 	// vendor's states with the vendor's now, and a recording of a server with another clock, such as the mock's
 	// fixed now, must agree with itself), else the recorder's startedDateTime. A malformed startedDateTime is not
@@ -874,7 +888,7 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 		return nil, fmt.Errorf("response.status %d is not an HTTP status code", res.Status)
 	}
 	ex.Status = res.Status
-	ex.ResponseHeader = harHeader(res.Headers)
+	ex.ResponseHeader = harHeader(res.Headers, vals[len(req.Headers):])
 	if d := capture.DateHeader(ex.ResponseHeader); !d.IsZero() {
 		ex.Time = d
 	}
@@ -887,10 +901,10 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 }
 
 // harHeader builds an http.Header from a HAR header list, in canonical form, without HTTP/2 pseudo-headers. The
-// values of the names met once share one array (each slice capped: appending to one copies it).
-func harHeader(list []harNameValue) http.Header {
+// values of the names met once are in vals, which has len(list) places (each slice capped: appending to one
+// copies it).
+func harHeader(list []harNameValue, vals []string) http.Header {
 	h := make(http.Header, len(list))
-	vals := make([]string, len(list))
 	k := 0
 	for _, nv := range list {
 		name := strings.TrimSpace(nv.Name)
