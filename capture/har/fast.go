@@ -662,7 +662,7 @@ func (r *fastReader) other(key []byte, fields ...string) error {
 		}
 	}
 	for _, f := range fields {
-		if bytes.EqualFold(key, []byte(f)) {
+		if len(key) == len(f) && bytes.EqualFold(key, []byte(f)) {
 			return errFastBail
 		}
 	}
