@@ -134,18 +134,18 @@ func putFastReader(r *fastReader) {
 // runFast reads the file with the fast path. done is false when it gave up: the slow path must read the file
 // again and pass over the first n items, which the fast path yielded. done is true when the file was read to
 // its end or the consumer stopped.
-func (s *harStream) runFast(ctx context.Context, yield func(*capture.Exchange, error) bool) (n int, done bool) {
-	f := s.in
-	var head [len(utf8BOM)]byte // what the filter read before the fast path borrows its buffer
-	nhead := copy(head[:], f.buf[:f.w])
-	r := getFastReader(f.at, f.atBase, f.buf)
+//
+// It reads src from offset base on, in buf (grown as needed, never kept), skipping a byte order mark there when
+// bom says so.
+func (s *harStream) runFast(ctx context.Context, yield func(*capture.Exchange, error) bool, src io.ReaderAt, base int64, bom bool, buf []byte) (n int, done bool) {
+	r := getFastReader(src, base, buf)
 	if s.fastBuf > 0 {
 		r.buf = make([]byte, s.fastBuf)
 	}
-	defer func() {
-		copy(f.buf, head[:nhead])
-		putFastReader(r)
-	}()
+	defer putFastReader(r)
+	if bom && r.unit(r.bom) != nil {
+		return 0, false
+	}
 	if r.unit(r.prefix) != nil {
 		return 0, false
 	}
@@ -265,6 +265,23 @@ func (r *fastReader) expect(c byte) error {
 		return errFastBail
 	}
 	r.i++
+	return nil
+}
+
+// bom skips a UTF-8 byte order mark at the start of the file.
+func (r *fastReader) bom() error {
+	b := r.buf[r.i:r.w]
+	n := min(len(b), len(utf8BOM))
+	if string(b[:n]) != utf8BOM[:n] {
+		return nil
+	}
+	if n < len(utf8BOM) {
+		if r.eof {
+			return nil // the start of a mark, which the decoder refuses
+		}
+		return errFastShort
+	}
+	r.i += n
 	return nil
 }
 

@@ -26,10 +26,13 @@ type filterVariant struct {
 	fastBuf  int  // the fast path's first buffer (0: the filter's)
 	noReadAt bool // the input cannot be read at an offset (and the fast path is not taken)
 	noFast   bool // the slow path only
+	lazy     bool // as Read reads a file: the fast path first, the filter made only if it gives up
 }
 
 var filterVariants = []filterVariant{
 	{name: "default"},
+	{name: "lazy", lazy: true},
+	{name: "lazy, fast buffer 16", lazy: true, fastBuf: 16},
 	{name: "buffer 16", bufSize: 16, noFast: true},
 	{name: "buffer 29", bufSize: 29, noFast: true},
 	{name: "fast buffer 16", bufSize: 16, fastBuf: 16},
@@ -43,6 +46,11 @@ func newStreamVariant(data []byte, cfg *capture.Config, v filterVariant) *harStr
 	var r io.Reader = bytes.NewReader(data)
 	if v.noReadAt {
 		r = readerOnly{r}
+	}
+	if v.lazy {
+		s := newLazyHARStream("x.har", bytes.NewReader(data), cfg)
+		s.fastBuf = v.fastBuf
+		return s
 	}
 	s := newHARStream("x.har", r, cfg)
 	s.noFast, s.fastBuf = v.noFast, v.fastBuf

@@ -107,7 +107,7 @@ func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*c
 			yield(nil, capture.FileError(path, capture.NotRegular(st, false))) // never opened: a FIFO would block
 			return
 		}
-		f, err := os.Open(path)
+		f, err := openFile(path)
 		if err != nil {
 			yield(nil, capture.FileError(path, capture.OpenError(err)))
 			return
@@ -120,7 +120,7 @@ func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*c
 			yield(nil, capture.FileError(path, errors.New("is a directory, not a HAR file")))
 			return
 		}
-		newHARStream(path, f, cfg).run(ctx, yield)
+		newLazyHARStream(path, f, cfg).run(ctx, yield)
 	}
 }
 
@@ -139,6 +139,7 @@ type harStream struct {
 	in     *harFilter
 	bodies entryBodies   // the limit and the filter, which the entries' body fields point to
 	dec    *json.Decoder // made when the slow path runs (run)
+	lazy   fileSource    // newLazyHARStream's file, until the slow path reads it
 	base   int64         // bytes before the decoder's input (a UTF-8 byte order mark)
 	head   [len(utf8BOM)]byte
 
@@ -152,24 +153,41 @@ type harStream struct {
 }
 
 func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
+	s := &harStream{file: file, cfg: cfg}
+	s.open(r)
+	return s
+}
+
+// fileSource is a file the fast path reads at offsets before the slow path, if it runs, reads it in turn.
+type fileSource interface {
+	io.Reader
+	io.ReaderAt
+}
+
+// newLazyHARStream reads src from its start (where its offset is): the fast path reads it at offsets, and the
+// slow path's filter, which reads it in order, is made only if the fast path gives up (run).
+func newLazyHARStream(file string, src fileSource, cfg *capture.Config) *harStream {
+	return &harStream{file: file, cfg: cfg, lazy: src}
+}
+
+// open makes the slow path's reader of r: it reads a byte order mark, if there is one, and the filter.
+func (s *harStream) open(r io.Reader) {
 	// An entry holds up to two bodies, escaped or base64-encoded (4/3 of the body). Twice the limit plus slack
 	// takes one body at the limit in any common encoding; an entry larger than that is refused, with a message
 	// that says so, rather than buffered whole.
 	maxRaw := int64(math.MaxInt64)
-	if cfg.MaxBody < (math.MaxInt64-(1<<20))/2 {
-		maxRaw = 2*cfg.MaxBody + 1<<20
+	if s.cfg.MaxBody < (math.MaxInt64-(1<<20))/2 {
+		maxRaw = 2*s.cfg.MaxBody + 1<<20
 	}
 	var base int64
-	s := &harStream{file: file, cfg: cfg}
 	head := s.head[:]
 	n, _ := io.ReadFull(r, head)
 	head = head[:n]
 	if string(head) == utf8BOM {
 		base, head = int64(n), nil
 	}
-	f := newHARFilter(r, head, cfg.MaxBody, maxRaw)
-	s.in, s.bodies, s.base = f, entryBodies{limit: cfg.MaxBody, filter: f}, base
-	return s
+	f := newHARFilter(r, head, s.cfg.MaxBody, maxRaw)
+	s.in, s.bodies, s.base = f, entryBodies{limit: s.cfg.MaxBody, filter: f}, base
 }
 
 // mark records where the next value starts, for the size guard.
@@ -260,25 +278,46 @@ func (s *harStream) syntaxOffset(syn *json.SyntaxError) int64 {
 // run yields the file's exchanges; it returns when the file ends, on a stream-level error, or when the
 // consumer stops.
 func (s *harStream) run(ctx context.Context, yield func(*capture.Exchange, error) bool) {
-	defer s.in.close()
-	if !s.noFast && s.in.at != nil {
-		n, done := s.runFast(ctx, yield)
-		if done {
-			return
+	fast := func() (n int, done bool) { return 0, false }
+	switch {
+	case s.lazy != nil:
+		fast = func() (int, bool) {
+			buf := getFilterBuf()
+			defer putFilterBuf(buf)
+			return s.runFast(ctx, yield, s.lazy, 0, true, buf)
 		}
-		// The slow path reads the file again, from its start: it yields first what the fast path yielded.
-		s.ctxFrom = n
-		if n > 0 {
-			all := yield
-			yield = func(ex *capture.Exchange, err error) bool {
-				if n > 0 {
-					n--
-					return true
-				}
-				return all(ex, err)
-			}
+	case !s.noFast && s.in.at != nil:
+		fast = func() (int, bool) {
+			// The fast path borrows the filter's buffer, which holds what the filter read (a byte order mark's
+			// place), and gives it back as it was.
+			f := s.in
+			var head [len(utf8BOM)]byte
+			nhead := copy(head[:], f.buf[:f.w])
+			defer copy(f.buf, head[:nhead])
+			return s.runFast(ctx, yield, f.at, f.atBase, false, f.buf)
 		}
 	}
+	if n, done := fast(); done {
+		if s.in != nil {
+			s.in.close()
+		}
+		return
+	} else if n > 0 {
+		// The slow path reads the file again, from its start: it yields first what the fast path yielded.
+		s.ctxFrom = n
+		all := yield
+		yield = func(ex *capture.Exchange, err error) bool {
+			if n > 0 {
+				n--
+				return true
+			}
+			return all(ex, err)
+		}
+	}
+	if s.in == nil {
+		s.open(s.lazy)
+	}
+	defer s.in.close()
 	s.dec = json.NewDecoder(s.in)
 	at := s.valueOffset()
 	tok, err := s.token()
