@@ -36,7 +36,8 @@ Forwards every request to --target (the vendor, or apikit mock) and validates ea
 once its response has ended; bodies stream through unchanged. Each violation is printed to stderr as it happens,
 as apikit validate prints it ("✗ FILE#ENTRY operation where pointer: message"), beside one log line per request
 (never a token). With --record, every exchange the target completed is appended, redacted, to a HAR file that
-apikit validate reads (pass it the same --strict and --base-url).
+apikit validate reads (pass it the same --strict and --base-url). With --propose, the drift seen is written on
+shutdown as an OpenAPI Overlay proposing the spec change, as apikit validate --propose writes it.
 
 When the target is down, sends no response headers within --timeout, or breaks off before them, the client gets
 a 502 whose JSON body names the fault ({"error":"upstream_timeout",...}, header X-Apikit-Proxy-Error); when it
@@ -68,6 +69,7 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		specDir  = fs.String("spec", "", "load the specs from `DIR` instead of the embedded copies")
 		timeout  = fs.Duration("timeout", proxy.DefaultTimeout, "how long the target has to send its response headers, connecting included")
 		warnings = fs.Bool("warnings", true, "print warnings (undeclared response properties) as well as violations")
+		propose  = fs.String("propose", "", "on shutdown, write an OpenAPI Overlay to `FILE` proposing the spec changes the drift seen calls for, as apikit validate --propose does (propose.go)")
 		maxBody  = byteSize(proxy.DefaultMaxBody)
 		bases    baseURLs
 	)
@@ -148,6 +150,14 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		defer har.Close()
 		popts = append(popts, proxy.WithHAR(har))
 	}
+	prop, err := newProposer("apikit proxy", *propose, *specDir) // --propose (propose.go)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer prop.discard() // when the proxy does not get as far as serving
+	if prop != nil {
+		popts = append(popts, proxy.WithSink(prop.c))
+	}
 	p, err := proxy.New(tu, v, popts...)
 	if err != nil {
 		return usageErr("%v", err)
@@ -184,6 +194,10 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		code = exitUsage
 	}
 	cancel()
+	if err := prop.close(out); err != nil { // every verdict is in: write the overlay
+		logger.Error("apikit proxy: " + err.Error())
+		code = exitUsage
+	}
 	if har != nil {
 		if err := har.Close(); err != nil {
 			logger.Error("apikit proxy: " + err.Error())
