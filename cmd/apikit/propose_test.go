@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/apikit/apikit/mock"
 	"github.com/apikit/apikit/openapi"
 )
 
@@ -139,5 +140,50 @@ func TestProxyProposeUnwritable(t *testing.T) {
 	code := cmdProxy(t.Context(), []string{"--target", "http://127.0.0.1:1", "--propose", filepath.Join(file, "x.yaml")}, mockTestEnv(io.Discard, &stderr))
 	if code != exitUsage || !strings.Contains(stderr.String(), "apikit proxy: --propose:") {
 		t.Errorf("exit %d, stderr %q; want 2 and a --propose error", code, stderr.String())
+	}
+}
+
+// TestProxyProposeREADME runs the README's drift walk-through in-process: apikit mock serving the shipped drifting
+// data set, apikit proxy --record --propose in front of it, the three requests; the overlay is the one the README
+// quotes.
+func TestProxyProposeREADME(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../testdata/drift/doorflow.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := mock.ParseDatasetDrift(t.Context(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mock.New(t.Context(), mock.WithDataset(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	har, overlay := filepath.Join(dir, "rec.har"), filepath.Join(dir, "doorflow.overlay.yaml")
+	r := startProxyCmd(t, "--target", serveLoopback(t, m), "--record", har, "--propose", overlay)
+	for _, p := range []string{"", "/403", "/407"} {
+		proxyGet(t, r.url+"/api/3/group_reservations"+p)
+	}
+	r.waitLine(t, "path=/api/3/group_reservations/407")
+	if code, lines := r.stop(t); code != exitViolation {
+		t.Fatalf("exit %d, want 1 (the vendor drifts):\n%s", code, strings.Join(lines, "\n"))
+	}
+	doc, err := os.ReadFile(overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, quoted, ok := strings.Cut(string(readme), "Review `doorflow.overlay.yaml`:\n\n```yaml\n")
+	quoted, _, ok2 := strings.Cut(quoted, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md no longer quotes the proposed doorflow.overlay.yaml")
+	}
+	if got := strings.ReplaceAll(string(doc), dir+string(filepath.Separator), ""); got != quoted {
+		t.Errorf("the overlay proposed from the shipped drift data is not the one README.md quotes:\n%s\nREADME:\n%s", got, quoted)
 	}
 }
