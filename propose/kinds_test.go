@@ -17,7 +17,7 @@ import (
 )
 
 // kindsSpec has integer enums (one naming its values in x-enum-varnames, one not), a string enum whose names
-// follow no pattern, and documents only 200.
+// follow no pattern, one whose names differ from the values in case only, and documents only 200.
 const kindsSpec = `openapi: 3.0.3
 info: {title: T, version: "1"}
 servers: [{url: "https://t.example"}]
@@ -40,6 +40,7 @@ components:
         level: {type: integer, enum: [1, 2], x-enum-varnames: [Level1, Level2]}
         priority: {type: integer, enum: [10, 20]}
         size: {type: string, enum: [s, m], x-enum-varnames: [Small, Medium]}
+        mode: {type: string, enum: [OR, AND], x-enum-varnames: [FilterOr, FilterAnd]}
 `
 
 type kindsRec struct {
@@ -78,7 +79,7 @@ func kindsRun(t *testing.T, fsys fstest.MapFS, c *propose.Collector, recs []kind
 func TestProposeIntegerEnumsAndBodiesThatAreNotJSON(t *testing.T) {
 	const js = "application/json"
 	recs := []kindsRec{
-		{1, 200, js, `{"level":3,"priority":30,"size":"l"}`},
+		{1, 200, js, `{"level":3,"priority":30,"size":"l","mode":"XOR"}`},
 		{2, 200, js, `{"level":-1,"priority":10}`},
 		{3, 200, js, `{"level":3}`},
 		{4, 502, "", "Bad Gateway"},                        // no Content-Type: no media type to propose
@@ -107,6 +108,7 @@ x-enum-varnames:
     - LevelMinus1
     - Level3
 `, `New value(s) -1, 3 of the enum Thing.level (at /level of GET /things/{id} 200)`},
+		{"$.components.schemas['Thing'].properties['mode']", "enum:\n    - XOR\nx-enum-varnames:\n    - FilterXOR\n", `New value(s) "XOR" of the enum Thing.mode`},
 		{"$.components.schemas['Thing'].properties['priority']", "enum:\n    - 30\n", "New value(s) 30 of the enum"},
 		{"$.paths['/things/{id}'].get.responses", `"500":
     content:
@@ -181,7 +183,7 @@ x-enum-varnames:
 			}
 		}
 	}
-	if warns != 3 || len(res.Breaking()) != 0 {
-		t.Errorf("want the 3 new integer values as warnings and nothing breaking, got %+v", res.Changes)
+	if warns != 4 || len(res.Breaking()) != 0 {
+		t.Errorf("want the 3 new integer values and XOR as warnings and nothing breaking, got %+v", res.Changes)
 	}
 }

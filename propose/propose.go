@@ -466,14 +466,19 @@ func (d *drift) newEnumValues() (vals, names []*yaml.Node, why string) {
 	if !ok {
 		return vals, nil, ""
 	}
-	// The names follow one pattern, a prefix and the value in camel case (StatePending for pending): name the new
-	// values the same way, or leave the naming to a person.
+	// The names follow one pattern, a prefix and the value in camel case (StatePending for pending, FilterOr for OR):
+	// name the new values the same way, or leave the naming to a person.
 	prefix, ok := "", len(raw) == len(d.enum.Enum) && len(raw) > 0
 	taken := map[string]bool{}
 	for i := 0; ok && i < len(raw); i++ {
 		name, isStr := raw[i].(string)
-		p, cut := strings.CutSuffix(name, goName(d.enum.Enum[i]))
-		if !isStr || !cut || p == "" || (i > 0 && p != prefix) {
+		g := goName(d.enum.Enum[i])
+		cut := isStr && len(name) > len(g) && strings.EqualFold(name[len(name)-len(g):], g) // FilterOr for OR
+		p := ""
+		if cut {
+			p = name[:len(name)-len(g)]
+		}
+		if !cut || (i > 0 && p != prefix) {
 			ok = false
 		}
 		prefix = p

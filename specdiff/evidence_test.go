@@ -170,3 +170,51 @@ func TestEvidenceShownInTheText(t *testing.T) {
 		t.Errorf("got\n%s\nwant a line\n%s", b.String(), want)
 	}
 }
+
+// TestEvidenceNamesTheMediaType: a response with two media types, each with its own enum: the marked action's
+// value is WARN only in the media type whose schema it targets.
+func TestEvidenceNamesTheMediaType(t *testing.T) {
+	const spec = `openapi: 3.0.3
+info: {title: T, version: "1"}
+servers: [{url: "https://t.example"}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        "200":
+          description: things
+          content:
+            application/json:
+              schema: {type: object, properties: {state: {type: string, enum: [a, b]}}}
+            application/vnd.t+json:
+              schema: {type: object, properties: {state: {type: string, enum: [a, b]}}}
+`
+	base, rev := t.TempDir(), t.TempDir()
+	ov := "overlay: 1.0.0\ninfo: {title: t, version: \"1\"}\nactions:\n" +
+		"  - target: $.paths['/things'].get.responses['200'].content['application/vnd.t+json'].schema.properties['state']\n" +
+		"    update: {enum: [c]}\n    x-apikit-evidence: '" + evidenceMark + "'\n" +
+		"  - target: $.paths['/things'].get.responses['200'].content['application/json'].schema.properties['state']\n" +
+		"    update: {enum: [c]}\n"
+	for p, s := range map[string]string{filepath.Join(base, "t.yaml"): spec, filepath.Join(rev, "t.yaml"): spec, filepath.Join(rev, "t.overlay.yaml"): ov} {
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := specdiff.Compare(context.Background(), specdiff.Source{Path: filepath.Join(base, "t.yaml")}, specdiff.Source{Path: filepath.Join(rev, "t.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range res.Changes {
+		got = append(got, string(c.Level)+" "+c.Message)
+	}
+	slices.Sort(got)
+	want := []string{
+		"ERR added the new `c` enum value to the `state` response property for the response status `200` (media type: application/json)",
+		"WARN added the new `c` enum value to the `state` response property for the response status `200` (media type: application/vnd.t+json)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
