@@ -230,7 +230,7 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 	for i := range res.Warnings {
 		inBody = inBody || isPropertyDrift(&res.Warnings[i])
 	}
-	r, rCode := response(op, res.Status)
+	r, under := response(op, res.Status)
 	headers := !undocumented && r != nil && hasUndeclaredHeader(r, ex.ResponseHeader)
 	if !undocumented && !inBody && !headers {
 		return nil
@@ -240,7 +240,7 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 	opTarget := "$.paths" + key(res.Path) + "." + strings.ToLower(res.Method)
 	rt := ""
 	if r != nil {
-		rt = responseTarget(r, rCode, opTarget)
+		rt = responseTarget(r, res.Status, under, opTarget)
 	}
 	media, _, _ := mime.ParseMediaType(ex.ResponseHeader.Get("Content-Type"))
 	var body any
@@ -693,41 +693,57 @@ func goName(v any) string {
 	return camel(s)
 }
 
-// response returns the operation's response for status (its exact code, then its range, then default) and the
-// key it is under. It allocates nothing for a status of three digits.
-func response(op *openapi3.Operation, status int) (*openapi3.ResponseRef, string) {
+// The keys a response is found under: its exact code, its range, default.
+const (
+	underCode = iota
+	underRange
+	underDefault
+)
+
+// response returns the operation's response for status (its exact code, then its range, then default) and which
+// key it is under (underCode, underRange or underDefault). It allocates nothing for a status of three digits.
+func response(op *openapi3.Operation, status int) (*openapi3.ResponseRef, int) {
 	var buf [3]byte
 	if status >= 100 && status <= 999 {
 		buf = [3]byte{byte('0' + status/100), byte('0' + status/10%10), byte('0' + status%10)}
 		if r := op.Responses.Value(string(buf[:])); r != nil && r.Value != nil {
-			return r, strconv.Itoa(status)
+			return r, underCode
 		}
 		buf[1], buf[2] = 'X', 'X'
 		if r := op.Responses.Value(string(buf[:])); r != nil && r.Value != nil {
-			return r, string(buf[:])
+			return r, underRange
 		}
 	} else {
-		code := strconv.Itoa(status)
-		if r := op.Responses.Value(code); r != nil && r.Value != nil {
-			return r, code
-		}
-		if r := op.Responses.Value(code[:1] + "XX"); r != nil && r.Value != nil {
-			return r, code[:1] + "XX"
+		for _, under := range []int{underCode, underRange} {
+			if r := op.Responses.Value(responseKey(status, under)); r != nil && r.Value != nil {
+				return r, under
+			}
 		}
 	}
 	if r := op.Responses.Value("default"); r != nil && r.Value != nil {
-		return r, "default"
+		return r, underDefault
 	}
-	return nil, ""
+	return nil, 0
 }
 
-// responseTarget is the JSONPath of the node that holds response r, under code of the operation at opTarget (the
-// component's, for a $ref).
-func responseTarget(r *openapi3.ResponseRef, code, opTarget string) string {
+// responseKey is the key of the response for status under: "409", "4XX" or "default".
+func responseKey(status, under int) string {
+	switch under {
+	case underCode:
+		return strconv.Itoa(status)
+	case underRange:
+		return strconv.Itoa(status)[:1] + "XX"
+	}
+	return "default"
+}
+
+// responseTarget is the JSONPath of the node that holds response r, found for status under (response) in the
+// operation at opTarget (the component's, for a $ref).
+func responseTarget(r *openapi3.ResponseRef, status, under int, opTarget string) string {
 	if name, ok := strings.CutPrefix(r.Ref, "#/components/responses/"); ok {
 		return "$.components.responses" + key(name)
 	}
-	return opTarget + ".responses" + key(code)
+	return opTarget + ".responses" + key(responseKey(status, under))
 }
 
 // walk follows the body pointer p from the response's schema for media and returns the schema there and the
