@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/apikit/apikit/capture"
 )
 
 // schema is an inferred schema: only what every observed value supports.
@@ -176,7 +178,7 @@ func (s *summary) infer(at string) (*schema, error) {
 	case s.lost&lostProps != 0:
 		return nil, fmt.Errorf("%s: more than %d distinct properties were seen (an object keyed by data?), so no schema is inferred", at, maxProps)
 	case s.lost&lostBudget != 0:
-		return nil, fmt.Errorf("%s: the values seen have more distinct places than apikit summarizes (%d bytes of summaries), so no schema is inferred", at, summaryBudget)
+		return nil, fmt.Errorf("%s: the values seen have more distinct places than apikit summarizes (%s of summaries), so no schema is inferred", at, capture.FormatSize(summaryBudget))
 	}
 	counts := s.counts
 	nulls := counts[kindNull]

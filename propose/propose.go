@@ -303,6 +303,10 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 			if !isPropertyDrift(w) || !bodyOK || r == nil {
 				continue
 			}
+			if w.Pointer == "" { // the warning that counts the undeclared properties past those listed
+				c.noteAt(id, seq, "undeclared properties the validator counts without naming them not proposed")
+				continue
+			}
 			parent, name := splitPointer(w.Pointer)
 			_, t, why := walk(r, rt, media, parent)
 			if why != "" {
