@@ -73,8 +73,8 @@ type Collector struct {
 	drift   map[string]*drift // by kind and target
 	dropped int               // observations of a drift past maxDrifts, not collected
 	budget  budget            // what is left for the summaries of values
-	// seen are the notes of Observe (drift seen but not proposed), in order, by message; lost counts the
-	// exchanges of the notes past maxNotes.
+	// seen are the notes of Observe (drift seen but not proposed), in order and by message; lost counts the
+	// observations of notes past maxNotes.
 	seen  []*seenNote
 	byMsg map[string]*seenNote
 	lost  int
