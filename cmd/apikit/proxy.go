@@ -67,6 +67,7 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		strict   = fs.Bool("strict", false, "undeclared response properties and unmatched routes become violations")
 		failOn   = fs.String("fail-on", "both", "which violations fail the run (exit 1): `SIDE` both, vendor (the responses) or client (the requests)")
 		specDir  = fs.String("spec", "", "load the specs from `DIR` instead of the embedded copies")
+		specSt   = fs.Bool("strict-spec", false, "refuse specs with problems that do not stop validation (printed as spec warnings otherwise)")
 		timeout  = fs.Duration("timeout", proxy.DefaultTimeout, "how long the target has to send its response headers, connecting included")
 		warnings = fs.Bool("warnings", true, "print warnings (undeclared response properties) as well as violations")
 		propose  = fs.String("propose", "", "on shutdown, write an OpenAPI Overlay to `FILE` proposing the spec changes the drift seen calls for, as apikit validate --propose does (propose.go)")
@@ -104,7 +105,7 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		e.setMemoryLimit(int64(maxBody) + proxyHeadroom)
 	}
 
-	vopts := []contract.Option{contract.WithStrict(*strict)}
+	vopts := []contract.Option{contract.WithStrict(*strict), contract.WithStrictSpec(*specSt)}
 	if *specDir != "" {
 		vopts = append(vopts, contract.WithSpecDir(*specDir))
 	}
@@ -114,6 +115,9 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 	v, err := contract.New(ctx, vopts...)
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	for _, w := range v.SpecWarnings() { // as apikit validate prints them
+		fmt.Fprintf(e.stderr, "spec warning: %s\n", egress.Sanitize(w.String()))
 	}
 
 	fail, err := contract.ParseFailOn(*failOn)
