@@ -51,6 +51,28 @@ func TestGCTuner(t *testing.T) {
 	startGCTuner(minHeapHeadroom)() // a no-op: the environment sets GOGC
 }
 
+// TestGCTunerSetHeadroom: a headroom measured after the start applies at once, and not after stop.
+func TestGCTunerSetHeadroom(t *testing.T) {
+	if gcPercent() != 100 {
+		t.Skip("GOGC is set for this process")
+	}
+	t.Setenv("GOGC", "")
+	tuner, stop := newGCTuner(leastHeapHeadroom, nil)
+	tuner.setHeadroom(minHeapHeadroom)
+	if p := gcPercent(); p <= 100 {
+		t.Errorf("GOGC %d after a headroom of %d, want more than 100 with a small heap", p, minHeapHeadroom)
+	}
+	stop()
+	tuner.setHeadroom(2 * minHeapHeadroom)
+	if p := gcPercent(); p != 100 {
+		t.Errorf("GOGC %d after stop and a new headroom, want 100 back", p)
+	}
+	t.Setenv("GOGC", "100")
+	if tuner, _ := newGCTuner(leastHeapHeadroom, nil); tuner != nil {
+		t.Error("a tuner started although the environment sets GOGC")
+	}
+}
+
 // waitFor collects garbage and waits for the tuner to retune, until cond holds for the GOGC it set (and that GOGC
 // is in force), for at most 20 collections.
 func waitFor(t *testing.T, tuned <-chan int, cond func(int) bool, what string) {

@@ -96,7 +96,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	if e.tuneGC {
-		defer startGCTuner(inputHeadroom(paths))() // perf: the collector's headroom sized to the input (gctune.go)
+		defer startGCTunerFor(paths)() // perf: the collector's headroom sized to the input (gctune.go)
 	}
 
 	opts := []contract.Option{contract.WithStrict(*strict), contract.WithStrictSpec(*specSt)}
