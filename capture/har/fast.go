@@ -4,7 +4,7 @@ package har
 //
 // encoding/json decodes an entry by reflection, scanning its text twice and building each string on its own: on
 // a folder of small recordings that was half of apikit validate's time. fastReader reads the file in one buffer
-// (the filter's, grown up to fastUnitMax when an entry is longer) and decodes each entry in one pass, with no
+// (the filter's size, from its pool; grown up to fastUnitMax when an entry is longer) and decodes each entry in one pass, with no
 // reflection: it validates the JSON as encoding/json's scanner does, matches the keys the loader reads exactly,
 // unescapes every string the exchange keeps into one buffer that becomes one string per entry, and hands the
 // result to the same conversion the slow path uses (harEntry.exchange).
