@@ -84,6 +84,7 @@ type bodyNode struct {
 	numFmt   openapi3.NumberFormatValidator
 	// Objects: properties and required names, by name.
 	names    map[string]int
+	lookup   slotTable // perf: names' numbers without hashing the name (rules.go), for the walker
 	fields   []bodyField
 	required uint64 // bit i set: fields[i] is required
 	// Arrays.
@@ -241,6 +242,11 @@ func (c *bodyCompiler) compile(s *openapi3.Schema) *bodyNode {
 			}
 			n.required |= 1 << i
 		}
+		names := make([]string, len(n.fields))
+		for i, f := range n.fields {
+			names[i] = f.name
+		}
+		n.lookup = newSlotTable(names)
 	}
 	if n.kind == kindArray && s.Items != nil {
 		n.items = c.compile(s.Items.Value)
@@ -490,7 +496,8 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 			return err
 		}
 		count++
-		i, known := n.names[string(name)]
+		i := n.lookup.find(name)
+		known := i >= 0
 		var child *bodyNode
 		if known {
 			seen |= 1 << i
@@ -694,7 +701,17 @@ func integerLiteralOutOfRange(format string, raw []byte) bool {
 	default:
 		return false
 	}
-	if bytes.ContainsAny(raw, ".eE") {
+	digits := len(raw)
+	for _, c := range raw {
+		switch c {
+		case '.', 'e', 'E':
+			return false
+		case '-':
+			digits--
+		}
+	}
+	// perf: up to 9 digits always fit int32 and up to 18 int64 (the parse was a twentieth of a large list).
+	if digits <= 9 || bits == 64 && digits <= 18 {
 		return false
 	}
 	_, err := strconv.ParseInt(string(raw), 10, bits)

@@ -37,13 +37,15 @@ type Observation struct {
 }
 
 type obsItem struct {
-	id         span32  // in Observation.ids
+	id         span32  // in Observation.ids, when the id is not numeric
+	num        uint64  // the id, when numeric: an integer in canonical form below 1<<63 (canonicalUint)
 	version    instant // updated_at (or the declared version field); valid when hasVersion
 	end        instant // the walk's listedUntil field; valid when hasEnd
 	hash       uint64  // fingerprint of the item (same-object), 0 when not taken
 	index      int32   // position in the list; -1 for the one item of a get
 	hasVersion bool
 	hasEnd     bool
+	numeric    bool // the id is num; its text is not kept
 }
 
 // span32 is a span of Observation.ids.
@@ -610,11 +612,17 @@ func (run *ruleRun) evalItem(idx int) {
 			// Size the observation once, from the first item: a list's items are much alike.
 			n := len(run.b)/max(run.itemEnd-run.itemStart, 32) + 1
 			o.items = make([]obsItem, 0, n)
-			o.ids = make([]byte, 0, n*(len(raw)+2))
 		}
-		start := int32(len(o.ids))
-		o.ids = append(o.ids, raw...)
-		it := obsItem{id: span32{start, int32(len(o.ids))}, index: int32(idx)}
+		it := obsItem{index: int32(idx)}
+		// perf: an integer id is kept as its value, parsed once here rather than at each invariant's look-up
+		// (invCheck.key); any other id as its text.
+		if n, ok := canonicalUint(raw); ok {
+			it.num, it.numeric = n, true
+		} else {
+			start := int32(len(o.ids))
+			o.ids = append(o.ids, raw...)
+			it.id = span32{start, int32(len(o.ids))}
+		}
 		it.version, it.hasVersion = versionOf(run.raw(run.slotVersion))
 		it.end, it.hasEnd = versionOf(run.raw(run.slotListed))
 		if run.hashing {
