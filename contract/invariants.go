@@ -156,9 +156,10 @@ func (c *invCheck) key(it *obsItem) idKey { return c.src.key(c.o, it) }
 // key returns the key of the id of item it of o, recording the text of one that is not an integer.
 func (src *invSource) key(o *Observation, it *obsItem) idKey {
 	if it.numeric {
-		return idKey(it.num)
+		return idKey(it.id)
 	}
-	b := o.ids[it.id.start:it.id.end]
+	start, end := it.idSpan()
+	b := o.ids[start:end]
 	k := idKey(maphash.Bytes(src.seed, b)) | hashedID
 	if _, ok := src.names[k]; !ok {
 		src.names[k] = string(b)
@@ -358,13 +359,16 @@ func (c *invCheck) itemPtr(it *obsItem, field string) string {
 
 func (c *invCheck) id(it *obsItem) string {
 	if it.numeric {
-		return strconv.FormatUint(it.num, 10)
+		return strconv.FormatUint(it.id, 10)
 	}
 	return string(c.idBytes(it))
 }
 
 // idBytes is the text of an item's id that is not numeric, as the observation holds it.
-func (c *invCheck) idBytes(it *obsItem) []byte { return c.o.ids[it.id.start:it.id.end] }
+func (c *invCheck) idBytes(it *obsItem) []byte {
+	start, end := it.idSpan()
+	return c.o.ids[start:end]
+}
 
 // idValue shows an id in Violation.Value, unless the id field is secret.
 func (c *invCheck) idValue(field, id string) string {

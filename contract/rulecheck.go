@@ -37,19 +37,18 @@ type Observation struct {
 }
 
 type obsItem struct {
-	id         span32  // in Observation.ids, when the id is not numeric
-	num        uint64  // the id, when numeric: an integer in canonical form below 1<<63 (canonicalUint)
+	id         uint64  // numeric: the id (canonicalUint); else its text's span of Observation.ids (idSpan)
 	version    instant // updated_at (or the declared version field); valid when hasVersion
 	end        instant // the walk's listedUntil field; valid when hasEnd
 	hash       uint64  // fingerprint of the item (same-object), 0 when not taken
 	index      int32   // position in the list; -1 for the one item of a get
 	hasVersion bool
 	hasEnd     bool
-	numeric    bool // the id is num; its text is not kept
+	numeric    bool // the id is an integer, kept as its value; its text is not kept
 }
 
-// span32 is a span of Observation.ids.
-type span32 struct{ start, end int32 }
+// idSpan is where the text of an id that is not numeric is in Observation.ids.
+func (it *obsItem) idSpan() (start, end int) { return int(it.id >> 32), int(uint32(it.id)) }
 
 // fieldVal is where one item's value of a field is in the body.
 type fieldVal struct {
@@ -609,19 +608,20 @@ func (run *ruleRun) evalItem(idx int) {
 			raw, _ = stringBytes(raw)
 		}
 		if o.items == nil && run.r.list {
-			// Size the observation once, from the first item: a list's items are much alike.
-			n := len(run.b)/max(run.itemEnd-run.itemStart, 32) + 1
+			// Size the observation once, from the first item: a list's items are much alike (perf: an eighth of
+			// margin, so that a first item a little longer than most does not cost a copy of the whole array).
+			n := len(run.b)/max((run.itemEnd-run.itemStart)*7/8, 32) + 1
 			o.items = make([]obsItem, 0, n)
 		}
 		it := obsItem{index: int32(idx)}
 		// perf: an integer id is kept as its value, parsed once here rather than at each invariant's look-up
 		// (invCheck.key); any other id as its text.
 		if n, ok := canonicalUint(raw); ok {
-			it.num, it.numeric = n, true
+			it.id, it.numeric = n, true
 		} else {
-			start := int32(len(o.ids))
+			start := uint64(len(o.ids))
 			o.ids = append(o.ids, raw...)
-			it.id = span32{start, int32(len(o.ids))}
+			it.id = start<<32 | uint64(len(o.ids))
 		}
 		it.version, it.hasVersion = versionOf(run.raw(run.slotVersion))
 		it.end, it.hasEnd = versionOf(run.raw(run.slotListed))
