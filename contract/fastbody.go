@@ -740,39 +740,50 @@ func (p *walkerPool) put(w *bodyWalker) {
 // its JSON decoder against a compiled schema, and every body the compiled path cannot decide exactly as kin.
 // base is the violation base of the response side (Status set).
 func (v *Validator) fastResponse(op *operation, ex *Exchange, base Violation) (errs, warns []Violation, ok bool) {
-	return v.fastResponseTap(op, ex, base, nil)
+	p := v.pickResponse(op, ex)
+	return v.fastResponseTap(ex, base, &p, nil)
 }
 
-// fastResponseTap is fastResponse with a tap that sees the body's structure in the same pass (rules: rulefast.go).
-func (v *Validator) fastResponseTap(op *operation, ex *Exchange, base Violation, tap bodyTap) (errs, warns []Violation, ok bool) {
-	if len(v.bodies) == 0 {
-		return nil, nil, false
+// responsePick is the response and media type kin-openapi's ValidateResponse picks for an exchange, and the
+// compiled check of its body: looked up once per exchange, for the compiled check and the rules' tap.
+type responsePick struct {
+	ref      *openapi3.ResponseRef // the status's response, else the default one; nil when neither
+	declared bool                  // ref is the status's (not the default)
+	ct       string                // the response's Content-Type
+	media    *openapi3.MediaType   // ref's media type for ct; nil when none
+	node     *bodyNode             // media's compiled schema; nil when the compiled path does not cover it
+}
+
+// pickResponse picks the response as openapi3filter.ValidateResponse picks the response and its media type.
+func (v *Validator) pickResponse(op *operation, ex *Exchange) responsePick {
+	p := responsePick{ct: headerValue(ex.ResponseHeader, "Content-Type")}
+	p.ref, p.declared = op.responses.statusOrDefault(ex.Status)
+	if p.ref != nil && p.ref.Value != nil {
+		if p.media = p.ref.Value.Content.Get(p.ct); p.media != nil {
+			p.node = v.bodies[p.media]
+		}
 	}
-	responses := op.route.Operation.Responses
-	if responses == nil || responses.Len() == 0 {
-		return nil, nil, false
-	}
-	// As openapi3filter.ValidateResponse picks the response and its media type.
-	ref := responses.Status(ex.Status)
-	declared := ref != nil
-	if ref == nil {
-		ref = responses.Default()
-	}
-	if ref == nil || ref.Value == nil { // declared headers are checked on their own (headers.go)
-		return nil, nil, false
-	}
-	ct := headerValue(ex.ResponseHeader, "Content-Type")
-	media := ref.Value.Content.Get(ct)
-	n := v.bodies[media]
+	return p
+}
+
+// fastResponseTap is fastResponse on the response p picked, with a tap that sees the body's structure in the
+// same pass (rules: rulefast.go).
+func (v *Validator) fastResponseTap(ex *Exchange, base Violation, p *responsePick, tap bodyTap) (errs, warns []Violation, ok bool) {
+	// declared headers are checked on their own (headers.go)
+	ref, ct, media, n := p.ref, p.ct, p.media, p.node
 	if media == nil || n == nil || !kinDecodesAsJSON(ct) {
 		return nil, nil, false
 	}
 	// As undeclared() decides whether to walk: a documented status (not default) and a parseable Content-Type
 	// naming the same media type.
 	warn := false
-	if declared {
+	if p.declared {
 		if mt, ok := parseMediaType(ct); ok {
-			if m := ref.Value.Content.Get(mt); m != nil && m.Schema != nil {
+			m := media // perf: the Content-Type is the bare media type, already looked up
+			if mt != ct {
+				m = ref.Value.Content.Get(mt)
+			}
+			if m != nil && m.Schema != nil {
 				if m != media {
 					return nil, nil, false
 				}

@@ -143,6 +143,12 @@ func zeroed[T any](s []T, n int) []T {
 // startRules prepares the rules of op for an exchange whose response is about to be checked, and returns nil
 // when rules are off. Its tap (run.tap()) lets the compiled check feed the rules in its own pass.
 func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *ruleRun {
+	p := v.pickResponse(op, ex)
+	return v.startRulesPicked(ex, op, base, &p)
+}
+
+// startRulesPicked is startRules for the response p the compiled check picks (pickResponse).
+func (v *Validator) startRulesPicked(ex *Exchange, op *operation, base Violation, p *responsePick) *ruleRun {
 	e := v.rules
 	if e == nil || e.mode != RulesAll {
 		return nil
@@ -185,7 +191,7 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 	run.vals = zeroed(run.vals, len(run.names))
 	run.prepare()
 	run.reset()
-	run.target, run.tapOK = v.tapTarget(op, ex, r)
+	run.target, run.tapOK = findTapTarget(p, r)
 	return run
 }
 
@@ -221,7 +227,9 @@ func (v *Validator) finishRules(run *ruleRun, tapped bool, res *Result) {
 		run.reset()
 		run.itemsStart = -1
 	}
-	if run.itemsStart < 0 || len(run.r.envSlots) > 0 {
+	// perf: the tap read the whole body, and the one item of a get when there is one: nothing left to scan.
+	tappedAll := run.tapping && tapped && len(run.r.envSlots) == 0 && (run.itemsStart >= 0 || !run.r.list && run.itemsFound)
+	if !tappedAll {
 		s := &jscan{b: run.b}
 		s.ws()
 		if !run.node(s, run.r.tree) {
