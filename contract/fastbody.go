@@ -294,6 +294,59 @@ type bodyWalker struct {
 	scratch    []byte
 	tap        bodyTap     // rules: sees the body's structure for the rules (rulefast.go); nil when none
 	tapMembers []tapMember // rules: the members of the objects being read, for the tap
+	// perf: the undeclared names of the objects being read, unescaped, end to end (nameEnds: where each ends),
+	// for the walker's own duplicate-name check (dupName); jsontext's own check hashed every name.
+	names    []byte
+	nameEnds []int
+}
+
+// nameLevel is an object's part of the walker's undeclared names: where its names start in nameEnds and names,
+// and a set of them once they are many.
+type nameLevel struct {
+	mark, at int
+	set      map[string]struct{}
+}
+
+// openNames starts the undeclared names of an object.
+func (w *bodyWalker) openNames() nameLevel { return nameLevel{mark: len(w.nameEnds), at: len(w.names)} }
+
+// closeNames forgets an object's undeclared names.
+func (w *bodyWalker) closeNames(l *nameLevel) {
+	w.nameEnds, w.names = w.nameEnds[:l.mark], w.names[:l.at]
+}
+
+// manyNames is how many undeclared names an object compares one by one before it keeps them in a set.
+const manyNames = 32
+
+// dupName records an undeclared name of the object at level l and reports whether the object had it already: a
+// duplicate name, which sends the body to kin-openapi (and strictjson.go's warning) as jsontext's own check did.
+// Names are compared unescaped, as jsontext compares them.
+func (w *bodyWalker) dupName(l *nameLevel, name []byte) bool {
+	if l.set != nil {
+		if _, ok := l.set[string(name)]; ok {
+			return true
+		}
+		l.set[string(name)] = struct{}{}
+		return false
+	}
+	start := l.at
+	for _, end := range w.nameEnds[l.mark:] {
+		if string(w.names[start:end]) == string(name) {
+			return true
+		}
+		start = end
+	}
+	w.names = append(w.names, name...)
+	w.nameEnds = append(w.nameEnds, len(w.names))
+	if len(w.nameEnds)-l.mark > manyNames {
+		l.set = make(map[string]struct{}, 2*manyNames)
+		start := l.at
+		for _, end := range w.nameEnds[l.mark:] {
+			l.set[string(w.names[start:end])] = struct{}{}
+			start = end
+		}
+	}
+	return false
 }
 
 // pathSeg is one step from the body's root: a declared property name, or an array index.
@@ -306,7 +359,8 @@ type pathSeg struct {
 // the undeclared-property warnings, or ok false when kin-openapi has to decide. The returned slices are fresh.
 func (w *bodyWalker) checkBody(n *bodyNode, body []byte) (errs, warns []Violation, ok bool) {
 	w.buf = *bytes.NewBuffer(body)
-	w.dec.Reset(&w.buf)
+	w.dec.Reset(&w.buf, jsontext.AllowDuplicateNames(true)) // perf: the walker checks names itself (dupName)
+	w.names, w.nameEnds = w.names[:0], w.nameEnds[:0]
 	w.path, w.errs, w.warns, w.more, w.wmore = w.path[:0], w.errs[:0], w.warns[:0], 0, 0
 	err := w.value(n, 0)
 	if err == nil {
@@ -482,6 +536,7 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 	}
 	var seen uint64
 	count := 0
+	names := w.openNames() // closed at the object's end; after an error, checkBody starts afresh
 	for w.dec.PeekKind() != '}' {
 		raw, err := w.dec.ReadValue()
 		if err != nil {
@@ -500,8 +555,13 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 		known := i >= 0
 		var child *bodyNode
 		if known {
+			if seen&(1<<i) != 0 {
+				return errFallback // a duplicate name (dupName)
+			}
 			seen |= 1 << i
 			child = n.fields[i].node
+		} else if w.dupName(&names, name) {
+			return errFallback
 		}
 		if child == nil {
 			if w.warn && len(w.warns) < maxUndeclaredWarnings {
@@ -527,6 +587,7 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 			w.tapMembers = append(w.tapMembers, tapMember{int32(i), int32(nameEnd) - int32(len(raw)), int32(nameEnd), int32(w.dec.InputOffset())})
 		}
 	}
+	w.closeNames(&names)
 	if _, err := w.dec.ReadToken(); err != nil {
 		return err
 	}
@@ -587,10 +648,19 @@ func (w *bodyWalker) skipMembers(depth int) (int, error) {
 		end = ']'
 	}
 	count := 0
+	names := w.openNames() // closed at the object's end; after an error, checkBody starts afresh
 	for w.dec.PeekKind() != jsontext.Kind(end) {
 		if end == '}' {
-			if _, err := w.dec.ReadValue(); err != nil { // the name
+			raw, err := w.dec.ReadValue() // the name
+			if err != nil {
 				return 0, err
+			}
+			name, err := w.unquote(raw)
+			if err != nil {
+				return 0, err
+			}
+			if w.dupName(&names, name) {
+				return 0, errFallback
 			}
 		}
 		if err := w.skip(depth + 1); err != nil {
@@ -598,6 +668,7 @@ func (w *bodyWalker) skipMembers(depth int) (int, error) {
 		}
 		count++
 	}
+	w.closeNames(&names)
 	_, err = w.dec.ReadToken()
 	return count, err
 }
