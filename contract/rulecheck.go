@@ -102,6 +102,8 @@ type ruleRun struct {
 	itemBuf   [3]itemCheck
 	memberBuf [1]memberCheck
 	pageBuf   [2]pageCheck
+	windowBuf windowCheck // the time window's check of one exchange (rule_time_window.go), without allocating
+	windowUse bool        // windowBuf is taken
 
 	// perf: kept from run to run by runPool: the observation when the validator does not hand it on
 	// (WithObservations off), and fieldActs' array.
@@ -349,7 +351,9 @@ func (run *ruleRun) prepareObservation() {
 		o.page, o.pageOK = run.intParam(w.Page)
 		o.size, o.sizeOK = run.intParam(w.Size)
 		if w.Skip != "" {
-			o.skip, _ = strconv.ParseBool(q.Get(w.Skip))
+			if v := q.Get(w.Skip); v != "" { // perf: ParseBool's error for "" allocates
+				o.skip, _ = strconv.ParseBool(v)
+			}
 		}
 		o.walkKey = queryKey(q, w.Page)
 		o.unionKey = queryKey(q, w.Page, w.Size, w.Skip)
