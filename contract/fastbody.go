@@ -840,7 +840,8 @@ func (v *Validator) pickResponse(op *operation, ex *Exchange) responsePick {
 // fastResponseTap is fastResponse on the response p picked, with a tap that sees the body's structure in the
 // same pass (rules: rulefast.go).
 func (v *Validator) fastResponseTap(ex *Exchange, base Violation, p *responsePick, tap bodyTap) (errs, warns []Violation, ok bool) {
-	// declared headers are checked on their own (headers.go)
+	// No response, media type or compiled schema: kin decides (declared headers are checked on their own:
+	// headers.go).
 	ref, ct, media, n := p.ref, p.ct, p.media, p.node
 	if media == nil || n == nil || !kinDecodesAsJSON(ct) {
 		return nil, nil, false

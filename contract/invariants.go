@@ -84,7 +84,8 @@ func invariantDecls() []declaration {
 
 // invSource is what one recording has shown so far. Its state is compact: an item is an idKey (8 bytes) and a
 // fixed-size record, whatever its id's length; only an id that is not an integer keeps its text (in names),
-// once per recording.
+// once per recording. The latest exchange of each operation and the latest page of each walk are held as their
+// observation (40 bytes an item) until something looks them up (copies, walkIDs).
 type invSource struct {
 	seq        int                     // results checked so far
 	lastWrite  int                     // seq of the latest request that may change data; 0 when none
