@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // headerValue returns one header value as a recording stores it, adding the credentials it holds to collect:
@@ -31,14 +32,16 @@ func (r *Redactor) headerValue(name, v string, collect *Secrets) string {
 }
 
 // urlInText finds a URL in text: one between angle brackets (a Link), or an absolute one.
-var urlInText = regexp.MustCompile(`<([^<>\s]*)>|\b[A-Za-z][A-Za-z0-9+.-]*://[^\s<>"'\x60]+`)
+var urlInText = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`<([^<>\s]*)>|\b[A-Za-z][A-Za-z0-9+.-]*://[^\s<>"'\x60]+`)
+})
 
 // urlsIn redacts every URL in text (the query and the fragment of each, by key).
 func (r *Redactor) urlsIn(text string, collect *Secrets) string {
 	if !strings.Contains(text, "://") && !strings.Contains(text, "<") {
 		return text
 	}
-	return urlInText.ReplaceAllStringFunc(text, func(m string) string {
+	return urlInText().ReplaceAllStringFunc(text, func(m string) string {
 		if strings.HasPrefix(m, "<") {
 			return "<" + r.rawURLCollect(m[1:len(m)-1], collect) + ">"
 		}
@@ -48,8 +51,12 @@ func (r *Redactor) urlsIn(text string, collect *Secrets) string {
 
 // challengeParam is one auth-param of a challenge: name=token or name="quoted string".
 var (
-	challengeParam = regexp.MustCompile(`([A-Za-z0-9_!#$%&'*+.^|~-]+)[ \t]*=[ \t]*("(?:[^"\\]|\\.)*"?|[^\s,"]*)`)
-	challengeT68   = regexp.MustCompile(`^([A-Za-z0-9_!#$%&'*+.^|~-]+)[ \t]+[A-Za-z0-9._~+/-]+=*[ \t]*$`)
+	challengeParam = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`([A-Za-z0-9_!#$%&'*+.^|~-]+)[ \t]*=[ \t]*("(?:[^"\\]|\\.)*"?|[^\s,"]*)`)
+	})
+	challengeT68 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z0-9_!#$%&'*+.^|~-]+)[ \t]+[A-Za-z0-9._~+/-]+=*[ \t]*$`)
+	})
 )
 
 // challenge redacts a WWW-Authenticate (or Proxy-Authenticate, Authentication-Info) value: the schemes and the
@@ -57,11 +64,11 @@ var (
 // with the query redacted; every other parameter (error_description may quote the token; nonce, opaque,
 // nextnonce) and a token68 become the placeholder.
 func (r *Redactor) challenge(v string, collect *Secrets) string {
-	if m := challengeT68.FindStringSubmatch(v); m != nil {
+	if m := challengeT68().FindStringSubmatch(v); m != nil {
 		return m[1] + " " + Placeholder
 	}
-	return challengeParam.ReplaceAllStringFunc(v, func(p string) string {
-		m := challengeParam.FindStringSubmatch(p)
+	return challengeParam().ReplaceAllStringFunc(v, func(p string) string {
+		m := challengeParam().FindStringSubmatch(p)
 		name, val := m[1], m[2]
 		quoted := strings.HasPrefix(val, `"`)
 		switch strings.ToLower(name) {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 var (
@@ -391,8 +392,8 @@ func (w *walker) array(i int, m mode) (int, error) {
 // scrubKey and scrubValue match a JSON member in text that claims to be JSON and does not parse (a truncated
 // body): a key, then a quoted string, closed or not, or a bare run of characters up to a delimiter.
 var (
-	scrubKey   = regexp.MustCompile(`"([^"\\]{1,128})"\s*:\s*`)
-	scrubValue = regexp.MustCompile(`^(?:"(?:[^"\\]|\\.)*(?:"|\\?$)|[^\s,}\]"]+)`)
+	scrubKey   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"([^"\\]{1,128})"\s*:\s*`) })
+	scrubValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:"(?:[^"\\]|\\.)*(?:"|\\?$)|[^\s,}\]"]+)`) })
 )
 
 // scrubJSONText replaces the values of secret keys in text that does not parse as JSON, keeping the rest. Every
@@ -402,7 +403,7 @@ func (r *Redactor) scrubJSONText(body []byte, collect *Secrets) []byte {
 	var out []byte
 	last := 0
 	for pos := 0; pos < len(body); {
-		m := scrubKey.FindSubmatchIndex(body[pos:])
+		m := scrubKey().FindSubmatchIndex(body[pos:])
 		if m == nil {
 			break
 		}
@@ -416,7 +417,7 @@ func (r *Redactor) scrubJSONText(body []byte, collect *Secrets) []byte {
 		if c.class == keyPlain {
 			continue
 		}
-		vm := scrubValue.FindIndex(body[valStart:])
+		vm := scrubValue().FindIndex(body[valStart:])
 		if vm == nil {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apikit/apikit/capture"
 	"github.com/apikit/apikit/openapi"
@@ -346,14 +347,14 @@ func (r *Redactor) json(body []byte, collect *Secrets) []byte {
 }
 
 // kvInText is a key=value pair in free text.
-var kvInText = regexp.MustCompile(`([A-Za-z0-9_.\[\]-]{1,128})=([^&;\s"'<>,)]+)`)
+var kvInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([A-Za-z0-9_.\[\]-]{1,128})=([^&;\s"'<>,)]+)`) })
 
 // text redacts a body of a type that is neither JSON nor a form, but documented: the URLs in it, its key=value
 // pairs and its JSON members whose keys are secret.
 func (r *Redactor) text(body []byte, collect *Secrets) []byte {
 	s := string(body)
 	red := r.urlsIn(s, collect)
-	red = kvInText.ReplaceAllStringFunc(red, func(m string) string {
+	red = kvInText().ReplaceAllStringFunc(red, func(m string) string {
 		k, v, _ := strings.Cut(m, "=")
 		if ph, ok := r.valuePlaceholder(k); ok && v != ph {
 			collect.Add(v)
