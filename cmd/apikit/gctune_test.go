@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -132,6 +133,13 @@ func TestInputHeadroom(t *testing.T) {
 		if got := inputHeadroom(c.paths); got != c.want {
 			t.Errorf("%s: inputHeadroom = %d, want %d", c.name, got, c.want)
 		}
+	}
+	// A folder of more than folderMeasured files is measured from a sample: exact when the files are alike.
+	for i := range 100 {
+		sparse(filepath.Join("many", fmt.Sprintf("%03d.har", i)), 200<<10)
+	}
+	if got, want := inputHeadroom([]string{filepath.Join(dir, "many")}), uint64(100*200<<10); got != want {
+		t.Errorf("a folder of 100 files of 200 KiB: inputHeadroom = %d, want %d", got, want)
 	}
 	big := write("big.har", 0)
 	if err := os.Truncate(big, 2*minHeapHeadroom); err != nil {
