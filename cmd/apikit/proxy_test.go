@@ -329,3 +329,43 @@ func TestProxyFailOn(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyCPUProfile: APIKIT_CPUPROFILE (hidden, for profiling the proxy under load) writes a CPU profile of the
+// run, here one that stops at once on an address it cannot listen on.
+func TestProxyCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	e := mockTestEnv(io.Discard, io.Discard)
+	var stderr bytes.Buffer
+	e.stderr = &stderr
+	e.getenv = func(k string) string {
+		if k == cpuProfileEnv {
+			return path
+		}
+		return ""
+	}
+	code := cmdProxy(t.Context(), []string{"--target", "http://127.0.0.1:1", "--addr", "127.0.0.1:99999"}, e)
+	if strings.Contains(stderr.String(), "starting the CPU profile") {
+		t.Skipf("the test binary is profiled already: %s", stderr.String())
+	}
+	if code != exitUsage {
+		t.Fatalf("got exit %d, want %d (the address is invalid): %s", code, exitUsage, stderr.String())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // a profile is gzipped protobuf
+		t.Errorf("got %d bytes starting %q, want a gzipped profile", len(b), b[:min(len(b), 8)])
+	}
+
+	e.getenv = func(k string) string {
+		if k == cpuProfileEnv {
+			return filepath.Join(path, "sub", "cpu.prof") // under a file: cannot be created
+		}
+		return ""
+	}
+	stderr.Reset()
+	if code := cmdProxy(t.Context(), []string{"--target", "http://127.0.0.1:1"}, e); code != exitUsage || !strings.Contains(stderr.String(), cpuProfileEnv) {
+		t.Errorf("an uncreatable profile: got exit %d, stderr %q; want %d naming %s", code, stderr.String(), exitUsage, cpuProfileEnv)
+	}
+}
