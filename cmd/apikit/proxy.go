@@ -141,7 +141,8 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		sumMu sync.Mutex
 		sum   contract.Summary // the sides of the violations seen, for the exit status
 	)
-	out := &lockedWriter{w: e.stderr}                                 // log lines and violation lines, whole lines from many goroutines
+	out := newLineWriter(e.stderr)                                    // log lines and violation lines, whole lines from many goroutines
+	defer out.Flush()                                                 // runs last: the lines logged on the way out are written before the exit
 	logger := slog.New(egress.Handler(slog.NewTextHandler(out, nil))) // the exit point: sanitised, URLs redacted
 	popts := []proxy.Option{
 		proxy.WithLogger(logger), proxy.WithTimeout(*timeout), proxy.WithMaxBody(int64(maxBody)),
@@ -248,19 +249,79 @@ func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, grace ti
 	return nil
 }
 
-// lockedWriter serializes writes from the logger and the violation printer, so lines never interleave.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// lineWriter serializes the lines of the logger and of the violation printer (each Write a whole line, or
+// several) so that they never interleave, and writes them in batches: the caller that finds no write under way
+// writes what is pending, then what came meanwhile, while the others add their lines and return. Idle, a line is
+// written at once; under load one write carries the lines of many requests (perf: one system call, and one
+// wake-up of whatever reads stderr, instead of one per request). A caller waits only when maxPendingLines bytes
+// are pending (a terminal or a pipe that does not keep up slows the proxy's workers down, as a plain writer did).
+type lineWriter struct {
+	w       io.Writer
+	mu      sync.Mutex
+	cond    sync.Cond // signalled when a batch has been written
+	pending []byte
+	spare   []byte // the buffer of the last batch, to reuse
+	writing bool
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+const maxPendingLines = 1 << 20
+
+func newLineWriter(w io.Writer) *lineWriter {
+	l := &lineWriter{w: w}
+	l.cond.L = &l.mu
+	return l
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+	for len(l.pending) >= maxPendingLines {
+		l.cond.Wait()
+	}
+	l.pending = append(l.pending, p...)
+	l.writeOut()
+	return len(p), nil
 }
 
-func (l *lockedWriter) printLine(s string) { _, _ = l.Write([]byte(s + "\n")) }
+// printLine writes s and a newline.
+func (l *lineWriter) printLine(s string) {
+	l.mu.Lock()
+	for len(l.pending) >= maxPendingLines {
+		l.cond.Wait()
+	}
+	l.pending = append(append(l.pending, s...), '\n')
+	l.writeOut()
+}
+
+// writeOut writes the pending lines, and those that come meanwhile, unless another caller is doing so; it is
+// called with l.mu held, and releases it. A failed write drops its lines, as a plain writer's caller would.
+func (l *lineWriter) writeOut() {
+	if l.writing {
+		l.mu.Unlock()
+		return
+	}
+	l.writing = true
+	for len(l.pending) > 0 {
+		batch := l.pending
+		l.pending = l.spare[:0]
+		l.mu.Unlock()
+		_, _ = l.w.Write(batch)
+		l.mu.Lock()
+		l.spare = batch
+		l.cond.Broadcast()
+	}
+	l.writing = false
+	l.cond.Broadcast()
+	l.mu.Unlock()
+}
+
+// Flush waits until every line written so far has been written out.
+func (l *lineWriter) Flush() {
+	l.mu.Lock()
+	for l.writing || len(l.pending) > 0 {
+		l.cond.Wait()
+	}
+	l.mu.Unlock()
+}
 
 // cpuProfileEnv names a file to write a CPU profile of apikit proxy to, from its start until it stops (hidden: for
 // profiling the proxy under a load, as `make bench-compare` runs it).

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -368,4 +370,60 @@ func TestProxyCPUProfile(t *testing.T) {
 	if code := cmdProxy(t.Context(), []string{"--target", "http://127.0.0.1:1"}, e); code != exitUsage || !strings.Contains(stderr.String(), cpuProfileEnv) {
 		t.Errorf("an uncreatable profile: got exit %d, stderr %q; want %d naming %s", code, stderr.String(), exitUsage, cpuProfileEnv)
 	}
+}
+
+// slowWriter records each write it gets, taking a while over each, as a terminal or a pipe read slowly does.
+type slowWriter struct {
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writes = append(s.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+// TestLineWriter: lines written from many goroutines at once come out whole, each goroutine's in its order, all
+// of them once Flush returns, and in fewer writes than lines (batched while a write is under way).
+func TestLineWriter(t *testing.T) {
+	t.Parallel()
+	sw := &slowWriter{}
+	l := newLineWriter(sw)
+	const writers, lines = 8, 200
+	var wg sync.WaitGroup
+	for g := range writers {
+		wg.Go(func() {
+			for i := range lines {
+				if i%2 == 0 {
+					l.printLine(fmt.Sprintf("g%d line %d", g, i))
+				} else {
+					_, _ = fmt.Fprintf(l, "g%d line %d\n", g, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	l.Flush()
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	all := string(bytes.Join(sw.writes, nil))
+	got := strings.Split(strings.TrimSuffix(all, "\n"), "\n")
+	if len(got) != writers*lines {
+		t.Fatalf("got %d lines, want %d", len(got), writers*lines)
+	}
+	next := make([]int, writers)
+	for _, line := range got {
+		var g, i int
+		if _, err := fmt.Sscanf(line, "g%d line %d", &g, &i); err != nil || g < 0 || g >= writers || i != next[g] {
+			t.Fatalf("line %q out of order or cut (want line %d of that goroutine)", line, next[max(0, min(g, writers-1))])
+		}
+		next[g]++
+	}
+	if len(sw.writes) >= writers*lines {
+		t.Errorf("%d writes for %d lines, want them batched", len(sw.writes), writers*lines)
+	}
+	t.Logf("%d lines in %d writes", writers*lines, len(sw.writes))
 }
