@@ -488,6 +488,9 @@ func isMore(v Violation) bool { return v.Rule == ruleMore && v.Pointer == "" && 
 func moreViolations(base Violation, n int) Violation {
 	base.In, base.Pointer, base.Rule, base.Value = InResponseBody, "", ruleMore, ""
 	base.Message = fmt.Sprintf("%d more schema violations in the body are not listed", n)
+	if n == 1 {
+		base.Message = "1 more schema violation in the body is not listed"
+	}
 	base.Count = 0
 	if n > 1 {
 		base.Count = n
@@ -518,15 +521,19 @@ func capViolations(errs []Violation, base Violation) []Violation {
 // past it, one more warning counts the rest (Count), as maxSchemaViolations caps the schema violations.
 const maxUndeclaredWarnings = maxSchemaViolations
 
-// moreUndeclaredMessage ends the message of the warning that counts the undeclared properties past
-// maxUndeclaredWarnings; it tells that warning from a schema violation of rule additionalProperties at the root.
-const moreUndeclaredMessage = " more undeclared properties in the body are not listed"
+// moreUndeclaredMessage and moreUndeclaredOne end the message of the warning that counts the undeclared
+// properties past maxUndeclaredWarnings (many, and one); they tell that warning from a schema violation of rule
+// additionalProperties at the root.
+const (
+	moreUndeclaredMessage = " more undeclared properties in the body are not listed"
+	moreUndeclaredOne     = " more undeclared property in the body is not listed"
+)
 
 // isMoreUndeclared reports whether v counts the undeclared properties past maxUndeclaredWarnings (a warning, or a
 // violation under --strict).
 func isMoreUndeclared(v Violation) bool {
 	return v.Rule == "additionalProperties" && v.Pointer == "" && v.In == InResponseBody &&
-		strings.HasSuffix(v.Message, moreUndeclaredMessage)
+		(strings.HasSuffix(v.Message, moreUndeclaredMessage) || strings.HasSuffix(v.Message, moreUndeclaredOne))
 }
 
 // moreUndeclared is the warning that stands for the n undeclared properties of a body past maxUndeclaredWarnings.
@@ -534,6 +541,9 @@ func isMoreUndeclared(v Violation) bool {
 func moreUndeclared(base Violation, n int) Violation {
 	base.In, base.Pointer, base.Value = InResponseBody, "", ""
 	base.Message = fmt.Sprintf("%d%s", n, moreUndeclaredMessage)
+	if n == 1 {
+		base.Message = "1" + moreUndeclaredOne
+	}
 	base.Count = 0
 	if n > 1 {
 		base.Count = n

@@ -103,7 +103,7 @@ func TestUndeclaredAtCapUnchanged(t *testing.T) {
 			t.Errorf("%d items: %d warnings, want %d", n, len(res.Warnings), want)
 		}
 		if n == maxUndeclaredWarnings+1 {
-			if last := res.Warnings[len(res.Warnings)-1]; !isMoreUndeclared(last) || last.Count != 0 || last.Message != "1 more undeclared properties in the body are not listed" {
+			if last := res.Warnings[len(res.Warnings)-1]; !isMoreUndeclared(last) || last.Count != 0 || last.Message != "1 more undeclared property in the body is not listed" {
 				t.Errorf("%d items: last warning %+v", n, last)
 			}
 		}

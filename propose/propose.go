@@ -10,11 +10,13 @@ package propose
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
@@ -33,6 +35,11 @@ import (
 	"github.com/apikit/apikit/internal/egress"
 	"github.com/apikit/apikit/internal/specoverlay"
 )
+
+// EvidenceExtension marks every action the Collector proposes; its value names the evidence ("seen in 2
+// exchange(s): rec.har#0, rec.har#1"). apikit diff (package specdiff) rates a new response enum value that such an
+// action adds WARN instead of ERR: it records what the vendor already sends, not a change made to clients.
+const EvidenceExtension = specoverlay.EvidenceExtension
 
 // Drift kinds, in the order the overlay lists them.
 const (
@@ -58,11 +65,14 @@ type drift struct {
 	target string // JSONPath of the node the update merges into
 	name   string // the property, header or status; the enum's pointer
 	where  string // a few words on the place: "GroupReservation", "GET /api/3/groups 200"
-	vals   []any  // every value seen (property, enum, status body)
-	media  string // status: the body's media type
+	vals   []any  // every value seen (property, enum, header)
 	ids    []string
-	enum   *openapi3.Schema // enum: the schema whose enum grows
-	places []string         // enum: where in which answers the values were seen
+	// status: the bodies seen, by media type (a JSON body decoded; nil for one that is not JSON or did not
+	// decode), and how many non-empty bodies came without a Content-Type
+	bodies  map[string][]any
+	untyped int
+	enum    *openapi3.Schema // enum: the schema whose enum grows
+	places  []string         // enum: where in which answers the values were seen
 }
 
 // New returns a Collector that judges drift against the specs in fsys (the folder apikit validate loads, label
@@ -137,9 +147,19 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 			code := strconv.Itoa(res.Status)
 			d := c.get(KindStatus, opTarget+".responses", code, fmt.Sprintf("%s %s", res.Method, res.Path))
 			d.ids = append(d.ids, id)
-			if bodyOK {
-				d.vals = append(d.vals, body)
-				d.media = media
+			switch {
+			case len(ex.ResponseBody) == 0:
+			case media == "":
+				d.untyped++
+			default:
+				if d.bodies == nil {
+					d.bodies = map[string][]any{}
+				}
+				var v any
+				if bodyOK {
+					v = jsonBody{body}
+				}
+				d.bodies[media] = append(d.bodies[media], v)
 			}
 		case v.In == contract.InResponseBody && v.Rule == "enum" && bodyOK:
 			r, rt := response(op, opTarget, res.Status)
@@ -228,7 +248,7 @@ func (c *Collector) Close() error {
 		return err
 	}
 	var buf bytes.Buffer
-	buf.WriteString("# Proposed by apikit validate --propose from recorded traffic. Review every action before applying it.\n")
+	buf.WriteString("# Proposed by apikit --propose from recorded traffic (each action's x-apikit-evidence). Review every action before applying it.\n")
 	for _, n := range c.Notes() {
 		buf.WriteString("# not proposed: " + egress.Sanitize(n) + "\n")
 	}
@@ -295,53 +315,66 @@ func (d *drift) action() (overlay.Action, string) {
 		update = mapping()
 		put(update, "properties", props)
 	case KindEnum:
-		var news []string
-		for _, v := range d.vals {
-			s, ok := v.(string)
-			if !ok {
-				return a, fmt.Sprintf("enum %s: a value that is not a string (%v) is not proposed", d.where, v)
-			}
-			if !slices.Contains(news, s) && !enumHas(d.enum, s) {
-				news = append(news, s)
-			}
+		news, names, why := d.newEnumValues()
+		if why != "" {
+			return a, fmt.Sprintf("enum %s: %s", d.where, why)
 		}
-		if len(news) == 0 {
-			return a, fmt.Sprintf("enum %s: no value outside the enum", d.where)
-		}
-		slices.Sort(news)
 		places := slices.Clone(d.places)
 		slices.Sort(places)
-		a.Description = fmt.Sprintf("New value(s) %s of the enum %s (at %s); %s.", quoteAll(news), d.where, list(places), evidence)
-		a.Description += " oasdiff rates a new response enum value breaking (response-property-enum-value-added): " +
-			"name it in CHANGELOG.md's unreleased section when you apply this."
-		update = mapping()
-		vals := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, s := range news {
-			vals.Content = append(vals.Content, scalar(s))
-		}
-		put(update, "enum", vals)
-		if names, ok := d.enum.Extensions["x-enum-varnames"].([]any); ok && len(names) == len(d.enum.Enum) && len(names) > 0 {
-			prefix := strings.TrimSuffix(fmt.Sprint(names[0]), camel(fmt.Sprint(d.enum.Enum[0])))
-			vn := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-			for _, s := range news {
-				vn.Content = append(vn.Content, scalar(prefix+camel(s)))
+		texts := make([]string, len(news))
+		for i, n := range news {
+			texts[i] = n.Value
+			if n.Tag == "!!str" {
+				texts[i] = strconv.Quote(n.Value)
 			}
-			put(update, "x-enum-varnames", vn)
+		}
+		a.Description = fmt.Sprintf("New value(s) %s of the enum %s (at %s); %s.", strings.Join(texts, ", "), d.where, list(places), evidence)
+		a.Description += " The vendor already sends them: apikit diff rates a new response enum value that an action " +
+			"marked x-apikit-evidence adds WARN, not ERR."
+		update = mapping()
+		put(update, "enum", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: news})
+		if names != nil {
+			put(update, "x-enum-varnames", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: names})
 		}
 	case KindStatus:
 		resp := mapping()
 		put(resp, "description", scalar("Undocumented status "+d.name+", proposed from recorded traffic"))
 		desc := "no body"
-		if len(d.vals) > 0 {
-			s, err := infer(d.vals, "status "+d.name+" body")
-			if err != nil {
-				return a, fmt.Sprintf("status %s of %s: %v", d.name, d.where, err)
+		if len(d.bodies) > 0 {
+			content := mapping()
+			var descs []string
+			for _, m := range slices.Sorted(maps.Keys(d.bodies)) {
+				mt := mapping()
+				var vals []any
+				undecoded := 0
+				for _, b := range d.bodies[m] {
+					if jb, ok := b.(jsonBody); ok {
+						vals = append(vals, jb.v)
+					} else {
+						undecoded++
+					}
+				}
+				switch {
+				case !isJSON(m):
+					descs = append(descs, m+" body, no schema (apikit infers the schema of JSON bodies only)")
+				case undecoded > 0:
+					descs = append(descs, fmt.Sprintf("%s body, no schema (%d of %d bodies are not JSON)", m, undecoded, len(d.bodies[m])))
+				default:
+					s, err := infer(vals, "status "+d.name+" body")
+					if err != nil {
+						return a, fmt.Sprintf("status %s of %s: %v", d.name, d.where, err)
+					}
+					put(mt, "schema", s.node())
+					descs = append(descs, m+" body inferred as "+s.describe())
+				}
+				put(content, m, mt)
 			}
-			content, media := mapping(), mapping()
-			put(media, "schema", s.node())
-			put(content, d.media, media)
 			put(resp, "content", content)
-			desc = d.media + " body inferred as " + s.describe()
+			desc = strings.Join(descs, "; ")
+		}
+		if d.untyped > 0 {
+			desc += fmt.Sprintf("; %d bod(ies) without a Content-Type, so no media type is proposed for them", d.untyped)
+			desc = strings.TrimPrefix(desc, "no body; ")
 		}
 		a.Description = fmt.Sprintf("Undocumented status %s of %s, %s; %s.", d.name, d.where, desc, evidence)
 		update = mapping()
@@ -363,8 +396,119 @@ func (d *drift) action() (overlay.Action, string) {
 		put(update, "headers", headers)
 	}
 	a.Description = egress.Sanitize(a.Description)
+	a.Extensions = overlay.Extensions{EvidenceExtension: egress.Sanitize(evidence)}
 	a.Update = *update
 	return a, ""
+}
+
+// jsonBody is a response body that decoded as JSON (its value may be nil: the body null).
+type jsonBody struct{ v any }
+
+// newEnumValues returns the values seen outside the enum, as YAML scalars of the enum's type in order, and their
+// x-enum-varnames when the enum names its values (nil when it does not), or why no value is proposed.
+func (d *drift) newEnumValues() (vals, names []*yaml.Node, why string) {
+	numeric := d.enum.Type.Is("integer") || d.enum.Type.Is("number")
+	seen := map[string]bool{}
+	type value struct {
+		text string
+		num  float64
+	}
+	var news []value
+	for _, v := range d.vals {
+		var nv value
+		switch x := v.(type) {
+		case string:
+			if numeric {
+				return nil, nil, fmt.Sprintf("a string value %q in a numeric enum is not proposed", x)
+			}
+			nv.text = x
+		case json.Number:
+			if !numeric {
+				return nil, nil, fmt.Sprintf("a value that is not a string (%s) is not proposed", x)
+			}
+			f, err := x.Float64()
+			if err != nil {
+				return nil, nil, fmt.Sprintf("the number %s is out of range", x)
+			}
+			if _, err := x.Int64(); err != nil && d.enum.Type.Is("integer") {
+				return nil, nil, fmt.Sprintf("the value %s is not an integer", x)
+			}
+			nv.text, nv.num = string(x), f
+		default:
+			return nil, nil, fmt.Sprintf("a value of another type (%v) is not proposed", v)
+		}
+		if seen[nv.text] || enumHas(d.enum, v) {
+			continue
+		}
+		seen[nv.text] = true
+		news = append(news, nv)
+	}
+	if len(news) == 0 {
+		return nil, nil, "no value outside the enum"
+	}
+	slices.SortFunc(news, func(a, b value) int {
+		if numeric {
+			return cmp.Compare(a.num, b.num)
+		}
+		return strings.Compare(a.text, b.text)
+	})
+	for _, n := range news {
+		tag := "!!str"
+		if numeric {
+			tag = "!!int"
+			if strings.ContainsAny(n.text, ".eE") {
+				tag = "!!float"
+			}
+		}
+		vals = append(vals, &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: n.text})
+	}
+	raw, ok := d.enum.Extensions["x-enum-varnames"].([]any)
+	if !ok {
+		return vals, nil, ""
+	}
+	// The names follow one pattern, a prefix and the value in camel case (StatePending for pending, FilterOr for OR):
+	// name the new values the same way, or leave the naming to a person.
+	prefix, ok := "", len(raw) == len(d.enum.Enum) && len(raw) > 0
+	taken := map[string]bool{}
+	for i := 0; ok && i < len(raw); i++ {
+		name, isStr := raw[i].(string)
+		g := goName(d.enum.Enum[i])
+		cut := isStr && len(name) > len(g) && strings.EqualFold(name[len(name)-len(g):], g) // FilterOr for OR
+		p := ""
+		if cut {
+			p = name[:len(name)-len(g)]
+		}
+		if !cut || (i > 0 && p != prefix) {
+			ok = false
+		}
+		prefix = p
+		taken[name] = true
+	}
+	if !ok {
+		return nil, nil, "its x-enum-varnames follow no one prefix-and-value pattern: name the new value(s) by hand"
+	}
+	for _, n := range vals {
+		name := prefix + goName(n.Value)
+		if taken[name] {
+			return nil, nil, fmt.Sprintf("the new value %s would be named %s, which the enum already uses: name it by hand", n.Value, name)
+		}
+		taken[name] = true
+		names = append(names, scalar(name))
+	}
+	return vals, names, ""
+}
+
+// goName is an enum value as x-enum-varnames spell it after their prefix: "suspended" → "Suspended", "on_hold" →
+// "OnHold", 3 → "3", -1 → "Minus1".
+func goName(v any) string {
+	s := fmt.Sprint(v)
+	if f, ok := v.(float64); ok {
+		s = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		return "Minus" + camel(rest)
+	}
+	return camel(s)
 }
 
 // response returns the operation's response for status (its exact code, then its range, then default) and the
@@ -499,10 +643,30 @@ func undeclaredHeaders(r *openapi3.ResponseRef, h http.Header) []string {
 	return out
 }
 
-func enumHas(s *openapi3.Schema, v string) bool {
+// enumHas reports whether the enum of s holds v, a string or a json.Number (kin-openapi reads a spec's numbers as
+// float64).
+func enumHas(s *openapi3.Schema, v any) bool {
+	n, isNum := v.(json.Number)
 	for _, e := range s.Enum {
-		if e == v {
-			return true
+		if !isNum {
+			if e == v {
+				return true
+			}
+			continue
+		}
+		switch x := e.(type) {
+		case float64:
+			if f, err := n.Float64(); err == nil && f == x {
+				return true
+			}
+		case int:
+			if i, err := n.Int64(); err == nil && i == int64(x) {
+				return true
+			}
+		case int64:
+			if i, err := n.Int64(); err == nil && i == x {
+				return true
+			}
 		}
 	}
 	return false
@@ -517,13 +681,27 @@ func key(name string) string {
 	return "['" + strings.ReplaceAll(strings.ReplaceAll(name, `\`, `\\`), "'", `\'`) + "']"
 }
 
-// schemaName names the schema a target points into: its component's name, else the target.
+// schemaName names the schema a target points into: its component's name and the path from it ("Thing",
+// "Thing.level", "Thing.tags[]"), else the target.
 func schemaName(t string) string {
-	if rest, ok := strings.CutPrefix(t, "$.components.schemas['"); ok {
-		name, _, _ := strings.Cut(rest, "']")
-		return name
+	rest, ok := strings.CutPrefix(t, "$.components.schemas['")
+	if !ok {
+		return t
 	}
-	return t
+	name, rest, _ := strings.Cut(rest, "']")
+	for rest != "" {
+		switch {
+		case strings.HasPrefix(rest, ".properties['"):
+			var prop string
+			prop, rest, _ = strings.Cut(strings.TrimPrefix(rest, ".properties['"), "']")
+			name += "." + prop
+		case strings.HasPrefix(rest, ".items"):
+			name, rest = name+"[]", strings.TrimPrefix(rest, ".items")
+		default:
+			return t
+		}
+	}
+	return name
 }
 
 // camel makes an enum value a Go name part as x-enum-varnames spell them: "suspended" → "Suspended",
@@ -543,14 +721,6 @@ func camel(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func quoteAll(ss []string) string {
-	q := make([]string, len(ss))
-	for i, s := range ss {
-		q[i] = strconv.Quote(s)
-	}
-	return strings.Join(q, ", ")
 }
 
 // list names the evidence: up to ten files#entries, then how many more.

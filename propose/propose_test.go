@@ -60,6 +60,8 @@ func drift() []rec {
 			header: http.Header{"X-Ratelimit-Remaining": {"41"}}},
 		{path: "/api/3/group_reservations/5", status: 409, body: `{"error":"conflict","retry_after":3}`},
 		{path: "/api/3/group_reservations/6", status: 409, body: `{"error":"conflict","retry_after":5}`},
+		{path: "/api/3/group_reservations/8", status: 503, body: "<html><body>Service Unavailable</body></html>",
+			header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}},
 	}
 }
 
@@ -111,6 +113,7 @@ type action struct {
 	Target      string         `yaml:"target"`
 	Description string         `yaml:"description"`
 	Update      map[string]any `yaml:"update"`
+	Evidence    string         `yaml:"x-apikit-evidence"`
 }
 
 func actions(t *testing.T, doc []byte) []action {
@@ -185,6 +188,11 @@ x-enum-varnames:
                 type: object
     description: Undocumented status 409, proposed from recorded traffic
 `, "seen in 2 exchange(s): rec.har#3, rec.har#4"},
+		{"$.paths['/api/3/group_reservations/{id}'].get.responses", `"503":
+    content:
+        text/html: {}
+    description: Undocumented status 503, proposed from recorded traffic
+`, "seen in 1 exchange(s): rec.har#5"},
 		{"$.paths['/api/3/group_reservations/{id}'].get.responses['200']", `headers:
     X-Ratelimit-Remaining:
         description: Proposed from recorded traffic
@@ -205,6 +213,9 @@ x-enum-varnames:
 		}
 		if !strings.Contains(g.Description, w.evidence) {
 			t.Errorf("action %d: description %q does not name the evidence %q", i+1, g.Description, w.evidence)
+		}
+		if !strings.HasPrefix(g.Evidence, "seen in ") || !strings.Contains(g.Evidence, w.evidence) {
+			t.Errorf("action %d: x-apikit-evidence %q, want the evidence %q", i+1, g.Evidence, w.evidence)
 		}
 	}
 	if n := c.Notes(); len(n) != 0 {
@@ -309,32 +320,37 @@ func TestProposedOverlayPassesTheBreakingGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Changes) == 0 {
-		t.Fatal("apikit diff saw no change: the overlay beside the revision was not applied")
+	// Every kind of drift at once, and no changelog: nothing the proposed overlay changes is breaking. The new
+	// enum values, which oasdiff rates ERR, are WARN with the evidence of the action that adds them.
+	if b := res.Breaking(); len(b) != 0 {
+		t.Errorf("breaking changes with no acknowledgement: %+v", b)
 	}
-	// A new response enum value is the one change oasdiff rates breaking; the overlay's description says to
-	// acknowledge it, and an acknowledgement passes the gate. Every other proposed change is not breaking.
-	for _, c := range res.Breaking() {
-		if c.ID != "response-property-enum-value-added" {
-			t.Errorf("breaking change %s: %s", c.ID, c.Message)
+	ids := map[string]int{}
+	for _, c := range res.Changes {
+		ids[c.ID]++
+		if c.ID == "response-property-enum-value-added" {
+			if c.Level != specdiff.LevelWarn || !strings.Contains(c.Evidence, "seen in 3 exchange(s): rec.har#0, rec.har#1, rec.har#2") {
+				t.Errorf("new enum value rated %s with evidence %q; want WARN naming the exchanges", c.Level, c.Evidence)
+			}
 		}
 	}
-	cl, err := specdiff.ParseChangelog([]byte("## Unreleased\n\n- Breaking: `response-property-enum-value-added` in listGroupReservations and getGroupReservation.\n"))
-	if err != nil {
+	for id, n := range map[string]int{
+		"response-optional-property-added":   2 * 4, // four properties in the list's items and in the one reservation
+		"response-property-enum-value-added": 2 * 2, // on_hold and suspended, in both operations
+		"response-non-success-status-added":  2,     // 409 (JSON) and 503 (text)
+		"response-header-added":              1,
+	} {
+		if ids[id] != n {
+			t.Errorf("apikit diff reports %s %d times, want %d; changes:\n%+v", id, ids[id], n, res.Changes)
+		}
+	}
+	var out bytes.Buffer
+	if err := res.WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	res.Acknowledge(cl)
-	if u := res.Unacknowledged(); len(u) != 0 {
-		t.Fatalf("unacknowledged breaking changes: %v", u)
-	}
-	ids := map[string]bool{}
-	for _, c := range res.Changes {
-		ids[c.ID] = true
-	}
-	for _, id := range []string{"response-optional-property-added", "response-non-success-status-added"} {
-		if !ids[id] {
-			t.Errorf("apikit diff does not report %s; changes: %v", id, res.Changes)
-		}
+	if !strings.Contains(out.String(), "[WARN, not ERR: an action of the revision's overlay records it from traffic, seen in 3 exchange(s)") ||
+		!strings.Contains(out.String(), " 0 breaking (0 acknowledged)") {
+		t.Errorf("apikit diff's text does not show the lowered changes with their evidence:\n%s", out.String())
 	}
 }
 

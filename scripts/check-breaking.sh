@@ -5,7 +5,9 @@
 # Each spec (openapi/*.yaml with a top-level `openapi:` key; the *.codegen.yaml configs and overlays are not
 # specs) in the working tree is compared with the same file at the base, each with its vendor's overlay applied
 # when it has one there (<vendor>.overlay.yaml beside it, or the file its codegen config names: apikit diff finds
-# it), so an overlay added or changed is judged like an edit of the spec:
+# it), so an overlay added or changed is judged like an edit of the spec, with one difference: a new response enum
+# value that an overlay action marked x-apikit-evidence adds (apikit validate --propose writes the marker) is WARN,
+# not ERR, since it records what the vendor already sends. The base:
 #   BASE_REF if set; else `git merge-base HEAD origin/main` if origin/main exists; else the last tag; else HEAD~1.
 # Skips, exiting 0 with a message, when there is no base (a single commit, a shallow clone) or when a spec did not
 # exist at the base.

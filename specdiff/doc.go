@@ -4,7 +4,10 @@
 // A version is a file on disk or a file at a git revision ("main:openapi/doorflow.yaml", read with git show).
 // Compare returns every change with oasdiff's stable check id and level, breaking ones (ERR) first. For code that
 // imports gen/, apikit rates two changes ERR that oasdiff rates informational, because each removes a Go
-// identifier: a response enum value (a constant) and an optional response property (a struct field).
+// identifier: a response enum value (a constant) and an optional response property (a struct field). And it rates
+// one change WARN that oasdiff rates ERR: a new response enum value that an action of the revision's overlay marked
+// x-apikit-evidence (proposed from recorded traffic by apikit validate --propose) adds, since it records what the
+// vendor already sends; Change.Evidence names the evidence.
 //
 //	base, _ := specdiff.ParseSource("main:openapi/doorflow.yaml")
 //	rev, _ := specdiff.ParseSource("openapi/doorflow.yaml")

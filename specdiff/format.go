@@ -17,6 +17,9 @@ func (r *Result) WriteText(w io.Writer) error {
 		if c.Raised {
 			line += " [raised to ERR by apikit: " + raisedChecks()[c.ID] + "]"
 		}
+		if c.Evidence != "" {
+			line += " [WARN, not ERR: an action of the revision's overlay records it from traffic, " + c.Evidence + "]"
+		}
 		if c.Acknowledged {
 			line += " [acknowledged in the changelog]"
 		}

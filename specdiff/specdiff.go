@@ -51,6 +51,10 @@ type Change struct {
 	OperationID string `json:"operationId,omitempty"` // as in the base spec, or the revision's for a new operation
 	// Message says what changed, on one line, with the values it names in backquotes.
 	Message string `json:"message"`
+	// Evidence is set when apikit rates the change WARN although oasdiff rates it ERR: a new response enum value that
+	// an action of the revision's overlay proposed from recorded traffic adds (marked x-apikit-evidence, as apikit
+	// validate --propose writes it). It is the action's evidence: "seen in 2 exchange(s): rec.har#0, rec.har#1".
+	Evidence string `json:"evidence,omitempty"`
 	// Acknowledged is true when a changelog names this breaking change (see Result.Acknowledge).
 	Acknowledged bool `json:"acknowledged,omitempty"`
 }
@@ -117,14 +121,18 @@ func raisedChecks() map[string]string {
 
 // Compare loads the two versions of a spec and returns every change between them, with oasdiff's check ids and
 // levels, except that the checks in raisedChecks are ERR: apikit sets them through oasdiff's own per-check level
-// configuration (checker.WithSeverityLevels), so that oasdiff's guards and disclaimers leave them alone, and no
-// change is re-rated after the fact. A spec must be a single document: external $refs are refused.
+// configuration (checker.WithSeverityLevels), so that oasdiff's guards and disclaimers leave them alone. One
+// change is re-rated after the fact, one at a time: a new response enum value (response-property-enum-value-added,
+// response-mediatype-enum-value-added) is WARN, with its Evidence, when an action of the revision's overlay marked
+// x-apikit-evidence adds that very value to the very schema the change is in (evidence.go); the same value added
+// by hand, or by an action without the marker, stays ERR. A spec must be a single document: external $refs are
+// refused.
 func Compare(ctx context.Context, base, revision Source) (*Result, error) {
-	s1, err := loadSpec(ctx, base)
+	s1, _, err := loadSpec(ctx, base)
 	if err != nil {
 		return nil, err
 	}
-	s2, err := loadSpec(ctx, revision)
+	s2, ev, err := loadSpec(ctx, revision)
 	if err != nil {
 		return nil, err
 	}
@@ -147,9 +155,10 @@ func Compare(ctx context.Context, base, revision Source) (*Result, error) {
 
 	l := checker.NewDefaultLocalizer()
 	res := &Result{Base: s1.Url, Revision: s2.Url, Changes: make([]Change, 0, len(changes))}
+	lowered := loweredChecks()
 	for _, c := range changes {
 		_, isRaised := raised[c.GetId()]
-		res.Changes = append(res.Changes, Change{
+		ch := Change{
 			ID:          c.GetId(),
 			Level:       levelOf(c.GetLevel()),
 			Raised:      isRaised && known[c.GetId()] < checker.ERR,
@@ -158,7 +167,13 @@ func Compare(ctx context.Context, base, revision Source) (*Result, error) {
 			Path:        c.GetPath(),
 			OperationID: c.GetOperationId(),
 			Message:     oneLine(c.GetUncolorizedText(l)),
-		})
+		}
+		if ch.Level == LevelErr && slices.Contains(lowered, ch.ID) {
+			if claim := ev.claim(c); claim != "" { // evidence.go
+				ch.Level, ch.Evidence = LevelWarn, claim
+			}
+		}
+		res.Changes = append(res.Changes, ch)
 	}
 	slices.SortStableFunc(res.Changes, compareChanges)
 	return res, nil
@@ -166,15 +181,20 @@ func Compare(ctx context.Context, base, revision Source) (*Result, error) {
 
 // loadSpec reads and parses one version of a spec, with its overlay applied (overlay.go), with a loader of its own
 // so that the two versions never share kin-openapi's document cache. The SpecInfo's Url is the Source, followed by
-// " with overlay SOURCE" when an overlay was applied.
-func loadSpec(ctx context.Context, src Source) (*load.SpecInfo, error) {
-	data, err := src.read(ctx)
+// " with overlay SOURCE" when an overlay was applied; the evidence is what the overlay's evidence-marked actions
+// add to enums (nil without an overlay).
+func loadSpec(ctx context.Context, src Source) (*load.SpecInfo, *evidence, error) {
+	raw, err := src.read(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	data, ov, err := src.overlaid(ctx, data) // overlay.go
+	data, ov, od, err := src.overlaid(ctx, raw) // overlay.go
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var ev *evidence
+	if ov != "" {
+		ev = readEvidence(raw, od, data) // evidence.go
 	}
 	name := src.String()
 	if ov != "" {
@@ -186,9 +206,9 @@ func loadSpec(ctx context.Context, src Source) (*load.SpecInfo, error) {
 	loader.IncludeOrigin = true // as oasdiff's own command does; some checks locate changes with it
 	info, err := load.NewSpecInfoFromData(loader, data, name, load.WithLowercaseHeaders())
 	if err != nil {
-		return nil, fmt.Errorf("loading spec %s: %w", src, err)
+		return nil, nil, fmt.Errorf("loading spec %s: %w", src, err)
 	}
-	return info, nil
+	return info, ev, nil
 }
 
 // levelOf maps oasdiff's level onto ours.

@@ -13,7 +13,10 @@ import (
 const diffUsage = `usage: apikit diff [--format text|json] [--changelog FILE] OLD NEW
 
 Compares two versions of an OpenAPI spec with oasdiff's checks and prints every change, breaking ones first.
-OLD and NEW are file paths or git revisions with a path, e.g. main:openapi/doorflow.yaml.
+OLD and NEW are file paths or git revisions with a path, e.g. main:openapi/doorflow.yaml. An overlay beside a
+spec (NAME.overlay.yaml) is applied on its side first. A new response enum value that an overlay action marked
+x-apikit-evidence adds (as apikit validate --propose writes them) is WARN, not ERR: it records what the vendor
+already sends.
 Exit status: 0 when nothing breaks (or every breaking change is acknowledged in FILE's unreleased section),
 1 when something breaks, 2 on a usage or input error.
 `

@@ -15,16 +15,19 @@ import (
 	"github.com/apikit/apikit/propose"
 )
 
-// proposer is apikit validate --propose: a propose.Collector that sees each verdict with its exchange, and the
-// file the overlay goes to. A nil proposer does nothing.
+// proposer is apikit validate --propose and apikit proxy --propose: a propose.Collector that sees each verdict with
+// its exchange, and the file the overlay goes to. A nil proposer does nothing.
 type proposer struct {
-	c    *propose.Collector
-	f    *os.File
-	name string
+	c      *propose.Collector
+	f      *os.File
+	name   string
+	cmd    string // "apikit validate", in messages
+	closed bool
 }
 
-// newProposer returns nil without a file; specDir is --spec ("" for the embedded specs).
-func newProposer(file, specDir string) (*proposer, error) {
+// newProposer returns nil without a file; specDir is --spec ("" for the embedded specs); cmd names the command in
+// messages ("apikit validate").
+func newProposer(cmd, file, specDir string) (*proposer, error) {
 	if file == "" {
 		return nil, nil
 	}
@@ -43,7 +46,7 @@ func newProposer(file, specDir string) (*proposer, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("--propose: %w", err), f.Close())
 	}
-	return &proposer{c: c, f: f, name: file}, nil
+	return &proposer{c: c, f: f, name: file, cmd: cmd}, nil
 }
 
 func (p *proposer) observe(ctx context.Context, ex *contract.Exchange, res *contract.Result) {
@@ -55,20 +58,29 @@ func (p *proposer) observe(ctx context.Context, ex *contract.Exchange, res *cont
 	res.Exchange = nil
 }
 
+// discard closes the file unwritten, unless close did: for a command that stops before its verdicts are in.
+func (p *proposer) discard() {
+	if p != nil && !p.closed {
+		p.closed = true
+		_ = p.f.Close()
+	}
+}
+
 // close writes the overlay and prints what was not proposed, and why, to stderr.
 func (p *proposer) close(stderr io.Writer) error {
-	if p == nil {
+	if p == nil || p.closed {
 		return nil
 	}
+	p.closed = true
 	err := p.c.Close()
 	if cerr := p.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("--propose: %w", cerr)
 	}
 	for _, n := range p.c.Notes() {
-		fmt.Fprintf(stderr, "apikit validate: --propose: not proposed: %s\n", egress.Sanitize(n))
+		fmt.Fprintf(stderr, "%s: --propose: not proposed: %s\n", p.cmd, egress.Sanitize(n))
 	}
 	if err == nil {
-		fmt.Fprintf(stderr, "apikit validate: --propose: wrote %s\n", egress.Sanitize(p.name))
+		fmt.Fprintf(stderr, "%s: --propose: wrote %s\n", p.cmd, egress.Sanitize(p.name))
 	}
 	return err
 }

@@ -45,7 +45,8 @@ Forwards every request to --target (the vendor, or apikit mock) and validates ea
 once its response has ended; bodies stream through unchanged. Each violation is printed to stderr as it happens,
 as apikit validate prints it ("✗ FILE#ENTRY operation where pointer: message"), beside one log line per request
 (never a token). With --record, every exchange the target completed is appended, redacted, to a HAR file that
-apikit validate reads (pass it the same --strict and --base-url).
+apikit validate reads (pass it the same --strict and --base-url). With --propose, the drift seen is written on
+shutdown as an OpenAPI Overlay proposing the spec change, as apikit validate --propose writes it.
 
 When the target is down, sends no response headers within --timeout, or breaks off before them, the client gets
 a 502 whose JSON body names the fault ({"error":"upstream_timeout",...}, header X-Apikit-Proxy-Error); when it
@@ -75,8 +76,10 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		strict   = fs.Bool("strict", false, "undeclared response properties and unmatched routes become violations")
 		failOn   = fs.String("fail-on", "both", "which violations fail the run (exit 1): `SIDE` both, vendor (the responses) or client (the requests)")
 		specDir  = fs.String("spec", "", "load the specs from `DIR` instead of the embedded copies")
+		specSt   = fs.Bool("strict-spec", false, "refuse specs with problems that do not stop validation (printed as spec warnings otherwise)")
 		timeout  = fs.Duration("timeout", proxy.DefaultTimeout, "how long the target has to send its response headers, connecting included")
 		warnings = fs.Bool("warnings", true, "print warnings (undeclared response properties) as well as violations")
+		propose  = fs.String("propose", "", "on shutdown, write an OpenAPI Overlay to `FILE` proposing the spec changes the drift seen calls for, as apikit validate --propose does (propose.go)")
 		maxBody  = byteSize(proxy.DefaultMaxBody)
 		bases    baseURLs
 	)
@@ -121,7 +124,7 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		defer stop()
 	}
 
-	vopts := []contract.Option{contract.WithStrict(*strict)}
+	vopts := []contract.Option{contract.WithStrict(*strict), contract.WithStrictSpec(*specSt)}
 	if *specDir != "" {
 		vopts = append(vopts, contract.WithSpecDir(*specDir))
 	}
@@ -131,6 +134,9 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 	v, err := contract.New(ctx, vopts...)
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	for _, w := range v.SpecWarnings() { // as apikit validate prints them
+		fmt.Fprintf(e.stderr, "spec warning: %s\n", egress.Sanitize(w.String()))
 	}
 
 	fail, err := contract.ParseFailOn(*failOn)
@@ -168,6 +174,14 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		defer har.Close()
 		popts = append(popts, proxy.WithHAR(har))
 	}
+	prop, err := newProposer("apikit proxy", *propose, *specDir) // --propose (propose.go)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer prop.discard() // when the proxy does not get as far as serving
+	if prop != nil {
+		popts = append(popts, proxy.WithSink(prop.c))
+	}
 	p, err := proxy.New(tu, v, popts...)
 	if err != nil {
 		return usageErr("%v", err)
@@ -204,6 +218,10 @@ func cmdProxy(ctx context.Context, args []string, e env) int {
 		code = exitUsage
 	}
 	cancel()
+	if err := prop.close(out); err != nil { // every verdict is in: write the overlay
+		logger.Error("apikit proxy: " + err.Error())
+		code = exitUsage
+	}
 	if har != nil {
 		if err := har.Close(); err != nil {
 			logger.Error("apikit proxy: " + err.Error())

@@ -134,7 +134,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 	}
 	// check validates one exchange; the coverage counts it there and then, with its bodies (the verdicts reach
 	// the outputs later, once their recording's invariants ran, without the exchange).
-	prop, err := newProposer(*propose, *specDir) // --propose (propose.go)
+	prop, err := newProposer("apikit validate", *propose, *specDir) // --propose (propose.go)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "apikit validate: %v\n", err)
 		return exitUsage

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,6 +32,23 @@ func TestValidateSpecWarningsAndStrictSpec(t *testing.T) {
 	code, _, errOut = apikit(t, "validate", "--strict-spec", "--spec", specs("badexample"), "--op", "listThings", "--status", "200", body)
 	if code != exitUsage || !strings.Contains(errOut, "acme.yaml:10:") {
 		t.Errorf("--strict-spec: exit %d, want %d and the problem named: %s", code, exitUsage, errOut)
+	}
+}
+
+// TestProxySpecWarnings: apikit proxy --spec prints the spec's warnings as apikit validate does, and
+// --strict-spec refuses the spec.
+func TestProxySpecWarnings(t *testing.T) {
+	t.Parallel()
+	r := startProxyCmd(t, "--target", "http://127.0.0.1:1", "--spec", specs("badexample"))
+	if _, lines := r.stop(t); !slices.ContainsFunc(lines, func(l string) bool {
+		return strings.HasPrefix(l, "spec warning: "+specs("badexample")+"/acme.yaml:10: ")
+	}) {
+		t.Errorf("stderr: want a line `spec warning: FILE:10: ...`, got:\n%s", strings.Join(lines, "\n"))
+	}
+	var stderr bytes.Buffer
+	code := cmdProxy(t.Context(), []string{"--target", "http://127.0.0.1:1", "--strict-spec", "--spec", specs("badexample")}, mockTestEnv(io.Discard, &stderr))
+	if code != exitUsage || !strings.Contains(stderr.String(), "acme.yaml:10:") {
+		t.Errorf("--strict-spec: exit %d, want %d and the problem named: %s", code, exitUsage, stderr.String())
 	}
 }
 

@@ -109,9 +109,12 @@ components:
         name: {type: string}
 `)},
 		"a.codegen.yaml": {Data: []byte("properties: {ignored: {x-apikit-secret: true}}")},
+		"b.json":         {Data: []byte(`{"components": {"schemas": {"Q": {"properties": {"pin": {"type": "string", "x-apikit-secret": true}}}}}}`)},
+		"c.yml":          {Data: []byte("components: {schemas: {R: {properties: {tan: {type: string, x-apikit-secret: true}}}}}")},
+		"notes.txt":      {Data: []byte("properties: {ignored: {x-apikit-secret: true}}")},
 	}
 	r = newRedactor(t, redact.WithSpecs(spec), redact.WithField("nickname", "Jo"))
-	want = map[string]string{"ssn": `"REDACTED"`, "age": "40", "nickname": `"Jo"`}
+	want = map[string]string{"ssn": `"REDACTED"`, "age": "40", "nickname": `"Jo"`, "pin": `"REDACTED"`, "tan": `"REDACTED"`}
 	if diff := cmp.Diff(want, r.Fields()); diff != "" {
 		t.Errorf("fields of a custom spec (-want +got):\n%s", diff)
 	}

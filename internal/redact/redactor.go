@@ -42,7 +42,7 @@ type config struct {
 	order   []string
 }
 
-// WithSpecs reads the x-apikit-secret marks from the OpenAPI documents (*.yaml) at the top of fsys instead of
+// WithSpecs reads the x-apikit-secret marks from the OpenAPI documents (*.yaml, *.yml, *.json) at the top of fsys instead of
 // the embedded specs (package openapi); nil reads none.
 func WithSpecs(fsys fs.FS) Option {
 	return func(c *config) error {

@@ -24,14 +24,22 @@ type specInfo struct {
 	routes   []route
 }
 
-// readSpecs reads every OpenAPI document at the top of fsys (*.yaml, not *.codegen.yaml or *.overlay.yaml), in
-// name order, and returns the properties and parameters marked x-apikit-secret: true with their examples, the
+// specExtensions are the names of the OpenAPI documents readSpecs reads, as contract's spec loader reads them (a
+// JSON document is YAML too).
+var specExtensions = []string{".yaml", ".yml", ".json"}
+
+// readSpecs reads every OpenAPI document at the top of fsys (*.yaml, *.yml, *.json; not *.codegen.yaml or
+// *.overlay.yaml), in name order, and returns the properties and parameters marked x-apikit-secret: true with their examples, the
 // parameters of apiKey security schemes, the examples of properties named like secrets, and the media types
 // each operation documents.
 func readSpecs(fsys fs.FS) (*specInfo, error) {
-	names, err := fs.Glob(fsys, "*.yaml")
-	if err != nil {
-		return nil, fmt.Errorf("redact: listing specs: %w", err)
+	var names []string
+	for _, ext := range specExtensions {
+		found, err := fs.Glob(fsys, "*"+ext)
+		if err != nil {
+			return nil, fmt.Errorf("redact: listing specs: %w", err)
+		}
+		names = append(names, found...)
 	}
 	slices.Sort(names)
 	info := &specInfo{examples: map[string][]byte{}}

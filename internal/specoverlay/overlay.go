@@ -19,6 +19,11 @@ import (
 // openapi/doorflow.yaml.
 const Suffix = ".overlay.yaml"
 
+// EvidenceExtension marks an overlay action proposed from recorded traffic (apikit validate --propose and apikit
+// proxy --propose write it on every action); its value names the evidence: "seen in 2 exchange(s): rec.har#0,
+// rec.har#1". apikit diff rates a new response enum value that such an action adds WARN instead of ERR.
+const EvidenceExtension = "x-apikit-evidence"
+
 // Apply returns spec (YAML or JSON) with the overlay applied. The application is strict, as oapi-codegen's
 // default: an action whose target matches nothing in the spec is an error naming the action (its number, and
 // its description when it has one) and its target. specName and overlayName name the two documents in errors.
