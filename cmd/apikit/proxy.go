@@ -268,77 +268,106 @@ func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, grace ti
 }
 
 // lineWriter serializes the lines of the logger and of the violation printer (each Write a whole line, or
-// several) so that they never interleave, and writes them in batches: the caller that finds no write under way
-// writes what is pending, then what came meanwhile, while the others add their lines and return. Idle, a line is
-// written at once; under load one write carries the lines of many requests (perf: one system call, and one
-// wake-up of whatever reads stderr, instead of one per request). A caller waits only when maxPendingLines bytes
-// are pending (a terminal or a pipe that does not keep up slows the proxy's workers down, as a plain writer did).
+// several) so that they never interleave, and writes them from a goroutine of its own, in batches: idle, a line
+// is written at once; under load one write carries the lines of many requests (perf: one system call, and one
+// wake-up of whatever reads stderr, instead of one per request). A caller never waits for the write itself (the
+// logger holds its own lock meanwhile, which would keep the other lines out of the batch), only when
+// maxPendingLines bytes are pending: a terminal or a pipe that does not keep up slows the proxy's workers down,
+// as a plain writer did. Close writes what is pending and ends the goroutine; lines written after it are
+// written at once.
 type lineWriter struct {
 	w       io.Writer
+	wake    chan struct{} // capacity 1: lines are pending, or Close was called
+	done    chan struct{} // closed when the goroutine has ended
 	mu      sync.Mutex
-	cond    sync.Cond // signalled when a batch has been written
+	cond    sync.Cond // signalled when the goroutine takes a batch and when it has written one
 	pending []byte
 	spare   []byte // the buffer of the last batch, to reuse
-	writing bool
+	writing bool   // the goroutine is writing a batch
+	closed  bool
 }
 
 const maxPendingLines = 1 << 20
 
 func newLineWriter(w io.Writer) *lineWriter {
-	l := &lineWriter{w: w}
+	l := &lineWriter{w: w, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	l.cond.L = &l.mu
+	go l.run()
 	return l
 }
 
 func (l *lineWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	for len(l.pending) >= maxPendingLines {
-		l.cond.Wait()
-	}
-	l.pending = append(l.pending, p...)
-	l.writeOut()
+	l.add(func(b []byte) []byte { return append(b, p...) })
 	return len(p), nil
 }
 
 // printLine writes s and a newline.
 func (l *lineWriter) printLine(s string) {
-	l.mu.Lock()
-	for len(l.pending) >= maxPendingLines {
-		l.cond.Wait()
-	}
-	l.pending = append(append(l.pending, s...), '\n')
-	l.writeOut()
+	l.add(func(b []byte) []byte { return append(append(b, s...), '\n') })
 }
 
-// writeOut writes the pending lines, and those that come meanwhile, unless another caller is doing so; it is
-// called with l.mu held, and releases it. A failed write drops its lines, as a plain writer's caller would.
-func (l *lineWriter) writeOut() {
-	if l.writing {
+// add appends a line to the pending ones with appendLine and wakes the goroutine.
+func (l *lineWriter) add(appendLine func([]byte) []byte) {
+	l.mu.Lock()
+	if l.closed {
+		_, _ = l.w.Write(appendLine(nil)) // after Close: at once (a failed write drops the line, as before)
 		l.mu.Unlock()
 		return
 	}
-	l.writing = true
-	for len(l.pending) > 0 {
-		batch := l.pending
-		l.pending = l.spare[:0]
-		l.mu.Unlock()
-		_, _ = l.w.Write(batch)
-		l.mu.Lock()
-		l.spare = batch
-		l.cond.Broadcast()
+	for len(l.pending) >= maxPendingLines {
+		l.cond.Wait()
 	}
-	l.writing = false
-	l.cond.Broadcast()
+	l.pending = appendLine(l.pending)
 	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default: // the goroutine is awake already, and takes the pending lines before it sleeps
+	}
+}
+
+// run writes the pending lines, all of them in one write, each time it is woken, until Close.
+func (l *lineWriter) run() {
+	defer close(l.done)
+	for range l.wake {
+		l.mu.Lock()
+		for len(l.pending) > 0 {
+			batch := l.pending
+			l.pending, l.writing = l.spare[:0], true
+			l.cond.Broadcast()
+			l.mu.Unlock()
+			_, _ = l.w.Write(batch) // a failed write drops its lines, as a plain writer's caller would
+			l.mu.Lock()
+			l.spare, l.writing = batch, false
+		}
+		l.cond.Broadcast()
+		closed := l.closed
+		l.mu.Unlock()
+		if closed {
+			return
+		}
+	}
 }
 
 // Flush waits until every line written so far has been written out.
 func (l *lineWriter) Flush() {
 	l.mu.Lock()
-	for l.writing || len(l.pending) > 0 {
+	for !l.closed && (l.writing || len(l.pending) > 0) {
 		l.cond.Wait()
 	}
 	l.mu.Unlock()
+}
+
+// Close writes the pending lines and ends the goroutine.
+func (l *lineWriter) Close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	l.mu.Unlock()
+	l.wake <- struct{}{} // the goroutine takes a wake-up before it ends: this send never blocks for long
+	<-l.done
 }
 
 // cpuProfileEnv names a file to write a CPU profile of apikit proxy to, from its start until it stops (hidden: for

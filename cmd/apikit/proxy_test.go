@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -386,21 +387,31 @@ func (s *slowWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestLineWriter: lines written from many goroutines at once come out whole, each goroutine's in its order, all
-// of them once Flush returns, and in fewer writes than lines (batched while a write is under way).
+// TestLineWriter: lines written from many goroutines at once, straight or through a slog logger (which holds
+// its own lock while it writes), come out whole, each goroutine's in its order, all of them once Flush returns,
+// and in fewer writes than lines (batched while a write is under way); after Close, a line is written at once.
 func TestLineWriter(t *testing.T) {
 	t.Parallel()
 	sw := &slowWriter{}
 	l := newLineWriter(sw)
-	const writers, lines = 8, 200
+	logger := slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == slog.LevelKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	const writers, lines = 8, 150
 	var wg sync.WaitGroup
 	for g := range writers {
 		wg.Go(func() {
 			for i := range lines {
-				if i%2 == 0 {
+				switch i % 3 {
+				case 0:
 					l.printLine(fmt.Sprintf("g%d line %d", g, i))
-				} else {
+				case 1:
 					_, _ = fmt.Fprintf(l, "g%d line %d\n", g, i)
+				default:
+					logger.Info(fmt.Sprintf("g%d line %d", g, i))
 				}
 			}
 		})
@@ -408,8 +419,9 @@ func TestLineWriter(t *testing.T) {
 	wg.Wait()
 	l.Flush()
 	sw.mu.Lock()
-	defer sw.mu.Unlock()
 	all := string(bytes.Join(sw.writes, nil))
+	writes := len(sw.writes)
+	sw.mu.Unlock()
 	got := strings.Split(strings.TrimSuffix(all, "\n"), "\n")
 	if len(got) != writers*lines {
 		t.Fatalf("got %d lines, want %d", len(got), writers*lines)
@@ -417,13 +429,21 @@ func TestLineWriter(t *testing.T) {
 	next := make([]int, writers)
 	for _, line := range got {
 		var g, i int
-		if _, err := fmt.Sscanf(line, "g%d line %d", &g, &i); err != nil || g < 0 || g >= writers || i != next[g] {
-			t.Fatalf("line %q out of order or cut (want line %d of that goroutine)", line, next[max(0, min(g, writers-1))])
+		if _, err := fmt.Sscanf(strings.Trim(strings.TrimPrefix(line, "msg="), `"`), "g%d line %d", &g, &i); err != nil || g < 0 || g >= writers || i != next[g] {
+			t.Fatalf("line %q out of order or cut", line)
 		}
 		next[g]++
 	}
-	if len(sw.writes) >= writers*lines {
-		t.Errorf("%d writes for %d lines, want them batched", len(sw.writes), writers*lines)
+	if writes >= writers*lines/2 {
+		t.Errorf("%d writes for %d lines, want them batched", writes, writers*lines)
 	}
-	t.Logf("%d lines in %d writes", writers*lines, len(sw.writes))
+	t.Logf("%d lines in %d writes", writers*lines, writes)
+
+	l.Close()
+	l.printLine("after close")
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if last := sw.writes[len(sw.writes)-1]; string(last) != "after close\n" {
+		t.Errorf("after Close: the last write is %q, want the line written at once", last)
+	}
 }
