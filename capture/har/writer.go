@@ -273,51 +273,61 @@ const hexDigits = "0123456789abcdef"
 // and control characters, invalid UTF-8 as U+FFFD, U+2028 and U+2029.
 func appendString[S []byte | string](b []byte, s S) []byte {
 	// perf: a body of JSON holds a quote every few bytes; rather than copying the runs between escapes, every
-	// byte is copied into room made for the common worst case (each byte doubled), and room is made again after
-	// the rare longer escapes.
-	b = slices.Grow(b, 2*len(s)+2)
+	// byte is copied, block after block of s, into room made for the block's common worst case (each byte
+	// doubled); the rare longer escapes make room for themselves. The whole is reserved ahead at an eighth more
+	// than s, so that a large body is not held twice over.
+	b = slices.Grow(b, len(s)+len(s)/8+2)
+	b = append(b, '"')
 	n := len(b)
 	b = b[:cap(b)]
-	b[n] = '"'
-	n++
 	for i := 0; i < len(s); {
-		c := s[i]
-		switch care[c] {
-		case carePlain:
-			b[n] = c
-			n++
-			i++
-			continue
-		case careBackslash:
-			b[n], b[n+1] = '\\', escapeLetter[c]
-			n += 2
-			i++
-			continue
+		end := min(len(s), i+escapeBlock)
+		if len(b)-n < 2*(end-i)+1 {
+			b = slices.Grow(b[:n], 2*(end-i)+(len(s)-end)/8+1)
+			b = b[:cap(b)]
 		}
-		b = b[:n]
-		size := 1
-		if c < utf8.RuneSelf {
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		} else {
-			var r rune
-			r, size = decodeRune(s[i:min(len(s), i+utf8.UTFMax)])
-			switch {
-			case r == utf8.RuneError && size == 1:
-				b = append(b, `\ufffd`...)
-			case r == '\u2028' || r == '\u2029':
-				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			default:
-				b = append(b, s[i:i+size]...)
+		for i < end {
+			c := s[i]
+			switch care[c] {
+			case carePlain:
+				b[n] = c
+				n++
+				i++
+				continue
+			case careBackslash:
+				b[n], b[n+1] = '\\', escapeLetter[c]
+				n += 2
+				i++
+				continue
 			}
+			b = b[:n] // a longer escape: appended, then room for the rest of the block made again
+			size := 1
+			if c < utf8.RuneSelf {
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			} else {
+				var r rune
+				r, size = decodeRune(s[i:min(len(s), i+utf8.UTFMax)])
+				switch {
+				case r == utf8.RuneError && size == 1:
+					b = append(b, `\ufffd`...)
+				case r == '\u2028' || r == '\u2029':
+					b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+				default:
+					b = append(b, s[i:i+size]...)
+				}
+			}
+			i += size
+			n = len(b)
+			b = slices.Grow(b, 2*max(0, end-i)+1)
+			b = b[:cap(b)]
 		}
-		i += size
-		b = slices.Grow(b, 2*(len(s)-i)+1)
-		n = len(b)
-		b = b[:cap(b)]
 	}
-	b[n] = '"'
-	return b[:n+1]
+	b = b[:n]
+	return append(b, '"')
 }
+
+// escapeBlock is how many bytes of a string appendString copies between two checks of the room left.
+const escapeBlock = 4096
 
 // What appendString does with each byte.
 const (

@@ -216,26 +216,36 @@ func FuzzAppendEntry(f *testing.F) {
 	})
 }
 
-// TestAppendString: the JSON string escaper writes what encoding/json writes for strings around its eight-byte
-// steps (every escape at every offset of a 17-byte run).
+// TestAppendString: the JSON string escaper writes what encoding/json writes, after what the buffer held, for
+// every escape at every offset of a 17-byte run, around the blocks it makes room for, and across several blocks
+// of escapes only (which double the string, or make it six times longer).
 func TestAppendString(t *testing.T) {
 	t.Parallel()
 	specials := []string{"\"", "\\", "\x00", "\x1f", "\x7f", "\x80", "é", "\u2028", "\xe2\x80", "<", "\n"}
+	var cases []string
 	for _, sp := range specials {
 		for at := range 17 {
-			s := strings.Repeat("a", at) + sp + strings.Repeat("b", 16-at)
-			var want bytes.Buffer
-			enc := json.NewEncoder(&want)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(s); err != nil {
-				t.Fatal(err)
-			}
-			if got := appendString(nil, s); string(got) != strings.TrimSuffix(want.String(), "\n") {
-				t.Errorf("%q: got %s, want %s", s, got, want.String())
-			}
-			if got := appendString(nil, []byte(s)); string(got) != strings.TrimSuffix(want.String(), "\n") {
-				t.Errorf("%q as bytes: got %s, want %s", s, got, want.String())
-			}
+			cases = append(cases, strings.Repeat("a", at)+sp+strings.Repeat("b", 16-at))
+		}
+		// around the blocks appendString makes room for, and strings that grow 2x and 6x across several
+		for _, at := range []int{escapeBlock - 7, escapeBlock - 1, escapeBlock, escapeBlock + 1, 2*escapeBlock - 3} {
+			cases = append(cases, strings.Repeat("a", at)+sp+strings.Repeat(sp, 9)+strings.Repeat("b", 100))
+		}
+		cases = append(cases, strings.Repeat(sp, 3*escapeBlock+5))
+	}
+	for _, s := range cases {
+		var enc bytes.Buffer
+		e := json.NewEncoder(&enc)
+		e.SetEscapeHTML(false)
+		if err := e.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		want := "prefix" + strings.TrimSuffix(enc.String(), "\n")
+		if got := appendString([]byte("prefix"), s); string(got) != want {
+			t.Errorf("%d bytes starting %q: got %d bytes, want %d: %.80q", len(s), s[:min(len(s), 20)], len(got), len(want), got)
+		}
+		if got := appendString([]byte("prefix"), []byte(s)); string(got) != want {
+			t.Errorf("%d bytes starting %q, as bytes: got %d bytes, want %d: %.80q", len(s), s[:min(len(s), 20)], len(got), len(want), got)
 		}
 	}
 }
