@@ -84,6 +84,7 @@ type bodyNode struct {
 	numFmt   openapi3.NumberFormatValidator
 	// Objects: properties and required names, by name.
 	names    map[string]int
+	lookup   slotTable // perf: names' numbers without hashing the name (rules.go), for the walker
 	fields   []bodyField
 	required uint64 // bit i set: fields[i] is required
 	// Arrays.
@@ -241,6 +242,11 @@ func (c *bodyCompiler) compile(s *openapi3.Schema) *bodyNode {
 			}
 			n.required |= 1 << i
 		}
+		names := make([]string, len(n.fields))
+		for i, f := range n.fields {
+			names[i] = f.name
+		}
+		n.lookup = newSlotTable(names)
 	}
 	if n.kind == kindArray && s.Items != nil {
 		n.items = c.compile(s.Items.Value)
@@ -288,6 +294,59 @@ type bodyWalker struct {
 	scratch    []byte
 	tap        bodyTap     // rules: sees the body's structure for the rules (rulefast.go); nil when none
 	tapMembers []tapMember // rules: the members of the objects being read, for the tap
+	// perf: the undeclared names of the objects being read, unescaped, end to end (nameEnds: where each ends),
+	// for the walker's own duplicate-name check (dupName); jsontext's own check hashed every name.
+	names    []byte
+	nameEnds []int
+}
+
+// nameLevel is an object's part of the walker's undeclared names: where its names start in nameEnds and names,
+// and a set of them once they are many.
+type nameLevel struct {
+	mark, at int
+	set      map[string]struct{}
+}
+
+// openNames starts the undeclared names of an object.
+func (w *bodyWalker) openNames() nameLevel { return nameLevel{mark: len(w.nameEnds), at: len(w.names)} }
+
+// closeNames forgets an object's undeclared names.
+func (w *bodyWalker) closeNames(l *nameLevel) {
+	w.nameEnds, w.names = w.nameEnds[:l.mark], w.names[:l.at]
+}
+
+// manyNames is how many undeclared names an object compares one by one before it keeps them in a set.
+const manyNames = 32
+
+// dupName records an undeclared name of the object at level l and reports whether the object had it already: a
+// duplicate name, which sends the body to kin-openapi (and strictjson.go's warning) as jsontext's own check did.
+// Names are compared unescaped, as jsontext compares them.
+func (w *bodyWalker) dupName(l *nameLevel, name []byte) bool {
+	if l.set != nil {
+		if _, ok := l.set[string(name)]; ok {
+			return true
+		}
+		l.set[string(name)] = struct{}{}
+		return false
+	}
+	start := l.at
+	for _, end := range w.nameEnds[l.mark:] {
+		if string(w.names[start:end]) == string(name) {
+			return true
+		}
+		start = end
+	}
+	w.names = append(w.names, name...)
+	w.nameEnds = append(w.nameEnds, len(w.names))
+	if len(w.nameEnds)-l.mark > manyNames {
+		l.set = make(map[string]struct{}, 2*manyNames)
+		start := l.at
+		for _, end := range w.nameEnds[l.mark:] {
+			l.set[string(w.names[start:end])] = struct{}{}
+			start = end
+		}
+	}
+	return false
 }
 
 // pathSeg is one step from the body's root: a declared property name, or an array index.
@@ -300,7 +359,8 @@ type pathSeg struct {
 // the undeclared-property warnings, or ok false when kin-openapi has to decide. The returned slices are fresh.
 func (w *bodyWalker) checkBody(n *bodyNode, body []byte) (errs, warns []Violation, ok bool) {
 	w.buf = *bytes.NewBuffer(body)
-	w.dec.Reset(&w.buf)
+	w.dec.Reset(&w.buf, jsontext.AllowDuplicateNames(true)) // perf: the walker checks names itself (dupName)
+	w.names, w.nameEnds = w.names[:0], w.nameEnds[:0]
 	w.path, w.errs, w.warns, w.more, w.wmore = w.path[:0], w.errs[:0], w.warns[:0], 0, 0
 	err := w.value(n, 0)
 	if err == nil {
@@ -476,6 +536,7 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 	}
 	var seen uint64
 	count := 0
+	names := w.openNames() // closed at the object's end; after an error, checkBody starts afresh
 	for w.dec.PeekKind() != '}' {
 		raw, err := w.dec.ReadValue()
 		if err != nil {
@@ -490,11 +551,17 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 			return err
 		}
 		count++
-		i, known := n.names[string(name)]
+		i := n.lookup.find(name)
+		known := i >= 0
 		var child *bodyNode
 		if known {
+			if seen&(1<<i) != 0 {
+				return errFallback // a duplicate name (dupName)
+			}
 			seen |= 1 << i
 			child = n.fields[i].node
+		} else if w.dupName(&names, name) {
+			return errFallback
 		}
 		if child == nil {
 			if w.warn && len(w.warns) < maxUndeclaredWarnings {
@@ -520,6 +587,7 @@ func (w *bodyWalker) object(n *bodyNode, depth int) error {
 			w.tapMembers = append(w.tapMembers, tapMember{int32(i), int32(nameEnd) - int32(len(raw)), int32(nameEnd), int32(w.dec.InputOffset())})
 		}
 	}
+	w.closeNames(&names)
 	if _, err := w.dec.ReadToken(); err != nil {
 		return err
 	}
@@ -580,10 +648,19 @@ func (w *bodyWalker) skipMembers(depth int) (int, error) {
 		end = ']'
 	}
 	count := 0
+	names := w.openNames() // closed at the object's end; after an error, checkBody starts afresh
 	for w.dec.PeekKind() != jsontext.Kind(end) {
 		if end == '}' {
-			if _, err := w.dec.ReadValue(); err != nil { // the name
+			raw, err := w.dec.ReadValue() // the name
+			if err != nil {
 				return 0, err
+			}
+			name, err := w.unquote(raw)
+			if err != nil {
+				return 0, err
+			}
+			if w.dupName(&names, name) {
+				return 0, errFallback
 			}
 		}
 		if err := w.skip(depth + 1); err != nil {
@@ -591,6 +668,7 @@ func (w *bodyWalker) skipMembers(depth int) (int, error) {
 		}
 		count++
 	}
+	w.closeNames(&names)
 	_, err = w.dec.ReadToken()
 	return count, err
 }
@@ -694,7 +772,17 @@ func integerLiteralOutOfRange(format string, raw []byte) bool {
 	default:
 		return false
 	}
-	if bytes.ContainsAny(raw, ".eE") {
+	digits := len(raw)
+	for _, c := range raw {
+		switch c {
+		case '.', 'e', 'E':
+			return false
+		case '-':
+			digits--
+		}
+	}
+	// perf: up to 9 digits always fit int32 and up to 18 int64 (the parse was a twentieth of a large list).
+	if digits <= 9 || bits == 64 && digits <= 18 {
 		return false
 	}
 	_, err := strconv.ParseInt(string(raw), 10, bits)
@@ -723,39 +811,51 @@ func (p *walkerPool) put(w *bodyWalker) {
 // its JSON decoder against a compiled schema, and every body the compiled path cannot decide exactly as kin.
 // base is the violation base of the response side (Status set).
 func (v *Validator) fastResponse(op *operation, ex *Exchange, base Violation) (errs, warns []Violation, ok bool) {
-	return v.fastResponseTap(op, ex, base, nil)
+	p := v.pickResponse(op, ex)
+	return v.fastResponseTap(ex, base, &p, nil)
 }
 
-// fastResponseTap is fastResponse with a tap that sees the body's structure in the same pass (rules: rulefast.go).
-func (v *Validator) fastResponseTap(op *operation, ex *Exchange, base Violation, tap bodyTap) (errs, warns []Violation, ok bool) {
-	if len(v.bodies) == 0 {
-		return nil, nil, false
+// responsePick is the response and media type kin-openapi's ValidateResponse picks for an exchange, and the
+// compiled check of its body: looked up once per exchange, for the compiled check and the rules' tap.
+type responsePick struct {
+	ref      *openapi3.ResponseRef // the status's response, else the default one; nil when neither
+	declared bool                  // ref is the status's (not the default)
+	ct       string                // the response's Content-Type
+	media    *openapi3.MediaType   // ref's media type for ct; nil when none
+	node     *bodyNode             // media's compiled schema; nil when the compiled path does not cover it
+}
+
+// pickResponse picks the response as openapi3filter.ValidateResponse picks the response and its media type.
+func (v *Validator) pickResponse(op *operation, ex *Exchange) responsePick {
+	p := responsePick{ct: headerValue(ex.ResponseHeader, "Content-Type")}
+	p.ref, p.declared = op.responses.statusOrDefault(ex.Status)
+	if p.ref != nil && p.ref.Value != nil {
+		if p.media = p.ref.Value.Content.Get(p.ct); p.media != nil {
+			p.node = v.bodies[p.media]
+		}
 	}
-	responses := op.route.Operation.Responses
-	if responses == nil || responses.Len() == 0 {
-		return nil, nil, false
-	}
-	// As openapi3filter.ValidateResponse picks the response and its media type.
-	ref := responses.Status(ex.Status)
-	declared := ref != nil
-	if ref == nil {
-		ref = responses.Default()
-	}
-	if ref == nil || ref.Value == nil { // declared headers are checked on their own (headers.go)
-		return nil, nil, false
-	}
-	ct := headerValue(ex.ResponseHeader, "Content-Type")
-	media := ref.Value.Content.Get(ct)
-	n := v.bodies[media]
+	return p
+}
+
+// fastResponseTap is fastResponse on the response p picked, with a tap that sees the body's structure in the
+// same pass (rules: rulefast.go).
+func (v *Validator) fastResponseTap(ex *Exchange, base Violation, p *responsePick, tap bodyTap) (errs, warns []Violation, ok bool) {
+	// No response, media type or compiled schema: kin decides (declared headers are checked on their own:
+	// headers.go).
+	ref, ct, media, n := p.ref, p.ct, p.media, p.node
 	if media == nil || n == nil || !kinDecodesAsJSON(ct) {
 		return nil, nil, false
 	}
 	// As undeclared() decides whether to walk: a documented status (not default) and a parseable Content-Type
 	// naming the same media type.
 	warn := false
-	if declared {
+	if p.declared {
 		if mt, ok := parseMediaType(ct); ok {
-			if m := ref.Value.Content.Get(mt); m != nil && m.Schema != nil {
+			m := media // perf: the Content-Type is the bare media type, already looked up
+			if mt != ct {
+				m = ref.Value.Content.Get(mt)
+			}
+			if m != nil && m.Schema != nil {
 				if m != media {
 					return nil, nil, false
 				}

@@ -120,6 +120,18 @@ const groupList = `{"data":[` + group + `],"meta":{"pagination":{"total":1,"coun
 // res replaces the first occurrence of old in the reservation.
 func res(old, new string) string { return strings.Replace(reservation, old, new, 1) }
 
+// manyMembers is n members ,"m0":0,... and, when dup ≥ 0, one more repeating member dup's name.
+func manyMembers(n, dup int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `,"m%d":%d`, i, i)
+	}
+	if dup >= 0 {
+		fmt.Fprintf(&b, `,"m%d":0`, dup)
+	}
+	return b.String()
+}
+
 func deep(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 
 // fastCases are named bodies for each target; fast says whether the compiled path decides them (false: kin).
@@ -182,6 +194,16 @@ var fastCases = []struct {
 	{"escaped name still wrong type", 0, res(`"id":456`, `"i\u0064":"x"`), true},
 	{"duplicate name, last wins in kin", 0, res(`"id":456`, `"id":"x","id":456`), false},
 	{"duplicate undeclared name", 0, res(`"id":456`, `"id":456,"x":1,"x":2`), false},
+	// The walker checks names itself (dupName): every object, at any depth, names compared unescaped.
+	{"duplicate declared name, one escaped", 0, res(`"id":456`, `"id":456,"\u0069d":456`), false},
+	{"duplicate undeclared name, one escaped", 0, res(`"id":456`, `"id":456,"x":1,"\u0078":1`), false},
+	{"duplicate name in an undeclared object", 0, res(`"id":456`, `"id":456,"extra":{"a":1,"b":{"c":1,"c":2}}`), false},
+	{"duplicate name in an object in an array", 0, res(`[1,3,5]`, `[1,{"k":1,"k":1}]`), false},
+	{"same name in sibling objects", 0, res(`"id":456`, `"id":456,"e":{"k":1},"f":{"k":1},"g":[{"k":1},{"k":2}]`), true},
+	{"same name at two depths", 0, res(`"id":456`, `"id":456,"k":{"k":{"k":1}}`), true},
+	{"many undeclared names", 0, res(`"id":456`, `"id":456`+manyMembers(100, -1)), true},
+	{"many undeclared names, the last a duplicate", 0, res(`"id":456`, `"id":456`+manyMembers(100, 3)), false},
+	{"many undeclared names, a duplicate among the first", 0, res(`"id":456`, `"id":456`+manyMembers(10, 3)), false},
 	{"invalid UTF-8", 0, res(`"active"`, "\"act\xffive\""), false},
 	{"invalid UTF-8 in undeclared name", 0, res(`"id":456`, "\"id\":456,\"\xff\":1"), false},
 	{"lone surrogate escape", 0, res(`"active"`, `"\ud800"`), false},

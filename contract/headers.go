@@ -167,11 +167,7 @@ func (v *Validator) checkHeaders(ctx context.Context, op *operation, ex *Exchang
 	if op.headers == nil {
 		return nil
 	}
-	responses := op.route.Operation.Responses
-	ref := responses.Status(ex.Status)
-	if ref == nil {
-		ref = responses.Default()
-	}
+	ref, _ := op.responses.statusOrDefault(ex.Status) // perf: no status text formatted (spec.go)
 	if ref == nil || ref.Value == nil {
 		return nil
 	}

@@ -73,7 +73,7 @@ func (sameObject) exchange(c *invCheck) {
 	if sa == nil {
 		return
 	}
-	other := c.src.copies[c.partner()]
+	other := c.src.copies(c.partner())
 	otherWhat := "fetched by id"
 	if c.r == sa.get {
 		otherWhat = "listed"

@@ -28,7 +28,8 @@ func (skipPaginationUnion) unpaged(c *invCheck, ids map[idKey]walkID) {
 	}
 	skip := wd.Skip
 	missing := firstIDs[int]{src: src} // the first ids to name, with their page, and the count
-	for id, p := range w.ids {
+	walkIDs := src.walkIDs(w)
+	for id, p := range walkIDs {
 		if _, ok := ids[id]; ok {
 			continue
 		}
@@ -46,7 +47,7 @@ func (skipPaginationUnion) unpaged(c *invCheck, ids map[idKey]walkID) {
 	c.out.more(InvariantSkipPaginationUnion, "", missing.n-len(missing.ids))
 	for i := range o.items {
 		it := &o.items[i]
-		if _, ok := w.ids[c.key(it)]; ok {
+		if _, ok := walkIDs[c.key(it)]; ok {
 			continue
 		}
 		id := c.id(it)

@@ -61,7 +61,7 @@ func (syncLostChange) decl() declaration { return syncKey }
 // complete checks a complete walk that began with a since parameter, unless something changed during it.
 func (syncLostChange) complete(c *invCheck, w *walkState) {
 	if w.hasSince && !w.disturbed {
-		c.syncAnswer(w.ids, w.startSeq, w.startAt, w.startTimed, w.sinceParam, w.since, w.startIndex)
+		c.syncAnswer(c.src.walkIDs(w), w.startSeq, w.startAt, w.startTimed, w.sinceParam, w.since, w.startIndex)
 	}
 }
 
@@ -92,14 +92,14 @@ func (c *invCheck) syncAnswer(ids map[idKey]walkID, start int, at instant, timed
 	}
 	// One pass over the copies, in memory of the size of the answer: the first ids to name and the count.
 	first := firstIDs[copySeen]{src: c.src}
-	own := c.src.copies[r]
+	own := c.src.copies(r)
 	for id, s := range own {
 		if lost(id, s, true) {
 			first.offer(id, s)
 		}
 	}
 	if p := c.partner(); p != nil {
-		for id, s := range c.src.copies[p] {
+		for id, s := range c.src.copies(p) {
 			if !lost(id, s, true) {
 				continue
 			}

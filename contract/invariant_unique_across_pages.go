@@ -13,10 +13,10 @@ func (uniqueAcrossPages) page(c *invCheck, w *walkState) {
 	if w.disturbed {
 		return
 	}
-	o, wd := c.o, c.r.walk
+	o, wd, ids := c.o, c.r.walk, c.src.walkIDs(w)
 	for i := range o.items {
 		it := &o.items[i]
-		if prev, seen := w.ids[c.key(it)]; seen && prev.page != o.page {
+		if prev, seen := ids[c.key(it)]; seen && prev.page != o.page {
 			c.add(InvariantUniqueAcrossPages, wd.ID, c.itemPtr(it, wd.ID),
 				fmt.Sprintf("this item is also on page %d of the walk (%s): no item may be on two pages of one walk", prev.page, c.entry(int(prev.entry))),
 				c.idValue(wd.ID, c.id(it)))

@@ -84,14 +84,64 @@ func invariantDecls() []declaration {
 
 // invSource is what one recording has shown so far. Its state is compact: an item is an idKey (8 bytes) and a
 // fixed-size record, whatever its id's length; only an id that is not an integer keeps its text (in names),
-// once per recording.
+// once per recording. The latest exchange of each operation and the latest page of each walk are held as their
+// observation (40 bytes an item) until something looks them up (copies, walkIDs).
 type invSource struct {
-	seq       int                             // results checked so far
-	lastWrite int                             // seq of the latest request that may change data; 0 when none
-	walks     boundedWalks                    // operation+query (without page) → the walk in progress
-	complete  boundedWalks                    // operation+query (without page, size, skip) → the latest complete walk
-	copies    map[*opRules]map[idKey]copySeen // per operation: the latest copy of each item
-	names     map[idKey]string                // the text of the ids that are not integers
+	seq        int                     // results checked so far
+	lastWrite  int                     // seq of the latest request that may change data; 0 when none
+	walks      boundedWalks            // operation+query (without page) → the walk in progress
+	complete   boundedWalks            // operation+query (without page, size, skip) → the latest complete walk
+	copyTables map[*opRules]*copyTable // per operation: the latest copy of each item
+	names      map[idKey]string        // the text of the ids that are not integers
+	seed       maphash.Seed            // Invariants.seed
+}
+
+// copyTable is the latest copy of each item an operation returned. perf: the items of the operation's latest
+// exchange wait in last and enter the map only when something looks the copies up (copies), so that a
+// recording's last answer of an operation, often its only large one, is never copied into a map.
+type copyTable struct {
+	m          map[idKey]copySeen
+	last       *Observation // nil when every copy is in m
+	seq, entry int32        // of the last exchange
+}
+
+// copies returns the latest copy of each item operation r returned, nil when none.
+func (src *invSource) copies(r *opRules) map[idKey]copySeen {
+	t := src.copyTables[r]
+	if t == nil {
+		return nil
+	}
+	if o := t.last; o != nil {
+		t.last = nil
+		if t.m == nil {
+			t.m = make(map[idKey]copySeen, len(o.items))
+		}
+		for i := range o.items {
+			it := &o.items[i]
+			t.m[src.key(o, it)] = copySeen{seq: t.seq, entry: t.entry, version: it.version, hasVersion: it.hasVersion,
+				end: it.end, hasEnd: it.hasEnd, hash: it.hash}
+		}
+	}
+	return t.m
+}
+
+// walkIDs returns the ids of walk w's pages, with the page each was first seen on. perf: the latest page's ids
+// wait in w.pend and enter the map only when something reads it, as copies does.
+func (src *invSource) walkIDs(w *walkState) map[idKey]walkID {
+	if o := w.pend; o != nil {
+		w.pend = nil
+		if w.ids == nil {
+			w.ids = make(map[idKey]walkID, len(o.items))
+		}
+		for i := range o.items {
+			it := &o.items[i]
+			k := src.key(o, it)
+			if prev, seen := w.ids[k]; !seen || (w.pendAgain && prev.page == w.pendPage) {
+				w.ids[k] = walkID{page: w.pendPage, entry: w.pendEntry, hasEnd: it.hasEnd, end: it.end}
+			}
+		}
+	}
+	return w.ids
 }
 
 // idKey is an item's id in the invariants' state: an id that is a non-negative integer in canonical form is its
@@ -102,14 +152,18 @@ type idKey uint64
 const hashedID idKey = 1 << 63
 
 // key returns the key of an item's id, recording the text of one that is not an integer.
-func (c *invCheck) key(it *obsItem) idKey {
-	b := c.idBytes(it)
-	if n, ok := canonicalUint(b); ok {
-		return idKey(n)
+func (c *invCheck) key(it *obsItem) idKey { return c.src.key(c.o, it) }
+
+// key returns the key of the id of item it of o, recording the text of one that is not an integer.
+func (src *invSource) key(o *Observation, it *obsItem) idKey {
+	if it.numeric {
+		return idKey(it.id)
 	}
-	k := idKey(maphash.Bytes(c.inv.seed, b)) | hashedID
-	if _, ok := c.src.names[k]; !ok {
-		c.src.names[k] = string(b)
+	start, end := it.idSpan()
+	b := o.ids[start:end]
+	k := idKey(maphash.Bytes(src.seed, b)) | hashedID
+	if _, ok := src.names[k]; !ok {
+		src.names[k] = string(b)
 	}
 	return k
 }
@@ -156,7 +210,11 @@ type walkState struct {
 	startTimed bool
 	lastAt     instant
 	lastTimed  bool
-	ids        map[idKey]walkID
+	ids        map[idKey]walkID // read it with invSource.walkIDs, which adds pend's
+	pend       *Observation     // the latest page, its ids not yet in ids (walkIDs); nil when none
+	pendPage   int
+	pendEntry  int32
+	pendAgain  bool        // the page had been seen before in the walk
 	pages      map[int]int // page → items on it
 	size       int
 	sizeOK     bool
@@ -235,8 +293,7 @@ func (inv *Invariants) CheckAll(results []Result) {
 func (inv *Invariants) Check(res *Result) {
 	src := inv.sources[res.Source]
 	if src == nil {
-		src = &invSource{copies: map[*opRules]map[idKey]copySeen{},
-			names: map[idKey]string{}}
+		src = &invSource{copyTables: map[*opRules]*copyTable{}, names: map[idKey]string{}, seed: inv.seed}
 		inv.sources[res.Source] = src
 	}
 	src.seq++
@@ -301,10 +358,18 @@ func (c *invCheck) itemPtr(it *obsItem, field string) string {
 	return p
 }
 
-func (c *invCheck) id(it *obsItem) string { return string(c.idBytes(it)) }
+func (c *invCheck) id(it *obsItem) string {
+	if it.numeric {
+		return strconv.FormatUint(it.id, 10)
+	}
+	return string(c.idBytes(it))
+}
 
-// idBytes is an item's id as the observation holds it.
-func (c *invCheck) idBytes(it *obsItem) []byte { return c.o.ids[it.id.start:it.id.end] }
+// idBytes is the text of an item's id that is not numeric, as the observation holds it.
+func (c *invCheck) idBytes(it *obsItem) []byte {
+	start, end := it.idSpan()
+	return c.o.ids[start:end]
+}
 
 // idValue shows an id in Violation.Value, unless the id field is secret.
 func (c *invCheck) idValue(field, id string) string {
@@ -340,7 +405,7 @@ func (c *invCheck) walk() {
 	w := src.walks.get(key)
 	if o.page == 1 || w == nil {
 		w = &walkState{r: r, firstPage: o.page, startSeq: src.seq, startIndex: c.res.Index, startAt: o.at, startTimed: o.timed,
-			ids: make(map[idKey]walkID, len(o.items)), pages: map[int]int{}, size: o.size, sizeOK: o.sizeOK,
+			pages: map[int]int{}, size: o.size, sizeOK: o.sizeOK,
 			since: o.since, hasSince: o.hasSince, sinceParam: o.sinceParam}
 		src.walks.put(key, w)
 	} else {
@@ -360,13 +425,8 @@ func (c *invCheck) walk() {
 		iv.page(c, w)
 	}
 	_, again := w.pages[o.page]
-	for i := range o.items {
-		it := &o.items[i]
-		k := c.key(it)
-		if prev, seen := w.ids[k]; !seen || (again && prev.page == o.page) {
-			w.ids[k] = walkID{page: o.page, entry: int32(c.res.Index), hasEnd: it.hasEnd, end: it.end}
-		}
-	}
+	src.walkIDs(w) // the previous page's ids, before this one's wait in pend
+	w.pend, w.pendPage, w.pendEntry, w.pendAgain = o, o.page, int32(c.res.Index), again
 	if o.hasTotal && !w.hasTotal {
 		w.total, w.hasTotal, w.totalEntry = o.total, true, c.res.Index
 	}
@@ -382,7 +442,7 @@ func (c *invCheck) walk() {
 		return
 	}
 	done := w.sizeOK && w.size > 0 && w.pages[last] < w.size
-	if w.hasTotal && w.sizeOK && w.size > 0 && (int64(last)*int64(w.size) >= w.total || int64(len(w.ids)) >= w.total) {
+	if w.hasTotal && w.sizeOK && w.size > 0 && (int64(last)*int64(w.size) >= w.total || int64(len(src.walkIDs(w))) >= w.total) {
 		done = true
 	}
 	if !done {
@@ -454,16 +514,13 @@ func (c *invCheck) remember() {
 	if c.r.sameAs == nil && (c.r.walk == nil || len(c.r.syncSince) == 0) {
 		return
 	}
-	m := c.src.copies[c.r]
-	if m == nil {
-		m = make(map[idKey]copySeen, len(c.o.items))
-		c.src.copies[c.r] = m
+	t := c.src.copyTables[c.r]
+	if t == nil {
+		t = &copyTable{}
+		c.src.copyTables[c.r] = t
 	}
-	for i := range c.o.items {
-		it := &c.o.items[i]
-		m[c.key(it)] = copySeen{seq: int32(c.src.seq), entry: int32(c.res.Index), version: it.version, hasVersion: it.hasVersion,
-			end: it.end, hasEnd: it.hasEnd, hash: it.hash}
-	}
+	c.src.copies(c.r) // the previous exchange's copies, before this one's wait in last
+	t.last, t.seq, t.entry = c.o, int32(c.src.seq), int32(c.res.Index)
 }
 
 // maxWalks is how many walks (queries) a recording follows at once, and how many latest complete walks it keeps:

@@ -45,7 +45,9 @@ func (d *maxItemsDecl) page(run *ruleRun) {
 	}
 	skip := false
 	if d.Unless != "" {
-		skip, _ = strconv.ParseBool(run.q.Get(d.Unless))
+		if v := run.q.Get(d.Unless); v != "" { // perf: ParseBool's error for "" allocates
+			skip, _ = strconv.ParseBool(v)
+		}
 	}
 	if limit, ok := run.intParam(d.Param); ok && !skip && limit > 0 && run.count > limit {
 		run.add(RuleMaxItems, limit, "", fmt.Sprintf("the page holds %d items, more than the %d its %s allows", run.count, limit, d.Param), "")

@@ -68,8 +68,14 @@ func (w *timeWindowRule) start(run *ruleRun) {
 		return
 	}
 	run.slot(w.State)
-	run.onItem(&windowCheck{timeWindowRule: w,
-		early: instantRef{t: run.now - instant(clockSkew)}, late: instantRef{t: run.now + instant(clockSkew)}})
+	c := &run.windowBuf // perf: the run's own room (a pooled run keeps it), unless a second window rule took it
+	if run.windowUse {
+		c = new(windowCheck)
+	}
+	run.windowUse = true
+	*c = windowCheck{timeWindowRule: w,
+		early: instantRef{t: run.now - instant(clockSkew)}, late: instantRef{t: run.now + instant(clockSkew)}}
+	run.onItem(c)
 }
 
 // item checks that the item's start is before its end.

@@ -37,17 +37,18 @@ type Observation struct {
 }
 
 type obsItem struct {
-	id         span32  // in Observation.ids
+	id         uint64  // numeric: the id (canonicalUint); else its text's span of Observation.ids (idSpan)
 	version    instant // updated_at (or the declared version field); valid when hasVersion
 	end        instant // the walk's listedUntil field; valid when hasEnd
 	hash       uint64  // fingerprint of the item (same-object), 0 when not taken
 	index      int32   // position in the list; -1 for the one item of a get
 	hasVersion bool
 	hasEnd     bool
+	numeric    bool // the id is an integer, kept as its value; its text is not kept
 }
 
-// span32 is a span of Observation.ids.
-type span32 struct{ start, end int32 }
+// idSpan is where the text of an id that is not numeric is in Observation.ids.
+func (it *obsItem) idSpan() (start, end int) { return int(it.id >> 32), int(uint32(it.id)) }
 
 // fieldVal is where one item's value of a field is in the body.
 type fieldVal struct {
@@ -101,6 +102,8 @@ type ruleRun struct {
 	itemBuf   [3]itemCheck
 	memberBuf [1]memberCheck
 	pageBuf   [2]pageCheck
+	windowBuf windowCheck // the time window's check of one exchange (rule_time_window.go), without allocating
+	windowUse bool        // windowBuf is taken
 
 	// perf: kept from run to run by runPool: the observation when the validator does not hand it on
 	// (WithObservations off), and fieldActs' array.
@@ -142,6 +145,12 @@ func zeroed[T any](s []T, n int) []T {
 // startRules prepares the rules of op for an exchange whose response is about to be checked, and returns nil
 // when rules are off. Its tap (run.tap()) lets the compiled check feed the rules in its own pass.
 func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *ruleRun {
+	p := v.pickResponse(op, ex)
+	return v.startRulesPicked(ex, op, base, &p)
+}
+
+// startRulesPicked is startRules for the response p the compiled check picks (pickResponse).
+func (v *Validator) startRulesPicked(ex *Exchange, op *operation, base Violation, p *responsePick) *ruleRun {
 	e := v.rules
 	if e == nil || e.mode != RulesAll {
 		return nil
@@ -184,7 +193,7 @@ func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *rul
 	run.vals = zeroed(run.vals, len(run.names))
 	run.prepare()
 	run.reset()
-	run.target, run.tapOK = v.tapTarget(op, ex, r)
+	run.target, run.tapOK = findTapTarget(p, r)
 	return run
 }
 
@@ -220,7 +229,9 @@ func (v *Validator) finishRules(run *ruleRun, tapped bool, res *Result) {
 		run.reset()
 		run.itemsStart = -1
 	}
-	if run.itemsStart < 0 || len(run.r.envSlots) > 0 {
+	// perf: the tap read the whole body, and the one item of a get when there is one: nothing left to scan.
+	tappedAll := run.tapping && tapped && len(run.r.envSlots) == 0 && (run.itemsStart >= 0 || !run.r.list && run.itemsFound)
+	if !tappedAll {
 		s := &jscan{b: run.b}
 		s.ws()
 		if !run.node(s, run.r.tree) {
@@ -340,7 +351,9 @@ func (run *ruleRun) prepareObservation() {
 		o.page, o.pageOK = run.intParam(w.Page)
 		o.size, o.sizeOK = run.intParam(w.Size)
 		if w.Skip != "" {
-			o.skip, _ = strconv.ParseBool(q.Get(w.Skip))
+			if v := q.Get(w.Skip); v != "" { // perf: ParseBool's error for "" allocates
+				o.skip, _ = strconv.ParseBool(v)
+			}
 		}
 		o.walkKey = queryKey(q, w.Page)
 		o.unionKey = queryKey(q, w.Page, w.Size, w.Skip)
@@ -607,14 +620,21 @@ func (run *ruleRun) evalItem(idx int) {
 			raw, _ = stringBytes(raw)
 		}
 		if o.items == nil && run.r.list {
-			// Size the observation once, from the first item: a list's items are much alike.
-			n := len(run.b)/max(run.itemEnd-run.itemStart, 32) + 1
+			// Size the observation once, from the first item: a list's items are much alike (perf: an eighth of
+			// margin, so that a first item a little longer than most does not cost a copy of the whole array).
+			n := len(run.b)/max((run.itemEnd-run.itemStart)*7/8, 32) + 1
 			o.items = make([]obsItem, 0, n)
-			o.ids = make([]byte, 0, n*(len(raw)+2))
 		}
-		start := int32(len(o.ids))
-		o.ids = append(o.ids, raw...)
-		it := obsItem{id: span32{start, int32(len(o.ids))}, index: int32(idx)}
+		it := obsItem{index: int32(idx)}
+		// perf: an integer id is kept as its value, parsed once here rather than at each invariant's look-up
+		// (invCheck.key); any other id as its text.
+		if n, ok := canonicalUint(raw); ok {
+			it.id, it.numeric = n, true
+		} else {
+			start := uint64(len(o.ids))
+			o.ids = append(o.ids, raw...)
+			it.id = start<<32 | uint64(len(o.ids))
+		}
 		it.version, it.hasVersion = versionOf(run.raw(run.slotVersion))
 		it.end, it.hasEnd = versionOf(run.raw(run.slotListed))
 		if run.hashing {

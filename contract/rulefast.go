@@ -37,16 +37,11 @@ type tapTarget struct {
 	depth       int // of the item objects
 }
 
-// tapTarget finds the compiled nodes of the items for the response the compiled check will pick (as
+// findTapTarget finds the compiled nodes of the items for the response the compiled check will pick (as
 // fastResponse picks it); ok is false when there is none, and the rules then scan the body themselves.
-func (v *Validator) tapTarget(op *operation, ex *Exchange, r *opRules) (tapTarget, bool) {
-	ref := op.route.Operation.Responses.Status(ex.Status)
-	if ref == nil || ref.Value == nil {
-		return tapTarget{}, false
-	}
-	media := ref.Value.Content.Get(headerValue(ex.ResponseHeader, "Content-Type"))
-	n := v.bodies[media]
-	if media == nil || n == nil {
+func findTapTarget(p *responsePick, r *opRules) (tapTarget, bool) {
+	n := p.node
+	if !p.declared || p.media == nil || n == nil { // the compiled check's response, when it is the status's own
 		return tapTarget{}, false
 	}
 	for _, seg := range r.path {

@@ -673,6 +673,9 @@ func slotHash(k []byte) uint32 {
 
 // find returns the number of a property name, -1 when the items do not declare it.
 func (t *slotTable) find(k []byte) int {
+	if len(t.table) == 0 {
+		return -1 // the zero table holds no name
+	}
 	for h := slotHash(k) & t.mask; ; h = (h + 1) & t.mask {
 		i := int(t.table[h]) - 1
 		if i < 0 {

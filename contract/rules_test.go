@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -477,5 +478,37 @@ func FuzzRulesTapMatchesScan(f *testing.F) {
 		}
 		rulesBothWays(t, v, &Exchange{Source: "fuzz", Index: 0, Method: "GET", URL: u, RequestHeader: bearer(), Status: 200,
 			ResponseHeader: jsonHeader(), ResponseBody: []byte(body), Time: ruleNow})
+	})
+}
+
+// FuzzInstantRefMatchesParse holds instantRef's byte comparison (its renderings made once per fraction width, in
+// place) to comparing the parsed instants, for a reference instant and date-times of every fraction width, each
+// compared twice so that the second comparison reads the rendering the first one made. Date-times that do not
+// parse are left out: their zulu shape compares as bytes, without a calendar check.
+func FuzzInstantRefMatchesParse(f *testing.F) {
+	f.Add(int64(1705309200000000000), "2024-01-15T09:00:00.000Z", "2024-01-15T09:00:00Z")
+	f.Add(int64(1705309200123456789), "2024-01-15T09:00:00.123Z", "2024-01-15T09:00:00.123456789Z")
+	f.Add(int64(1705309200123000000), "2024-01-15T09:00:00.123Z", "2024-01-15T09:00:00.1229Z")
+	f.Add(int64(-1), "1969-12-31T23:59:59.999999999Z", "1970-01-01T00:00:00Z")
+	f.Add(int64(1705309199999999999), "2024-01-15T09:00:00.0Z", "2024-01-15T08:59:59.99Z")
+	f.Fuzz(func(t *testing.T, ref int64, a, b string) {
+		at := time.Unix(0, ref).UTC()
+		if at.Year() < 1678 || at.Year() > 2261 {
+			return
+		}
+		r := &instantRef{t: instant(ref)}
+		for range 2 {
+			for _, s := range []string{a, b} {
+				raw := []byte(`"` + s + `"`)
+				got, ok := r.cmp(raw)
+				v, vok := parseDateTime(raw)
+				if !vok {
+					continue // the zulu shape compares as bytes without a calendar check (the schema's format checks it)
+				}
+				if !ok || got != cmp.Compare(v, instant(ref)) {
+					t.Fatalf("%q against %s: got %d %v, want %d %v", s, at.Format(time.RFC3339Nano), got, ok, cmp.Compare(v, instant(ref)), vok)
+				}
+			}
+		}
 	})
 }

@@ -206,9 +206,25 @@ func cmpDateTimeZ(a, b []byte, az, bz bool) (int, bool) {
 // of each fraction width it meets, so that comparing a value of that shape is a byte comparison.
 type instantRef struct {
 	t      instant
-	floors [10][]byte // per fraction width: t truncated to it, rendered and quoted
-	exact  [10]bool   // t has no digits beyond that width
+	floors [10][zuluMax]byte // per fraction width: t truncated to it, rendered and quoted (perf: in place)
+	lens   [10]uint8         // the length of each rendering; 0 before it is made
+	exact  [10]bool          // t has no digits beyond that width
 }
+
+// zuluMax is the length of the longest zulu shape of an instant: "2006-01-02T15:04:05.999999999Z", quoted.
+const zuluMax = 32
+
+// zuluLayouts are the time layouts of the zulu shape, quoted, per fraction width (0 to 9 digits).
+var zuluLayouts = func() (l [10]string) {
+	for d := range l {
+		l[d] = `"2006-01-02T15:04:05`
+		if d > 0 {
+			l[d] += "." + strings.Repeat("0", d)
+		}
+		l[d] += `Z"`
+	}
+	return l
+}()
 
 // cmp compares a raw date-time value with the instant; ok is false when raw is not a date-time.
 func (r *instantRef) cmp(raw []byte) (int, bool) { return r.cmpZ(raw, zuluShape(raw)) }
@@ -220,21 +236,19 @@ func (r *instantRef) cmpZ(raw []byte, z bool) (int, bool) {
 		if len(raw) > 22 {
 			d = len(raw) - 23
 		}
-		if d < len(r.floors) {
-			if r.floors[d] == nil {
-				unit := instant(1)
-				for range 9 - d {
-					unit *= 10
-				}
-				floor := r.t - ((r.t%unit)+unit)%unit
-				r.exact[d] = floor == r.t
-				layout := `"2006-01-02T15:04:05`
-				if d > 0 {
-					layout += "." + strings.Repeat("0", d)
-				}
-				r.floors[d] = []byte(time.Unix(0, int64(floor)).UTC().Format(layout + `Z"`))
+		if d < len(r.floors) && r.lens[d] == 0 {
+			unit := instant(1)
+			for range 9 - d {
+				unit *= 10
 			}
-			c := bytes.Compare(raw, r.floors[d])
+			floor := r.t - ((r.t%unit)+unit)%unit
+			r.exact[d] = floor == r.t
+			if b := time.Unix(0, int64(floor)).UTC().AppendFormat(r.floors[d][:0], zuluLayouts[d]); len(b) <= zuluMax {
+				r.lens[d] = uint8(len(b)) // in r.floors[d]: AppendFormat had room
+			}
+		}
+		if d < len(r.floors) && r.lens[d] > 0 {
+			c := bytes.Compare(raw, r.floors[d][:r.lens[d]])
 			if c == 0 && !r.exact[d] {
 				c = -1 // raw is the truncation of t: earlier than t
 			}

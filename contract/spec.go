@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -42,6 +43,55 @@ type operation struct {
 	route    *routers.Route
 	statuses []string     // documented statuses, sorted, for messages
 	headers  *headerPlans // declared response headers (headers.go); nil when the operation declares none
+	// perf: the responses by status, as Responses.Status and Default find them, without formatting the status
+	// at each look-up (kin's Status allocates its text).
+	responses responseTable
+}
+
+// responseTable finds an operation's response for a status as kin-openapi's Responses.Status does (the exact
+// code, else its class 1XX to 5XX), and its default response.
+type responseTable struct {
+	exact    map[int]*openapi3.ResponseRef
+	class    [6]*openapi3.ResponseRef // 1XX to 5XX by first digit
+	fallback *openapi3.ResponseRef    // Responses.Default()
+}
+
+func newResponseTable(r *openapi3.Responses) responseTable {
+	var t responseTable
+	if r == nil {
+		return t
+	}
+	t.exact = map[int]*openapi3.ResponseRef{}
+	for code, ref := range r.Map() {
+		if n, err := strconv.Atoi(code); err == nil && strconv.Itoa(n) == code && ref != nil {
+			t.exact[n] = ref // the key Status looks up: the code as strconv formats it
+		}
+	}
+	for d := 1; d <= 5; d++ {
+		t.class[d] = r.Value(strconv.Itoa(d) + "XX")
+	}
+	t.fallback = r.Default()
+	return t
+}
+
+// status is Responses.Status(code): nil when the operation documents neither the code nor its class.
+func (t *responseTable) status(code int) *openapi3.ResponseRef {
+	if ref := t.exact[code]; ref != nil {
+		return ref
+	}
+	if 99 < code && code < 600 {
+		return t.class[code/100]
+	}
+	return nil
+}
+
+// statusOrDefault is the response kin-openapi's ValidateResponse picks: Status(code), else Default(); declared
+// is whether Status found it.
+func (t *responseTable) statusOrDefault(code int) (ref *openapi3.ResponseRef, declared bool) {
+	if ref := t.status(code); ref != nil {
+		return ref, true
+	}
+	return t.fallback, false
 }
 
 // SpecWarning is a problem in a spec that does not stop validation, such as an example that does not match its
@@ -185,6 +235,7 @@ func loadSpec(ctx context.Context, fsys fs.FS, label, name string, strict bool) 
 			}
 			sort.Strings(o.statuses)
 			o.route = &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op}
+			o.responses = newResponseTable(op.Responses)
 			o.headers = compileHeaders(o)
 			s.ops = append(s.ops, o)
 		}

@@ -335,8 +335,9 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 			}
 		default:
 			// perf: the compiled body check (fastbody.go) decides when it can decide exactly as kin-openapi.
-			run := v.startRules(ex, op, base)                             // rules: x-apikit-rules (rulecheck.go)
-			errs, warns, ok := v.fastResponseTap(op, ex, base, run.tap()) // rules: the compiled pass feeds the rules
+			pick := v.pickResponse(op, ex)                                   // perf: the response looked up once
+			run := v.startRulesPicked(ex, op, base, &pick)                   // rules: x-apikit-rules (rulecheck.go)
+			errs, warns, ok := v.fastResponseTap(ex, base, &pick, run.tap()) // rules: the compiled pass feeds the rules
 			if !ok {
 				errs, warns = v.kinResponse(ctx, kinInput(), op, ex, base)
 				if ct := ex.ResponseHeader.Get("Content-Type"); len(ex.ResponseBody) > 0 && kinDecodesAsJSON(ct) {

@@ -49,30 +49,112 @@ const (
 	KindHeader   = "header"   // an undeclared response header
 )
 
-// Collector gathers drift from verdicts and writes the overlay on Close. It is safe for concurrent use.
+// Bounds of a Collector, so that neither a long-running proxy nor a large recording grows it without limit: each
+// drift keeps a count of its exchanges and names the first maxIDs, keeps at most maxEnumValues distinct values
+// outside an enum and maxMedia media types of an undocumented status; a Collector keeps at most maxDrifts
+// drifts and maxNotes distinct notes. A property's or a body's values are folded into a summary (infer.go)
+// whose size grows with the distinct places in them, never with their count.
+const (
+	maxIDs        = 10
+	maxEnumValues = 100
+	maxMedia      = 16
+	maxDrifts     = 1000
+	maxNotes      = 100
+)
+
+// Collector gathers drift from verdicts and writes the overlay on Close. It is safe for concurrent use. Its
+// memory is bounded whatever the number of verdicts it observes.
 type Collector struct {
 	docs map[string]*openapi3.T // by vendor
 	w    io.Writer
 
-	mu    sync.Mutex
-	drift map[string]*drift // by kind and target
-	notes []string          // drift seen but not proposed, with the reason
+	mu      sync.Mutex
+	seq     uint64            // the Observe calls that saw drift, so far: one exchange's observations share one
+	drift   map[string]*drift // by kind and target
+	dropped int               // observations of a drift past maxDrifts, not collected
+	budget  budget            // what is left for the summaries of values
+	// seen are the notes of Observe (drift seen but not proposed), in order and by message; lost counts the
+	// observations of notes past maxNotes.
+	seen  []*seenNote
+	byMsg map[string]*seenNote
+	lost  int
+	notes []string // the notes of Close: drift not proposed, and why
 }
 
-// drift is one proposed change and its evidence.
+// seenNote is a note of Observe and the exchanges it was seen in, as a drift keeps them.
+type seenNote struct {
+	msg      string
+	evidence evidence
+}
+
+// evidence is the exchanges a drift or a note was seen in: how many, and the first maxIDs.
+type evidence struct {
+	count int
+	ids   []string
+	last  uint64 // the Observe call that counted the last exchange
+}
+
+// saw counts the exchange id of Observe call seq once (one exchange may show a drift several times).
+func (e *evidence) saw(id string, seq uint64) {
+	if e.last == seq {
+		return
+	}
+	e.last = seq
+	if slices.Contains(e.ids, id) { // the same entry observed again
+		return
+	}
+	e.count++
+	if len(e.ids) < maxIDs {
+		e.ids = append(e.ids, id)
+	}
+}
+
+// String names the evidence: "seen in 12 exchange(s): a.har#0, ... and 2 more" (the ids named sorted).
+func (e *evidence) String() string {
+	ids := slices.Clone(e.ids)
+	slices.Sort(ids)
+	s := fmt.Sprintf("seen in %d exchange(s): %s", e.count, strings.Join(ids, ", "))
+	if more := e.count - len(ids); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// drift is one proposed change and its evidence, with the values seen folded into what the change needs.
 type drift struct {
-	kind   string
-	target string // JSONPath of the node the update merges into
-	name   string // the property, header or status; the enum's pointer
-	where  string // a few words on the place: "GroupReservation", "GET /api/3/groups 200"
-	vals   []any  // every value seen (property, enum, header)
-	ids    []string
-	// status: the bodies seen, by media type (a JSON body decoded; nil for one that is not JSON or did not
-	// decode), and how many non-empty bodies came without a Content-Type
-	bodies  map[string][]any
-	untyped int
-	enum    *openapi3.Schema // enum: the schema whose enum grows
-	places  []string         // enum: where in which answers the values were seen
+	kind     string
+	target   string // JSONPath of the node the update merges into
+	name     string // the property, header or status; the enum's pointer
+	where    string // a few words on the place: "GroupReservation", "GET /api/3/groups 200"
+	evidence evidence
+	values   summary // property: its values
+	// status: the bodies seen, by media type; how many bodies came with a media type past maxMedia, and how many
+	// non-empty bodies came without a Content-Type
+	bodies     map[string]*bodies
+	otherMedia int
+	untyped    int
+	// enum: the schema whose enum grows, where in which answers the values were seen, the distinct values seen
+	// outside it (the first maxEnumValues; moreVals counts the observations of others), and why the first value
+	// that cannot be proposed cannot
+	enum     *openapi3.Schema
+	places   []string
+	vals     []enumValue
+	moreVals int
+	why      string
+	notInt   bool // header: a value that is not an int64 was seen
+}
+
+// bodies are the bodies of one media type of an undocumented status: how many, how many did not decode as JSON,
+// and the summary of those that did.
+type bodies struct {
+	n, undecoded int
+	values       summary
+}
+
+// enumValue is a value seen outside an enum: its JSON text, and its value when the enum is numeric.
+type enumValue struct {
+	text string
+	num  float64
 }
 
 // New returns a Collector that judges drift against the specs in fsys (the folder apikit validate loads, label
@@ -86,7 +168,7 @@ func New(fsys fs.FS, label string, w io.Writer) (*Collector, error) {
 		}
 		names = append(names, m...)
 	}
-	c := &Collector{docs: map[string]*openapi3.T{}, w: w, drift: map[string]*drift{}}
+	c := &Collector{docs: map[string]*openapi3.T{}, w: w, drift: map[string]*drift{}, budget: budget{left: summaryBudget}}
 	for _, name := range names {
 		if strings.HasSuffix(name, ".codegen.yaml") || strings.HasSuffix(name, specoverlay.Suffix) {
 			continue
@@ -110,8 +192,21 @@ func New(fsys fs.FS, label string, w io.Writer) (*Collector, error) {
 	return c, nil
 }
 
+func isStatusDrift(v *contract.Violation) bool {
+	return v.In == contract.InResponseStatus && v.Rule == "status"
+}
+
+func isEnumDrift(v *contract.Violation) bool {
+	return v.In == contract.InResponseBody && v.Rule == "enum"
+}
+
+func isPropertyDrift(v *contract.Violation) bool {
+	return v.In == contract.InResponseBody && v.Rule == "additionalProperties"
+}
+
 // Observe records the drift in one verdict. A verdict without its exchange (Result.Exchange nil) or without a
-// matched operation is passed over.
+// matched operation is passed over. A verdict without drift costs a few lookups and no allocation; the body is
+// decoded only when the verdict has drift in it.
 func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 	ex := res.Exchange
 	doc := c.docs[res.Vendor]
@@ -126,12 +221,31 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 	if op == nil {
 		return nil
 	}
+	undocumented, inBody := false, false
+	for i := range res.Violations {
+		v := &res.Violations[i]
+		undocumented = undocumented || isStatusDrift(v)
+		inBody = inBody || isEnumDrift(v) || isPropertyDrift(v) // undeclared properties are violations in strict mode
+	}
+	for i := range res.Warnings {
+		inBody = inBody || isPropertyDrift(&res.Warnings[i])
+	}
+	r, under := response(op, res.Status)
+	headers := !undocumented && r != nil && hasUndeclaredHeader(r, ex.ResponseHeader)
+	if !undocumented && !inBody && !headers {
+		return nil
+	}
+
 	id := capture.Where(res.Source, res.Index)
 	opTarget := "$.paths" + key(res.Path) + "." + strings.ToLower(res.Method)
+	rt := ""
+	if r != nil {
+		rt = responseTarget(r, res.Status, under, opTarget)
+	}
 	media, _, _ := mime.ParseMediaType(ex.ResponseHeader.Get("Content-Type"))
 	var body any
 	bodyOK := false
-	if len(ex.ResponseBody) > 0 && isJSON(media) {
+	if (undocumented || inBody) && len(ex.ResponseBody) > 0 && isJSON(media) {
 		d := json.NewDecoder(bytes.NewReader(ex.ResponseBody))
 		d.UseNumber()
 		bodyOK = d.Decode(&body) == nil
@@ -139,36 +253,32 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	undocumented := false
-	for _, v := range res.Violations {
+	c.seq++
+	seq := c.seq
+	for i := range res.Violations {
+		v := &res.Violations[i]
 		switch {
-		case v.In == contract.InResponseStatus && v.Rule == "status":
-			undocumented = true
+		case isStatusDrift(v):
 			code := strconv.Itoa(res.Status)
 			d := c.get(KindStatus, opTarget+".responses", code, fmt.Sprintf("%s %s", res.Method, res.Path))
-			d.ids = append(d.ids, id)
+			if d == nil {
+				continue
+			}
+			d.evidence.saw(id, seq)
 			switch {
 			case len(ex.ResponseBody) == 0:
 			case media == "":
 				d.untyped++
 			default:
-				if d.bodies == nil {
-					d.bodies = map[string][]any{}
-				}
-				var v any
-				if bodyOK {
-					v = jsonBody{body}
-				}
-				d.bodies[media] = append(d.bodies[media], v)
+				d.addBody(media, body, bodyOK, &c.budget)
 			}
-		case v.In == contract.InResponseBody && v.Rule == "enum" && bodyOK:
-			r, rt := response(op, opTarget, res.Status)
+		case isEnumDrift(v) && bodyOK:
 			if r == nil {
 				continue
 			}
 			s, t, why := walk(r, rt, media, v.Pointer)
 			if why != "" {
-				c.note(fmt.Sprintf("%s: value outside the enum at %s not proposed: %s", id, v.Pointer, why))
+				c.noteAt(id, seq, fmt.Sprintf("value outside the enum at %s not proposed: %s", v.Pointer, why))
 				continue
 			}
 			val, ok := at(body, v.Pointer)
@@ -176,58 +286,159 @@ func (c *Collector) Observe(_ context.Context, res *contract.Result) error {
 				continue
 			}
 			d := c.get(KindEnum, t, "", schemaName(t))
+			if d == nil {
+				continue
+			}
 			d.enum = s
 			if place := fmt.Sprintf("%s of %s %s %d", anyIndex(v.Pointer), res.Method, res.Path, res.Status); !slices.Contains(d.places, place) {
 				d.places = append(d.places, place)
 			}
-			d.ids = append(d.ids, id)
-			d.vals = append(d.vals, val)
+			d.evidence.saw(id, seq)
+			d.addEnum(val)
 		}
 	}
-	for _, w := range slices.Concat(res.Warnings, res.Violations) { // violations in strict mode
-		if w.In != contract.InResponseBody || w.Rule != "additionalProperties" || !bodyOK {
-			continue
+	for _, ws := range [][]contract.Violation{res.Warnings, res.Violations} { // violations in strict mode
+		for i := range ws {
+			w := &ws[i]
+			if !isPropertyDrift(w) || !bodyOK || r == nil {
+				continue
+			}
+			if w.Pointer == "" { // the warning that counts the undeclared properties past those listed
+				c.noteAt(id, seq, "undeclared properties the validator counts without naming them not proposed")
+				continue
+			}
+			parent, name := splitPointer(w.Pointer)
+			_, t, why := walk(r, rt, media, parent)
+			if why != "" {
+				c.noteAt(id, seq, fmt.Sprintf("undeclared property at %s not proposed: %s", w.Pointer, why))
+				continue
+			}
+			val, ok := at(body, w.Pointer)
+			if !ok {
+				continue
+			}
+			d := c.get(KindProperty, t, name, schemaName(t))
+			if d == nil {
+				continue
+			}
+			d.evidence.saw(id, seq)
+			d.values.add(val, &c.budget)
 		}
-		r, rt := response(op, opTarget, res.Status)
-		if r == nil {
-			continue
-		}
-		parent, name := splitPointer(w.Pointer)
-		_, t, why := walk(r, rt, media, parent)
-		if why != "" {
-			c.note(fmt.Sprintf("%s: undeclared property at %s not proposed: %s", id, w.Pointer, why))
-			continue
-		}
-		val, ok := at(body, w.Pointer)
-		if !ok {
-			continue
-		}
-		d := c.get(KindProperty, t, name, schemaName(t))
-		d.ids = append(d.ids, id)
-		d.vals = append(d.vals, val)
 	}
-	if !undocumented {
-		if r, rt := response(op, opTarget, res.Status); r != nil {
-			for _, h := range undeclaredHeaders(r, ex.ResponseHeader) {
-				d := c.get(KindHeader, rt, h, fmt.Sprintf("%s %s %d", res.Method, res.Path, res.Status))
-				d.ids = append(d.ids, id)
-				d.vals = append(d.vals, ex.ResponseHeader.Get(h))
+	if headers {
+		for _, h := range undeclaredHeaders(r, ex.ResponseHeader) {
+			d := c.get(KindHeader, rt, h, fmt.Sprintf("%s %s %d", res.Method, res.Path, res.Status))
+			if d == nil {
+				continue
+			}
+			d.evidence.saw(id, seq)
+			if _, err := strconv.ParseInt(ex.ResponseHeader.Get(h), 10, 64); err != nil {
+				d.notInt = true
 			}
 		}
 	}
 	return nil
 }
 
+// addBody folds one non-empty body of an undocumented status, of media type media (decoded as body when ok).
+func (d *drift) addBody(media string, body any, ok bool, b *budget) {
+	bs := d.bodies[media]
+	if bs == nil {
+		if len(d.bodies) >= maxMedia {
+			d.otherMedia++
+			return
+		}
+		if d.bodies == nil {
+			d.bodies = map[string]*bodies{}
+		}
+		bs = &bodies{}
+		d.bodies[media] = bs
+	}
+	bs.n++
+	if !ok {
+		bs.undecoded++
+		return
+	}
+	bs.values.add(body, b)
+}
+
+// addEnum folds one value seen outside the enum d.enum: a string or a json.Number of the enum's type, kept when
+// it is new; for any other, the first reason why it cannot be proposed.
+func (d *drift) addEnum(v any) {
+	numeric := d.enum.Type.Is("integer") || d.enum.Type.Is("number")
+	var nv enumValue
+	why := ""
+	switch x := v.(type) {
+	case string:
+		if numeric {
+			why = fmt.Sprintf("a string value %q in a numeric enum is not proposed", x)
+		}
+		nv.text = x
+	case json.Number:
+		f, err := x.Float64()
+		_, ierr := x.Int64()
+		switch {
+		case !numeric:
+			why = fmt.Sprintf("a value that is not a string (%s) is not proposed", x)
+		case err != nil:
+			why = fmt.Sprintf("the number %s is out of range", x)
+		case ierr != nil && d.enum.Type.Is("integer"):
+			why = fmt.Sprintf("the value %s is not an integer", x)
+		}
+		nv.text, nv.num = string(x), f
+	default:
+		why = fmt.Sprintf("a value of another type (%v) is not proposed", v)
+	}
+	if why != "" {
+		if d.why == "" {
+			d.why = why
+		}
+		return
+	}
+	if enumHas(d.enum, v) || slices.ContainsFunc(d.vals, func(e enumValue) bool { return e.text == nv.text }) {
+		return
+	}
+	if len(d.vals) >= maxEnumValues {
+		d.moreVals++
+		return
+	}
+	d.vals = append(d.vals, nv)
+}
+
+// get returns the drift of kind at target named name, made on first sight; nil past maxDrifts.
 func (c *Collector) get(kind, target, name, where string) *drift {
 	k := kind + "\x00" + target + "\x00" + name
 	d := c.drift[k]
 	if d == nil {
+		if len(c.drift) >= maxDrifts {
+			c.dropped++
+			return nil
+		}
 		d = &drift{kind: kind, target: target, name: name, where: where}
 		c.drift[k] = d
 	}
 	return d
 }
 
+// noteAt records drift seen in exchange id (of Observe call seq) but not proposed, msg saying why.
+func (c *Collector) noteAt(id string, seq uint64, msg string) {
+	n := c.byMsg[msg]
+	if n == nil {
+		if len(c.seen) >= maxNotes {
+			c.lost++
+			return
+		}
+		if c.byMsg == nil {
+			c.byMsg = map[string]*seenNote{}
+		}
+		n = &seenNote{msg: msg}
+		c.byMsg[msg] = n
+		c.seen = append(c.seen, n)
+	}
+	n.evidence.saw(id, seq)
+}
+
+// note records drift not proposed at Close, s saying why.
 func (c *Collector) note(s string) {
 	if !slices.Contains(c.notes, s) {
 		c.notes = append(c.notes, s)
@@ -238,7 +449,21 @@ func (c *Collector) note(s string) {
 func (c *Collector) Notes() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.notes)
+	var out []string
+	for _, n := range c.seen {
+		ids := slices.Clone(n.evidence.ids)
+		slices.Sort(ids)
+		for _, id := range ids {
+			out = append(out, id+": "+n.msg)
+		}
+		if more := n.evidence.count - len(ids); more > 0 {
+			out = append(out, fmt.Sprintf("%d more exchange(s): %s", more, n.msg))
+		}
+	}
+	if c.lost > 0 {
+		out = append(out, fmt.Sprintf("%d more observation(s) of drift not proposed, not kept: apikit keeps %d distinct notes", c.lost, maxNotes))
+	}
+	return append(out, c.notes...)
 }
 
 // Close writes the overlay (with no action when no drift was seen) to the writer given to New.
@@ -285,32 +510,38 @@ func (c *Collector) Overlay() (*overlay.Overlay, error) {
 		Info: overlay.Info{Title: "apikit: drift proposed from recordings", Version: "0.0.1"}}
 	for _, d := range ds {
 		a, why := d.action()
+		if d.moreVals > 0 {
+			c.note(fmt.Sprintf("enum %s: %d observation(s) of values outside it past the first %d distinct ones not kept, so not proposed", d.where, d.moreVals, maxEnumValues))
+		}
+		if d.otherMedia > 0 {
+			c.note(fmt.Sprintf("status %s of %s: %d bod(ies) of media types past the first %d not kept, so not proposed", d.name, d.where, d.otherMedia, maxMedia))
+		}
 		if why != "" {
 			c.note(why)
 			continue
 		}
 		o.Actions = append(o.Actions, a)
 	}
+	if c.dropped > 0 {
+		c.note(fmt.Sprintf("%d observation(s) of drift past the first %d distinct drifts not kept, so not proposed", c.dropped, maxDrifts))
+	}
 	return o, nil
 }
 
 // action builds the overlay action of one drift, or says why there is none.
 func (d *drift) action() (overlay.Action, string) {
-	ids := slices.Clone(d.ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	evidence := fmt.Sprintf("seen in %d exchange(s): %s", len(ids), list(ids))
+	evidence := d.evidence.String()
 	a := overlay.Action{Target: d.target}
 	var update *yaml.Node
 	switch d.kind {
 	case KindProperty:
-		s, err := infer(d.vals, d.where+"."+d.name)
+		s, err := d.values.infer(d.where + "." + d.name)
 		if err != nil {
 			return a, fmt.Sprintf("property %q of %s: %v", d.name, d.where, err)
 		}
 		a.Description = fmt.Sprintf("Undeclared response property %q of %s, inferred as %s; %s.", d.name, d.where, s.describe(), evidence)
 		props, n := mapping(), s.node()
-		put(n, "description", scalar(fmt.Sprintf("Not in the vendor's documentation: seen in recorded traffic (%d exchanges).", len(ids))))
+		put(n, "description", scalar(fmt.Sprintf("Not in the vendor's documentation: seen in recorded traffic (%d exchanges).", d.evidence.count)))
 		put(props, d.name, n)
 		update = mapping()
 		put(update, "properties", props)
@@ -344,23 +575,14 @@ func (d *drift) action() (overlay.Action, string) {
 			content := mapping()
 			var descs []string
 			for _, m := range slices.Sorted(maps.Keys(d.bodies)) {
-				mt := mapping()
-				var vals []any
-				undecoded := 0
-				for _, b := range d.bodies[m] {
-					if jb, ok := b.(jsonBody); ok {
-						vals = append(vals, jb.v)
-					} else {
-						undecoded++
-					}
-				}
+				mt, bs := mapping(), d.bodies[m]
 				switch {
 				case !isJSON(m):
 					descs = append(descs, m+" body, no schema (apikit infers the schema of JSON bodies only)")
-				case undecoded > 0:
-					descs = append(descs, fmt.Sprintf("%s body, no schema (%d of %d bodies are not JSON)", m, undecoded, len(d.bodies[m])))
+				case bs.undecoded > 0:
+					descs = append(descs, fmt.Sprintf("%s body, no schema (%d of %d bodies are not JSON)", m, bs.undecoded, bs.n))
 				default:
-					s, err := infer(vals, "status "+d.name+" body")
+					s, err := bs.values.infer("status " + d.name + " body")
 					if err != nil {
 						return a, fmt.Sprintf("status %s of %s: %v", d.name, d.where, err)
 					}
@@ -381,10 +603,8 @@ func (d *drift) action() (overlay.Action, string) {
 		put(update, d.name, resp)
 	case KindHeader:
 		typ := "integer"
-		for _, v := range d.vals {
-			if _, err := strconv.ParseInt(fmt.Sprint(v), 10, 64); err != nil {
-				typ = "string"
-			}
+		if d.notInt {
+			typ = "string"
 		}
 		a.Description = fmt.Sprintf("Undeclared response header %s of %s, inferred as %s; %s.", d.name, d.where, typ, evidence)
 		h, sch, headers := mapping(), mapping(), mapping()
@@ -401,52 +621,18 @@ func (d *drift) action() (overlay.Action, string) {
 	return a, ""
 }
 
-// jsonBody is a response body that decoded as JSON (its value may be nil: the body null).
-type jsonBody struct{ v any }
-
 // newEnumValues returns the values seen outside the enum, as YAML scalars of the enum's type in order, and their
 // x-enum-varnames when the enum names its values (nil when it does not), or why no value is proposed.
 func (d *drift) newEnumValues() (vals, names []*yaml.Node, why string) {
+	if d.why != "" {
+		return nil, nil, d.why
+	}
 	numeric := d.enum.Type.Is("integer") || d.enum.Type.Is("number")
-	seen := map[string]bool{}
-	type value struct {
-		text string
-		num  float64
-	}
-	var news []value
-	for _, v := range d.vals {
-		var nv value
-		switch x := v.(type) {
-		case string:
-			if numeric {
-				return nil, nil, fmt.Sprintf("a string value %q in a numeric enum is not proposed", x)
-			}
-			nv.text = x
-		case json.Number:
-			if !numeric {
-				return nil, nil, fmt.Sprintf("a value that is not a string (%s) is not proposed", x)
-			}
-			f, err := x.Float64()
-			if err != nil {
-				return nil, nil, fmt.Sprintf("the number %s is out of range", x)
-			}
-			if _, err := x.Int64(); err != nil && d.enum.Type.Is("integer") {
-				return nil, nil, fmt.Sprintf("the value %s is not an integer", x)
-			}
-			nv.text, nv.num = string(x), f
-		default:
-			return nil, nil, fmt.Sprintf("a value of another type (%v) is not proposed", v)
-		}
-		if seen[nv.text] || enumHas(d.enum, v) {
-			continue
-		}
-		seen[nv.text] = true
-		news = append(news, nv)
-	}
+	news := slices.Clone(d.vals)
 	if len(news) == 0 {
 		return nil, nil, "no value outside the enum"
 	}
-	slices.SortFunc(news, func(a, b value) int {
+	slices.SortFunc(news, func(a, b enumValue) int {
 		if numeric {
 			return cmp.Compare(a.num, b.num)
 		}
@@ -511,19 +697,57 @@ func goName(v any) string {
 	return camel(s)
 }
 
-// response returns the operation's response for status (its exact code, then its range, then default) and the
-// JSONPath of the node that holds it (the component's, for a $ref).
-func response(op *openapi3.Operation, opTarget string, status int) (*openapi3.ResponseRef, string) {
-	code := strconv.Itoa(status)
-	for _, k := range []string{code, code[:1] + "XX", "default"} {
-		if r := op.Responses.Value(k); r != nil && r.Value != nil {
-			if name, ok := strings.CutPrefix(r.Ref, "#/components/responses/"); ok {
-				return r, "$.components.responses" + key(name)
+// The keys a response is found under: its exact code, its range, default.
+const (
+	underCode = iota
+	underRange
+	underDefault
+)
+
+// response returns the operation's response for status (its exact code, then its range, then default) and which
+// key it is under (underCode, underRange or underDefault). It allocates nothing for a status of three digits.
+func response(op *openapi3.Operation, status int) (*openapi3.ResponseRef, int) {
+	var buf [3]byte
+	if status >= 100 && status <= 999 {
+		buf = [3]byte{byte('0' + status/100), byte('0' + status/10%10), byte('0' + status%10)}
+		if r := op.Responses.Value(string(buf[:])); r != nil && r.Value != nil {
+			return r, underCode
+		}
+		buf[1], buf[2] = 'X', 'X'
+		if r := op.Responses.Value(string(buf[:])); r != nil && r.Value != nil {
+			return r, underRange
+		}
+	} else {
+		for _, under := range []int{underCode, underRange} {
+			if r := op.Responses.Value(responseKey(status, under)); r != nil && r.Value != nil {
+				return r, under
 			}
-			return r, opTarget + ".responses" + key(k)
 		}
 	}
-	return nil, ""
+	if r := op.Responses.Value("default"); r != nil && r.Value != nil {
+		return r, underDefault
+	}
+	return nil, 0
+}
+
+// responseKey is the key of the response for status under: "409", "4XX" or "default".
+func responseKey(status, under int) string {
+	switch under {
+	case underCode:
+		return strconv.Itoa(status)
+	case underRange:
+		return strconv.Itoa(status)[:1] + "XX"
+	}
+	return "default"
+}
+
+// responseTarget is the JSONPath of the node that holds response r, found for status under (response) in the
+// operation at opTarget (the component's, for a $ref).
+func responseTarget(r *openapi3.ResponseRef, status, under int, opTarget string) string {
+	if name, ok := strings.CutPrefix(r.Ref, "#/components/responses/"); ok {
+		return "$.components.responses" + key(name)
+	}
+	return opTarget + ".responses" + key(responseKey(status, under))
 }
 
 // walk follows the body pointer p from the response's schema for media and returns the schema there and the
@@ -610,32 +834,47 @@ func splitPointer(p string) (parent, name string) {
 	return p[:i], name
 }
 
-// ignoredHeaders are the response headers of HTTP itself, of proxies and of caches: never vendor drift.
-func ignoredHeaders() []string {
-	return []string{"Accept-Ranges", "Age", "Alt-Svc", "Cache-Control", "Connection", "Content-Encoding",
+// ignoredHeader reports whether the canonical header name c is one of HTTP itself, of proxies or of caches:
+// never vendor drift.
+func ignoredHeader(c string) bool {
+	switch c {
+	case "Accept-Ranges", "Age", "Alt-Svc", "Cache-Control", "Connection", "Content-Encoding",
 		"Content-Length", "Content-Type", "Date", "Etag", "Expires", "Keep-Alive", "Last-Modified", "Pragma",
 		"Server", "Strict-Transport-Security", "Transfer-Encoding", "Vary", "Via", "X-Content-Type-Options",
 		"X-Frame-Options", "X-Xss-Protection", "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials",
 		"Access-Control-Expose-Headers", "Set-Cookie", "Content-Security-Policy", "Referrer-Policy", "Nel",
-		"Report-To", "Cf-Ray", "Cf-Cache-Status", "X-Request-Id"}
+		"Report-To", "Cf-Ray", "Cf-Cache-Status", "X-Request-Id":
+		return true
+	}
+	return false
+}
+
+// declared reports whether r declares the header c.
+func declared(r *openapi3.ResponseRef, c string) bool {
+	for d := range r.Value.Headers {
+		if strings.EqualFold(d, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasUndeclaredHeader reports whether h holds a header r does not declare, allocating nothing when every name in
+// h is canonical.
+func hasUndeclaredHeader(r *openapi3.ResponseRef, h http.Header) bool {
+	for name := range h {
+		if c := http.CanonicalHeaderKey(name); !ignoredHeader(c) && !declared(r, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // undeclaredHeaders returns the response headers r does not declare, canonical and sorted.
 func undeclaredHeaders(r *openapi3.ResponseRef, h http.Header) []string {
 	var out []string
-	ignored := ignoredHeaders()
 	for name := range h {
-		c := http.CanonicalHeaderKey(name)
-		if slices.Contains(ignored, c) {
-			continue
-		}
-		declared := false
-		for d := range r.Value.Headers {
-			if strings.EqualFold(d, c) {
-				declared = true
-			}
-		}
-		if !declared {
+		if c := http.CanonicalHeaderKey(name); !ignoredHeader(c) && !declared(r, c) {
 			out = append(out, c)
 		}
 	}
@@ -723,10 +962,10 @@ func camel(s string) string {
 	return b.String()
 }
 
-// list names the evidence: up to ten files#entries, then how many more.
-func list(ids []string) string {
-	if len(ids) <= 10 {
-		return strings.Join(ids, ", ")
+// list names the places of an enum's values: up to ten, then how many more.
+func list(places []string) string {
+	if len(places) <= 10 {
+		return strings.Join(places, ", ")
 	}
-	return strings.Join(ids[:10], ", ") + fmt.Sprintf(" and %d more", len(ids)-10)
+	return strings.Join(places[:10], ", ") + fmt.Sprintf(" and %d more", len(places)-10)
 }

@@ -665,19 +665,19 @@ func (f *harFilter) close() {
 }
 
 // filterBufs holds readChunk-sized buffers: a folder of small recordings would otherwise allocate 64 KiB per file.
+// It holds them as array pointers, which a buffer converts back to without allocating.
 var filterBufs sync.Pool
 
 func getFilterBuf() []byte {
-	if b, ok := filterBufs.Get().(*[]byte); ok {
-		return *b
+	if b, ok := filterBufs.Get().(*[readChunk]byte); ok {
+		return b[:]
 	}
 	return make([]byte, readChunk)
 }
 
 func putFilterBuf(b []byte) {
 	if cap(b) == readChunk {
-		b = b[:readChunk]
-		filterBufs.Put(&b)
+		filterBufs.Put((*[readChunk]byte)(b[:readChunk]))
 	}
 }
 

@@ -23,13 +23,21 @@ type readerOnly struct{ io.Reader }
 type filterVariant struct {
 	name     string
 	bufSize  int  // the filter's buffer (0: readChunk)
-	noReadAt bool // the input cannot be read at an offset
+	fastBuf  int  // the fast path's first buffer (0: the filter's)
+	noReadAt bool // the input cannot be read at an offset (and the fast path is not taken)
+	noFast   bool // the slow path only
+	lazy     bool // as Read reads a file: the fast path first, the filter made only if it gives up
 }
 
 var filterVariants = []filterVariant{
 	{name: "default"},
-	{name: "buffer 16", bufSize: 16},
-	{name: "buffer 29", bufSize: 29},
+	{name: "lazy", lazy: true},
+	{name: "lazy, fast buffer 16", lazy: true, fastBuf: 16},
+	{name: "buffer 16", bufSize: 16, noFast: true},
+	{name: "buffer 29", bufSize: 29, noFast: true},
+	{name: "fast buffer 16", bufSize: 16, fastBuf: 16},
+	{name: "fast buffer 29", bufSize: 29, fastBuf: 29},
+	{name: "slow path", noFast: true},
 	{name: "buffer 16 without ReadAt", bufSize: 16, noReadAt: true},
 	{name: "buffer 40 without ReadAt", bufSize: 40, noReadAt: true},
 }
@@ -39,7 +47,13 @@ func newStreamVariant(data []byte, cfg *capture.Config, v filterVariant) *harStr
 	if v.noReadAt {
 		r = readerOnly{r}
 	}
+	if v.lazy {
+		s := newLazyHARStream("x.har", bytes.NewReader(data), cfg)
+		s.fastBuf = v.fastBuf
+		return s
+	}
 	s := newHARStream("x.har", r, cfg)
+	s.noFast, s.fastBuf = v.noFast, v.fastBuf
 	if v.bufSize > 0 {
 		f := s.in
 		buf := make([]byte, max(v.bufSize, f.w-f.r))
@@ -65,7 +79,26 @@ func matchLegacy(t *testing.T, data []byte, limit int64) {
 		if diff := capturetest.DiffLoaded(got, want); diff != "" {
 			t.Fatalf("%s: input %q (limit %d):\n%s", v.name, data, limit, diff)
 		}
+		for i := range got {
+			if diff := diffCaptureGaps(got[i].Ex, want[i].Ex); diff != "" {
+				t.Fatalf("%s: input %q (limit %d): item %d: %s", v.name, data, limit, i, diff)
+			}
+		}
 	}
+}
+
+// diffCaptureGaps compares what DiffLoaded leaves out: the time and what the capture did not keep.
+func diffCaptureGaps(g, w *capture.Exchange) string {
+	if g == nil || w == nil {
+		return ""
+	}
+	if !g.Time.Equal(w.Time) || g.NotCompleted != w.NotCompleted || g.ResponseBodyNotRecorded != w.ResponseBodyNotRecorded ||
+		g.RequestBodyNotRecorded != w.RequestBodyNotRecorded {
+		return fmt.Sprintf("got time %v, not completed %q, bodies not recorded %v %v; want %v, %q, %v %v",
+			g.Time, g.NotCompleted, g.RequestBodyNotRecorded, g.ResponseBodyNotRecorded,
+			w.Time, w.NotCompleted, w.RequestBodyNotRecorded, w.ResponseBodyNotRecorded)
+	}
+	return ""
 }
 
 // harSeeds are inputs for the differential tests and FuzzParseHAR: the shapes the loader meets, and the corners
@@ -129,6 +162,21 @@ func harSeeds() []string {
 		capturetest.HAROf(`{"request":{"method":"GET" "url":"x"},"response":{"content":{"text":"` + long + `"}}}`),
 		capturetest.HAROf(`{"request":{"method":"GET","url":"x"},"response":{"content":{"text":"` + long + `"}}`),
 		capturetest.HAROf(entryWith(`{"text":"a"}`)+`x`, good),
+		// What the capture did not keep, and the time, through the fast path and the slow one alike.
+		capturetest.HAROf(`{"startedDateTime":"2024-01-15T10:30:00.000Z","request":{"method":"POST","url":"https://x/a?b=c","bodySize":12,"headers":[{"name":" x-a ","value":"1"},{"name":":authority","value":"x"},{"name":"X-A","value":"2"},null,{"name":"bad name","value":"3"}]},"response":{"status":200,"headers":[{"name":"date","value":"Mon, 15 Jan 2024 10:30:01 GMT"}],"content":{"size":5}}}`,
+			`{"startedDateTime":"x","request":{"method":"GET","url":"https://x"},"response":{"status":-1,"_failureText":"net::ERR_ABORTED","headers":[],"content":null}}`,
+			`{"request":{"method":"GET","url":"https://x","postData":null,"bodySize":null},"response":{"status":0,"_error":"net::ERR_FAILED","content":{"size":0,"text":null}}}`,
+			`{"request":{"method":"GET","url":"https://x"},"response":{"status":204,"headers":null,"content":{}}}`,
+			`{"request":{"method":"GET","url":"https://x"},"response":{}}`,
+			`{"request":{"method":"GET","url":"https://x"}}`,
+			`{"request":{"method":"GET","url":"https://x"},"response":null}`,
+			`{"request":{"method":"POST","url":"https://x","postData":{"mimeType":"application/x-www-form-urlencoded; charset=utf-8","params":[{"name":"a b","value":"c&d"},null]}},"response":{"status":201,"headers":[{"name":"content-type","value":"text/plain"}],"content":{"mimeType":"application/json","text":"{\"a\":\"\u00e9\ud83d\ude00\"}","size":-1}}}`,
+			`{"request":{"method":"GET","url":"https://x/%zz"},"response":{"status":200}}`,
+			`{"request":{"method":"GET","url":"https://x"},"response":{"status":200.5}}`,
+			`{"request":{"method":"GET","url":"https://x"},"response":{"status":99999999999999999999}}`,
+			`{"request":{"method":"GET","url":"https://x","headers":[{"name":"a","value":"\u00e9","value":"b"}]},"response":{"status":200}}`,
+			`{"request":{"method":"GET","url":"https://x","Url":"https://y"},"response":{"status":200}}`,
+			`{"request":{"method":"G\u0045T","url":"https:\/\/x\/a b"},"response":{"status":200,"headers":[{"name":"ETag","value":"\"abc\""}]}}`),
 		// Invalid UTF-8 and unpaired surrogates are kept as the loader always kept them.
 		capturetest.HAROf(entryWith(`{"text":"a` + "\xff\xfe" + `b\udc00\ud800x\ud800\ud800"}`)),
 	}

@@ -15,6 +15,7 @@ import (
 	"iter"
 	"math"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"os"
 	"strings"
@@ -101,21 +102,25 @@ func (e *causeError) Unwrap() error { return e.err }
 
 func readHAR(ctx context.Context, path string, cfg *capture.Config) iter.Seq2[*capture.Exchange, error] {
 	return func(yield func(*capture.Exchange, error) bool) {
-		if st, err := os.Stat(path); err == nil && capture.NotRegular(st, false) != nil {
+		st, statErr := os.Stat(path)
+		if statErr == nil && capture.NotRegular(st, false) != nil {
 			yield(nil, capture.FileError(path, capture.NotRegular(st, false))) // never opened: a FIFO would block
 			return
 		}
-		f, err := os.Open(path)
+		f, err := openFile(path)
 		if err != nil {
 			yield(nil, capture.FileError(path, capture.OpenError(err)))
 			return
 		}
 		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
+		if statErr != nil { // the path's Stat failed and its Open did not: ask the file
+			st, statErr = f.Stat()
+		}
+		if statErr == nil && st.IsDir() {
 			yield(nil, capture.FileError(path, errors.New("is a directory, not a HAR file")))
 			return
 		}
-		newHARStream(path, f, cfg).run(ctx, yield)
+		newLazyHARStream(path, f, cfg).run(ctx, yield)
 	}
 }
 
@@ -132,28 +137,57 @@ type harStream struct {
 	file   string
 	cfg    *capture.Config
 	in     *harFilter
-	bodies entryBodies // the limit and the filter, which the entries' body fields point to
-	dec    *json.Decoder
-	base   int64 // bytes before the decoder's input (a UTF-8 byte order mark)
+	bodies entryBodies   // the limit and the filter, which the entries' body fields point to
+	dec    *json.Decoder // made when the slow path runs (run)
+	lazy   fileSource    // newLazyHARStream's file, until the slow path reads it
+	base   int64         // bytes before the decoder's input (a UTF-8 byte order mark)
+	head   [len(utf8BOM)]byte
+
+	// noFast reads the file with the slow path only; fastBuf, when positive, is the fast path's first buffer
+	// size (tests).
+	noFast  bool
+	fastBuf int
+	// ctxFrom is the first entry before which readEntries checks ctx: the slow path reading a file again after
+	// the fast path gave up on it passes over what the fast path yielded, checks included.
+	ctxFrom int
 }
 
 func newHARStream(file string, r io.Reader, cfg *capture.Config) *harStream {
+	s := &harStream{file: file, cfg: cfg}
+	s.open(r)
+	return s
+}
+
+// fileSource is a file the fast path reads at offsets before the slow path, if it runs, reads it in turn.
+type fileSource interface {
+	io.Reader
+	io.ReaderAt
+}
+
+// newLazyHARStream reads src from its start (where its offset is): the fast path reads it at offsets, and the
+// slow path's filter, which reads it in order, is made only if the fast path gives up (run).
+func newLazyHARStream(file string, src fileSource, cfg *capture.Config) *harStream {
+	return &harStream{file: file, cfg: cfg, lazy: src}
+}
+
+// open makes the slow path's reader of r: it reads a byte order mark, if there is one, and the filter.
+func (s *harStream) open(r io.Reader) {
 	// An entry holds up to two bodies, escaped or base64-encoded (4/3 of the body). Twice the limit plus slack
 	// takes one body at the limit in any common encoding; an entry larger than that is refused, with a message
 	// that says so, rather than buffered whole.
 	maxRaw := int64(math.MaxInt64)
-	if cfg.MaxBody < (math.MaxInt64-(1<<20))/2 {
-		maxRaw = 2*cfg.MaxBody + 1<<20
+	if s.cfg.MaxBody < (math.MaxInt64-(1<<20))/2 {
+		maxRaw = 2*s.cfg.MaxBody + 1<<20
 	}
 	var base int64
-	head := make([]byte, len(utf8BOM))
+	head := s.head[:]
 	n, _ := io.ReadFull(r, head)
 	head = head[:n]
 	if string(head) == utf8BOM {
 		base, head = int64(n), nil
 	}
-	f := newHARFilter(r, head, cfg.MaxBody, maxRaw)
-	return &harStream{file: file, cfg: cfg, in: f, bodies: entryBodies{limit: cfg.MaxBody, filter: f}, dec: json.NewDecoder(f), base: base}
+	f := newHARFilter(r, head, s.cfg.MaxBody, maxRaw)
+	s.in, s.bodies, s.base = f, entryBodies{limit: s.cfg.MaxBody, filter: f}, base
 }
 
 // mark records where the next value starts, for the size guard.
@@ -244,7 +278,47 @@ func (s *harStream) syntaxOffset(syn *json.SyntaxError) int64 {
 // run yields the file's exchanges; it returns when the file ends, on a stream-level error, or when the
 // consumer stops.
 func (s *harStream) run(ctx context.Context, yield func(*capture.Exchange, error) bool) {
+	fast := func() (n int, done bool) { return 0, false }
+	switch {
+	case s.lazy != nil:
+		fast = func() (int, bool) {
+			buf := getFilterBuf()
+			defer putFilterBuf(buf)
+			return s.runFast(ctx, yield, s.lazy, 0, true, buf)
+		}
+	case !s.noFast && s.in.at != nil:
+		fast = func() (int, bool) {
+			// The fast path borrows the filter's buffer, which holds what the filter read (a byte order mark's
+			// place), and gives it back as it was.
+			f := s.in
+			var head [len(utf8BOM)]byte
+			nhead := copy(head[:], f.buf[:f.w])
+			defer copy(f.buf, head[:nhead])
+			return s.runFast(ctx, yield, f.at, f.atBase, false, f.buf)
+		}
+	}
+	if n, done := fast(); done {
+		if s.in != nil {
+			s.in.close()
+		}
+		return
+	} else if n > 0 {
+		// The slow path reads the file again, from its start: it yields first what the fast path yielded.
+		s.ctxFrom = n
+		all := yield
+		yield = func(ex *capture.Exchange, err error) bool {
+			if n > 0 {
+				n--
+				return true
+			}
+			return all(ex, err)
+		}
+	}
+	if s.in == nil {
+		s.open(s.lazy)
+	}
 	defer s.in.close()
+	s.dec = json.NewDecoder(s.in)
 	at := s.valueOffset()
 	tok, err := s.token()
 	switch {
@@ -356,7 +430,7 @@ func (s *harStream) readLog(ctx context.Context, yield func(*capture.Exchange, e
 // readEntries decodes the entries array one entry at a time; it returns false when reading must stop.
 func (s *harStream) readEntries(ctx context.Context, yield func(*capture.Exchange, error) bool) bool {
 	for i := 0; s.more(); i++ {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil && i >= s.ctxFrom {
 			yield(nil, capture.EntryError(s.file, i, fmt.Errorf("loading stopped: %w", err)))
 			return false
 		}
@@ -577,15 +651,9 @@ func (p *harPostData) UnmarshalJSON(data []byte) error {
 		return &harBodyError{innerError(err, "request.postData")}
 	}
 	p.mimeType = aux.MimeType
-	body, err := decodeHARText(p.bodies.filterOf(), aux.Text, aux.Encoding, p.bodies.limitOf(), "request.postData", "request body")
+	body, err := postDataBody(p.bodies.filterOf(), p.bodies.limitOf(), aux.MimeType, aux.Text, aux.Encoding, aux.Params)
 	if err != nil {
 		return &harBodyError{err}
-	}
-	if body == nil && len(aux.Params) > 0 && strings.HasPrefix(strings.ToLower(aux.MimeType), "application/x-www-form-urlencoded") {
-		body = formBody(aux.Params)
-		if limit := p.bodies.limitOf(); int64(len(body)) > limit {
-			return &harBodyError{capture.BodyTooLarge("request body", int64(len(body)), limit)}
-		}
 	}
 	p.body = body
 	return nil
@@ -824,7 +892,13 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 		}
 		return nil, fmt.Errorf("request.url is not a URL: %w", err)
 	}
-	ex := &capture.Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers)}
+	// The header values of the request and the response share one array (harHeader).
+	nvals := len(req.Headers)
+	if e.Response != nil {
+		nvals += len(e.Response.Headers)
+	}
+	vals := make([]string, nvals)
+	ex := &capture.Exchange{Source: file, Index: index, Method: req.Method, URL: u, RequestHeader: harHeader(req.Headers, vals[:len(req.Headers)])}
 	// The exchange's time is the server's clock where the response has a Date header (the rules compare the
 	// vendor's states with the vendor's now, and a recording of a server with another clock, such as the mock's
 	// fixed now, must agree with itself), else the recorder's startedDateTime. A malformed startedDateTime is not
@@ -853,7 +927,7 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 		return nil, fmt.Errorf("response.status %d is not an HTTP status code", res.Status)
 	}
 	ex.Status = res.Status
-	ex.ResponseHeader = harHeader(res.Headers)
+	ex.ResponseHeader = harHeader(res.Headers, vals[len(req.Headers):])
 	if d := capture.DateHeader(ex.ResponseHeader); !d.IsZero() {
 		ex.Time = d
 	}
@@ -865,15 +939,25 @@ func (e *harEntry) exchange(file string, index int) (*capture.Exchange, error) {
 	return ex, nil
 }
 
-// harHeader builds an http.Header from a HAR header list, in canonical form, without HTTP/2 pseudo-headers.
-func harHeader(list []harNameValue) http.Header {
+// harHeader builds an http.Header from a HAR header list, in canonical form, without HTTP/2 pseudo-headers. The
+// values of the names met once are in vals, which has len(list) places (each slice capped: appending to one
+// copies it).
+func harHeader(list []harNameValue, vals []string) http.Header {
 	h := make(http.Header, len(list))
+	k := 0
 	for _, nv := range list {
 		name := strings.TrimSpace(nv.Name)
 		if name == "" || strings.HasPrefix(name, ":") {
 			continue
 		}
-		h.Add(name, nv.Value)
+		key := textproto.CanonicalMIMEHeaderKey(name) // as h.Add
+		if old, ok := h[key]; ok {
+			h[key] = append(old, nv.Value)
+			continue
+		}
+		vals[k] = nv.Value
+		h[key] = vals[k : k+1 : k+1]
+		k++
 	}
 	return h
 }

@@ -12,7 +12,7 @@ import (
 
 // Files on several cores. Reading a recording (opening it, parsing its JSON or YAML, unescaping its bodies) costs
 // more than validating it, so with one reader a folder of small recordings is validated no faster on two cores
-// than on one. loadAhead reads up to 2 files per core ahead of the consumer, each in a goroutine of its own, and
+// than on one. loadAhead reads up to 2 files per core ahead of the consumer, on as many reader goroutines, and
 // yields exactly what loadInOrder yields, in the same order.
 //
 // Memory stays bounded: at most 2*workers files are being read or waiting to be consumed, and the goroutine
@@ -130,10 +130,31 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 	units := make(chan loadUnit, ahead)
 	var stoppedAt string                // the path the lister stopped at when ctx was done; read after units is closed
 	slots := make(chan struct{}, ahead) // a file holds one from the start of its reading until it is consumed
+	// ahead readers, each reading one file after another: a goroutine per file cost more than the read of a
+	// small recording.
+	type readJob struct {
+		file string
+		kind fileKind
+		q    *loadQueue
+	}
+	jobs := make(chan readJob, ahead)
+	for range ahead {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				l.loadFile(readCtx, j.file, j.kind, opts, func(ex *capture.Exchange, err error) bool {
+					return j.q.push(readCtx, loadItem{ex, err})
+				})
+				j.q.close()
+			}
+		}()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(units)
+		defer close(jobs)
 		send := func(u loadUnit) bool {
 			select {
 			case units <- u:
@@ -143,7 +164,7 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 				return false
 			}
 		}
-		read := func(file string, sniff bool) bool {
+		read := func(file string, kind fileKind) bool {
 			select {
 			case slots <- struct{}{}:
 			case <-readCtx.Done():
@@ -151,14 +172,7 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 				return false
 			}
 			q := newLoadQueue()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer q.close()
-				l.loadFile(readCtx, file, sniff, opts, func(ex *capture.Exchange, err error) bool {
-					return q.push(readCtx, loadItem{ex, err})
-				})
-			}()
+			jobs <- readJob{file, kind, q} // never waits: a reader is free for each slot
 			return send(loadUnit{path: file, q: q})
 		}
 		for _, p := range paths {
@@ -173,7 +187,7 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 				continue
 			}
 			if !st.IsDir() {
-				if !read(p, false) {
+				if !read(p, namedFile) {
 					return
 				}
 				continue
@@ -185,7 +199,7 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 				}
 			}
 			for _, f := range files {
-				if !read(f, true) {
+				if !read(f.path, walkedFile(f)) {
 					return
 				}
 			}

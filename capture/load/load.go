@@ -123,7 +123,7 @@ func (l *Loader) loadInOrder(ctx context.Context, paths []string, opts []capture
 			continue
 		}
 		if !st.IsDir() {
-			if !l.loadFile(ctx, p, false, opts, yield) {
+			if !l.loadFile(ctx, p, namedFile, opts, yield) {
 				return
 			}
 			continue
@@ -136,20 +136,26 @@ func (l *Loader) loadInOrder(ctx context.Context, paths []string, opts []capture
 		}
 		for _, f := range files {
 			if err := ctx.Err(); err != nil {
-				yield(nil, capture.FileError(f, fmt.Errorf("loading stopped: %w", err)))
+				yield(nil, capture.FileError(f.path, fmt.Errorf("loading stopped: %w", err)))
 				return
 			}
-			if !l.loadFile(ctx, f, true, opts, yield) {
+			if !l.loadFile(ctx, f.path, walkedFile(f), opts, yield) {
 				return
 			}
 		}
 	}
 }
 
+// walked is a file a walk found.
+type walked struct {
+	path    string
+	regular bool // the directory lists it as a regular file (not a symbolic link)
+}
+
 // recordingsIn lists the files under dir with a recording's extension, in the lexical order filepath.WalkDir
 // visits them.
-func (l *Loader) recordingsIn(dir string) ([]string, []*capture.LoadError) {
-	var files []string
+func (l *Loader) recordingsIn(dir string) ([]walked, []*capture.LoadError) {
+	var files []walked
 	var errs []*capture.LoadError
 	ignored := map[string][]string{} // folder -> names its .apikitignore skips
 	dir = filepath.Clean(dir)
@@ -179,7 +185,7 @@ func (l *Loader) recordingsIn(dir string) ([]string, []*capture.LoadError) {
 			return nil
 		}
 		if l.formatOf(p) != nil { // loadFile lists what is not a regular file as skipped
-			files = append(files, p)
+			files = append(files, walked{p, d.Type().IsRegular()})
 		}
 		return nil
 	})
@@ -237,14 +243,34 @@ func (l *Loader) formatOf(p string) *Format {
 	return nil
 }
 
-// loadFile reads one file; sniff says it was found by walking a directory, so a file that is not a recording is
-// skipped instead of reported. It returns false when the consumer stopped.
-func (l *Loader) loadFile(ctx context.Context, p string, sniff bool, opts []capture.Option, yield func(*capture.Exchange, error) bool) bool {
+// fileKind is how loadFile came to a file.
+type fileKind uint8
+
+const (
+	namedFile     fileKind = iota // named by a path
+	walkedOther                   // found by walking a directory, listed as something else than a regular file
+	walkedRegular                 // found by walking a directory, listed as a regular file
+)
+
+func walkedFile(w walked) fileKind {
+	if w.regular {
+		return walkedRegular
+	}
+	return walkedOther
+}
+
+// loadFile reads one file; a file found by walking a directory (kind) that is not a recording is skipped instead
+// of reported. It returns false when the consumer stopped.
+func (l *Loader) loadFile(ctx context.Context, p string, kind fileKind, opts []capture.Option, yield func(*capture.Exchange, error) bool) bool {
+	sniff := kind != namedFile
 	// A FIFO, device or socket is never opened (reading one blocks or never ends): named, it is an input error;
-	// found by a walk (a symlink to one), it is listed as skipped (capture.ErrSkipped).
-	if st, err := os.Stat(p); err == nil {
-		if err := capture.NotRegular(st, sniff); err != nil {
-			return yield(nil, capture.FileError(p, err))
+	// found by a walk (a symlink to one), it is listed as skipped (capture.ErrSkipped). A walk's regular file
+	// needs no Stat: its directory said what it is (the reader checks again before it opens it).
+	if kind != walkedRegular {
+		if st, err := os.Stat(p); err == nil {
+			if err := capture.NotRegular(st, sniff); err != nil {
+				return yield(nil, capture.FileError(p, err))
+			}
 		}
 	}
 	f := l.formatOf(p)

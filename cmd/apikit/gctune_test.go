@@ -51,6 +51,28 @@ func TestGCTuner(t *testing.T) {
 	startGCTuner(minHeapHeadroom)() // a no-op: the environment sets GOGC
 }
 
+// TestGCTunerSetHeadroom: a headroom measured after the start applies at once, and not after stop.
+func TestGCTunerSetHeadroom(t *testing.T) {
+	if gcPercent() != 100 {
+		t.Skip("GOGC is set for this process")
+	}
+	t.Setenv("GOGC", "")
+	tuner, stop := newGCTuner(leastHeapHeadroom, nil)
+	tuner.setHeadroom(minHeapHeadroom)
+	if p := gcPercent(); p <= 100 {
+		t.Errorf("GOGC %d after a headroom of %d, want more than 100 with a small heap", p, minHeapHeadroom)
+	}
+	stop()
+	tuner.setHeadroom(2 * minHeapHeadroom)
+	if p := gcPercent(); p != 100 {
+		t.Errorf("GOGC %d after stop and a new headroom, want 100 back", p)
+	}
+	t.Setenv("GOGC", "100")
+	if tuner, _ := newGCTuner(leastHeapHeadroom, nil); tuner != nil {
+		t.Error("a tuner started although the environment sets GOGC")
+	}
+}
+
 // waitFor collects garbage and waits for the tuner to retune, until cond holds for the GOGC it set (and that GOGC
 // is in force), for at most 20 collections.
 func waitFor(t *testing.T, tuned <-chan int, cond func(int) bool, what string) {
@@ -69,8 +91,8 @@ func waitFor(t *testing.T, tuned <-chan int, cond func(int) bool, what string) {
 	t.Fatalf("no %s after 20 collections", what)
 }
 
-// TestInputHeadroom: the headroom is the input's size (files, and files under folders), at least
-// leastHeapHeadroom and at most minHeapHeadroom; a path that cannot be measured counts as the most.
+// TestInputHeadroom: the headroom is the input's size (files, and files under folders), leastHeapHeadroom
+// below smallInput and at most minHeapHeadroom; a path that cannot be measured counts as the most.
 func TestInputHeadroom(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, size int) string {
@@ -83,17 +105,27 @@ func TestInputHeadroom(t *testing.T) {
 		}
 		return p
 	}
+	sparse := func(name string, size int64) {
+		p := write(name, 0)
+		if err := os.Truncate(p, size); err != nil {
+			t.Fatal(err)
+		}
+	}
 	small := write("small.har", 1000)
-	write("folder/a/one.har", 3<<20)
-	write("folder/b/two.har", 4<<20)
+	sparse("folder/a/one.har", 9<<20)
+	sparse("folder/b/two.har", 8<<20)
+	sparse("small/a/one.har", 9<<20)
+	sparse("small/b/two.har", 6<<20)
 	for _, c := range []struct {
 		name  string
 		paths []string
 		want  uint64
 	}{
 		{"a small file gets the least", []string{small}, leastHeapHeadroom},
-		{"a folder's files are summed", []string{filepath.Join(dir, "folder")}, 7 << 20},
-		{"with a file beside it", []string{filepath.Join(dir, "folder"), small}, 7<<20 + 1000},
+		{"a folder's files are summed", []string{filepath.Join(dir, "folder")}, 17 << 20},
+		{"with a file beside it", []string{filepath.Join(dir, "folder"), small}, 17<<20 + 1000},
+		{"a folder under smallInput gets the least", []string{filepath.Join(dir, "small")}, leastHeapHeadroom},
+		{"the sum decides", []string{filepath.Join(dir, "small"), filepath.Join(dir, "small", "b")}, 21 << 20},
 		{"a missing path counts as the most", []string{small, filepath.Join(dir, "missing.har")}, minHeapHeadroom},
 		{"standard input counts as the most", []string{"-"}, minHeapHeadroom},
 	} {

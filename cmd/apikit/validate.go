@@ -96,7 +96,7 @@ func cmdValidate(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	if e.tuneGC {
-		defer startGCTuner(inputHeadroom(paths))() // perf: the collector's headroom sized to the input (gctune.go)
+		defer startGCTunerFor(paths)() // perf: the collector's headroom sized to the input (gctune.go)
 	}
 
 	opts := []contract.Option{contract.WithStrict(*strict), contract.WithStrictSpec(*specSt)}
@@ -268,7 +268,8 @@ func (s *stream) take(it item) {
 		return
 	}
 	if !holdsRecordings(s.rules) {
-		s.fail(s.sink.Observe(s.ctx, &it.res))
+		res := it.res // only this copy goes to the heap (Observe takes a pointer), not every item taken
+		s.fail(s.sink.Observe(s.ctx, &res))
 		return
 	}
 	if s.recording != nil && s.source != it.res.Source {
@@ -328,7 +329,8 @@ func validateAll(ctx context.Context, check func(*contract.Exchange) contract.Re
 		it  item
 	}
 	workers := runtime.GOMAXPROCS(0)
-	window := make(chan struct{}, 4*workers) // a slot per item read and not yet taken
+	size := 4 * workers
+	window := make(chan struct{}, size) // a slot per item read and not yet taken
 	jobs := make(chan job, workers)
 	results := make(chan done, 4*workers)
 	var wg sync.WaitGroup
@@ -345,16 +347,16 @@ func validateAll(ctx context.Context, check func(*contract.Exchange) contract.Re
 	gather.Add(1)
 	go func() { // the reorder window: hands items on in sequence
 		defer gather.Done()
-		pending := map[int]item{}
+		// The items between next and the last one read, by sequence number modulo the window's size: the
+		// window holds fewer than size of them (a map of items allocated each one).
+		pending := make([]item, size)
+		ready := make([]bool, size)
 		next := 0
 		for d := range results {
-			pending[d.seq] = d.it
-			for {
-				it, ok := pending[next]
-				if !ok {
-					break
-				}
-				delete(pending, next)
+			pending[d.seq%size], ready[d.seq%size] = d.it, true
+			for ready[next%size] {
+				it := pending[next%size]
+				pending[next%size], ready[next%size] = item{}, false
 				take(it)
 				next++
 				<-window

@@ -63,7 +63,7 @@ func BenchmarkValidateFolder(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer startGCTuner(inputHeadroom([]string{dir}))() // as apikit validate does
+	defer startGCTunerFor([]string{dir})() // as apikit validate does
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()
