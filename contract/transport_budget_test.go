@@ -3,7 +3,6 @@ package contract
 import (
 	"bytes"
 	"crypto/sha256"
-	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,31 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/apikit/apikit/internal/streamtest"
 )
-
-// generatedBody is a body of left bytes made as it is read, never held whole; sum hashes what it made.
-type generatedBody struct {
-	left, off int64
-	sum       hash.Hash
-}
-
-func (g *generatedBody) Read(b []byte) (int, error) {
-	if g.left == 0 {
-		return 0, io.EOF
-	}
-	if int64(len(b)) > g.left {
-		b = b[:g.left]
-	}
-	for i := range b {
-		b[i] = byte('a' + (g.off+int64(i))%26)
-	}
-	g.off += int64(len(b))
-	g.left -= int64(len(b))
-	g.sum.Write(b)
-	return len(b), nil
-}
-
-func (g *generatedBody) Close() error { return nil }
 
 // TestTransportOverBodyLimit (issue 14): a response and an upload far larger than the body limit, without a
 // length, go through the Transport intact, streaming: the bytes allocated meanwhile stay a small fraction of the
@@ -46,7 +23,7 @@ func TestTransportOverBodyLimit(t *testing.T) {
 	for _, which := range []string{"response", "request"} {
 		t.Run(which, func(t *testing.T) {
 			var log bytes.Buffer
-			sent := &generatedBody{left: size, sum: sha256.New()}
+			sent := streamtest.NewBody(size)
 			received := sha256.New()
 			var results []Result
 			tr, err := NewTransport(newValidator(t), WithBodyBudget(limit),
@@ -92,8 +69,8 @@ func TestTransportOverBodyLimit(t *testing.T) {
 			}
 			_ = res.Body.Close()
 			runtime.ReadMemStats(&after)
-			if !bytes.Equal(received.Sum(nil), sent.sum.Sum(nil)) || sent.left != 0 {
-				t.Fatalf("the %s body reached the other side changed (%d bytes left unsent)", which, sent.left)
+			if !bytes.Equal(received.Sum(nil), sent.Sum()) || sent.Left() != 0 {
+				t.Fatalf("the %s body reached the other side changed (%d bytes left unsent)", which, sent.Left())
 			}
 			allocated := after.TotalAlloc - before.TotalAlloc
 			t.Logf("%d KiB allocated for a %d MiB %s body", allocated>>10, size>>20, which)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/apikit/apikit/contract"
 )
 
 // stateKey carries an exchange's state from ServeHTTP, through ReverseProxy, to the transport and the error
@@ -21,15 +23,23 @@ type stateKey struct{}
 type exchangeState struct {
 	started time.Time
 	seq     int64
+	req     *http.Request // the client's request, as ServeHTTP passed it on
 
 	method    string
 	url       *url.URL // the upstream URL
 	reqHeader http.Header
 	reqBody   *tee // nil without a body
 	resp      *http.Response
-	respBody  *tee // nil for a protocol switch
+	respBody  *tee // nil for a protocol switch; else respTee
+	respTee   tee  // perf: the response's tee, in the state rather than allocated apart
 	failure   *UpstreamError
 	cancel    context.CancelCauseFunc
+
+	// Once the response has been handed on (perf: in the state rather than allocated apart): the exchange to
+	// validate, and the context and duration it is checked with.
+	ex      contract.Exchange
+	ctx     context.Context
+	elapsed time.Duration
 }
 
 // release ends the upstream request's context once ReverseProxy is done with the exchange.
@@ -70,7 +80,8 @@ func (t *capturingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	ctx, cancel := context.WithCancelCause(req.Context())
 	st.cancel = cancel
 	out := req.WithContext(ctx)
-	st.method, st.url = req.Method, cloneURL(req.URL)
+	// perf: the outbound URL is ReverseProxy's own copy, which nothing changes once it has been sent.
+	st.method, st.url = req.Method, req.URL
 	// perf: the outbound headers are ReverseProxy's own copy, which nothing changes once they have been sent.
 	st.reqHeader = req.Header
 	if ua, ok := st.reqHeader["User-Agent"]; ok && len(ua) == 1 && ua[0] == "" {
@@ -93,7 +104,8 @@ func (t *capturingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	st.resp = resp
 	if resp.StatusCode != http.StatusSwitchingProtocols { // an upgraded body must stay an io.ReadWriteCloser
-		st.respBody = newTee(resp.Body, t.maxBody, resp.ContentLength, t.budget)
+		st.respBody = &st.respTee
+		st.respBody.init(resp.Body, t.maxBody, resp.ContentLength, t.budget)
 		resp.Body = st.respBody
 	}
 	return resp, nil
@@ -104,12 +116,6 @@ func (t *capturingTransport) CloseIdleConnections() {
 	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
-}
-
-// cloneURL copies u (its Userinfo is immutable, so it is shared).
-func cloneURL(u *url.URL) *url.URL {
-	c := *u
-	return &c
 }
 
 // budget is the bytes of body copies a [Proxy] may hold at once, across every exchange in flight and every
@@ -168,7 +174,14 @@ type tee struct {
 const minGrow, maxGrow = 32 << 10, 4 << 20
 
 func newTee(rc io.ReadCloser, limit, length int64, b *budget) *tee {
-	t := &tee{rc: rc, limit: limit, b: b}
+	t := &tee{}
+	t.init(rc, limit, length, b)
+	return t
+}
+
+// init sets up a zero tee, as newTee returns it.
+func (t *tee) init(rc io.ReadCloser, limit, length int64, b *budget) {
+	t.rc, t.limit, t.b = rc, limit, b
 	switch {
 	case length > limit: // known to be over: never copied
 		t.dropped = overLimit
@@ -177,7 +190,6 @@ func newTee(rc io.ReadCloser, limit, length int64, b *budget) *tee {
 	case length > 0:
 		t.dropped = overBudget
 	}
-	return t
 }
 
 func (t *tee) Read(p []byte) (int, error) {

@@ -51,7 +51,7 @@ type Proxy struct {
 	slots chan struct{}
 	// jobs holds the exchanges handed on, for up to maxWorkers workers that start as they are needed and end
 	// once idle for workerIdle (so a worker's grown stack serves many exchanges, and no goroutine outlives use).
-	jobs       chan *job
+	jobs       chan *exchangeState
 	workers    atomic.Int32
 	maxWorkers int32
 
@@ -238,7 +238,7 @@ func New(target *url.URL, v *contract.Validator, opts ...Option) (*Proxy, error)
 	}
 	tu := *target
 	p := &Proxy{target: &tu, v: v, har: c.har, logger: c.logger, onError: c.onError, maxBody: c.maxBody,
-		budget: &budget{max: c.maxBody}, slots: make(chan struct{}, QueueSize), jobs: make(chan *job, QueueSize),
+		budget: &budget{max: c.maxBody}, slots: make(chan struct{}, QueueSize), jobs: make(chan *exchangeState, QueueSize),
 		maxWorkers: int32(max(1, runtime.GOMAXPROCS(0)))}
 	if c.har != nil {
 		p.record = recordSink{p}
@@ -304,6 +304,7 @@ func (p *Proxy) CloseIdleConnections() {
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := &exchangeState{started: time.Now(), seq: p.seq.Add(1) - 1}
 	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	st.req = r
 	defer st.release()
 	defer func() {
 		// ReverseProxy aborts the client's response with http.ErrAbortHandler when copying the body fails (the
@@ -354,13 +355,13 @@ const QueueSize = 64
 func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 	ctx := context.WithoutCancel(r.Context())
 	elapsed := time.Since(st.started)
-	ex, ok := p.classify(ctx, r, st, elapsed)
-	if !ok {
+	if !p.classify(ctx, r, st, elapsed) {
 		st.freeBodies()
 		return
 	}
+	st.ctx, st.elapsed = ctx, elapsed
 	p.slots <- struct{}{} // backpressure: wait for a place when QueueSize exchanges are queued or being checked
-	p.jobs <- &job{ctx: ctx, r: r, st: st, ex: ex, elapsed: elapsed}
+	p.jobs <- st
 	for {
 		n := p.workers.Load()
 		if n >= p.maxWorkers {
@@ -373,15 +374,6 @@ func (p *Proxy) finish(r *http.Request, st *exchangeState) {
 	}
 }
 
-// job is an exchange handed on to be checked.
-type job struct {
-	ctx     context.Context
-	r       *http.Request
-	st      *exchangeState
-	ex      *contract.Exchange
-	elapsed time.Duration
-}
-
 // workerIdle is how long a worker waits for the next exchange before it ends.
 const workerIdle = time.Second
 
@@ -391,9 +383,9 @@ func (p *Proxy) work() {
 	defer idle.Stop()
 	for {
 		select {
-		case j := <-p.jobs:
-			p.check(j.ctx, j.r, j.st, j.ex, j.elapsed)
-			j.st.freeBodies()
+		case st := <-p.jobs:
+			p.check(st.ctx, st.req, st, &st.ex, st.elapsed)
+			st.freeBodies()
 			<-p.slots
 			idle.Reset(workerIdle)
 		case <-idle.C:
@@ -407,16 +399,16 @@ func (p *Proxy) work() {
 	}
 }
 
-// classify reports the exchanges that are not to be validated, and returns the others'.
-func (p *Proxy) classify(ctx context.Context, r *http.Request, st *exchangeState, elapsed time.Duration) (*contract.Exchange, bool) {
+// classify reports the exchanges that are not to be validated, and sets the others' in st.ex.
+func (p *Proxy) classify(ctx context.Context, r *http.Request, st *exchangeState, elapsed time.Duration) bool {
 	switch {
 	case st.failure != nil: // reported by upstreamFailed
-		return nil, false
+		return false
 	case st.resp == nil: // ReverseProxy refused the request before forwarding it (an invalid upgrade)
-		return nil, false
+		return false
 	case st.resp.StatusCode == http.StatusSwitchingProtocols:
 		p.notValidated(ctx, r, st, elapsed, "the connection switched protocols")
-		return nil, false
+		return false
 	}
 	body := st.respBody.snapshot()
 	switch {
@@ -424,19 +416,19 @@ func (p *Proxy) classify(ctx context.Context, r *http.Request, st *exchangeState
 		p.stats.aborted.Add(1)
 		p.logLine(ctx, slog.LevelInfo, "proxy: the client went away before the response ended", r, st, elapsed,
 			slog.Int("status", st.resp.StatusCode), slog.Int64("bytes", body.n))
-		return nil, false
+		return false
 	case body.err != nil:
 		p.fail(ctx, r, st, &UpstreamError{Kind: KindBodyCut, HeadersSent: true, Status: st.resp.StatusCode,
 			Received: body.n, Err: body.err})
-		return nil, false
+		return false
 	case !body.eof: // copying stopped on the client's side (a failed write)
 		p.stats.aborted.Add(1)
 		p.logLine(ctx, slog.LevelInfo, "proxy: the client went away before the response ended", r, st, elapsed,
 			slog.Int("status", st.resp.StatusCode), slog.Int64("bytes", body.n))
-		return nil, false
+		return false
 	case body.dropped != keptWhole:
 		p.notValidated(ctx, r, st, elapsed, p.dropReason("response", body.dropped))
-		return nil, false
+		return false
 	}
 	var reqBody []byte
 	if st.reqBody != nil {
@@ -444,25 +436,25 @@ func (p *Proxy) classify(ctx context.Context, r *http.Request, st *exchangeState
 		switch {
 		case rb.dropped != keptWhole:
 			p.notValidated(ctx, r, st, elapsed, p.dropReason("request", rb.dropped))
-			return nil, false
+			return false
 		case !rb.eof:
 			p.notValidated(ctx, r, st, elapsed, "the upstream answered before reading the whole request body")
-			return nil, false
+			return false
 		}
 		reqBody = rb.data
 	}
-	ex := &contract.Exchange{Source: Source, Index: int(st.seq), Method: st.method, URL: st.url,
+	st.ex = contract.Exchange{Source: Source, Index: int(st.seq), Method: st.method, URL: st.url,
 		RequestHeader: st.reqHeader, RequestBody: reqBody,
 		// perf: ReverseProxy is done with the response (its hop-by-hop headers removed): its headers are the
 		// exchange's, unshared.
 		Status: st.resp.StatusCode, ResponseHeader: st.resp.Header, ResponseBody: body.data}
-	if len(ex.RequestBody) == 0 {
-		ex.RequestBody = nil
+	if len(st.ex.RequestBody) == 0 {
+		st.ex.RequestBody = nil
 	}
-	if len(ex.ResponseBody) == 0 {
-		ex.ResponseBody = nil
+	if len(st.ex.ResponseBody) == 0 {
+		st.ex.ResponseBody = nil
 	}
-	return ex, true
+	return true
 }
 
 // dropReason says why a body was not kept to validate.
@@ -484,7 +476,7 @@ func (p *Proxy) check(ctx context.Context, r *http.Request, st *exchangeState, e
 	}
 	res := p.v.Validate(ctx, ex)
 	res.Exchange = ex
-	ctx = contract.WithTiming(context.WithValue(ctx, requestKey{}, r), st.started, elapsed)
+	ctx = contract.WithTiming(ctx, st.started, elapsed) // ctx holds st (stateKey), for the log sink
 	if p.record != nil {
 		_ = p.record.Observe(ctx, &res) // counts and logs its own failure
 	}
@@ -492,9 +484,6 @@ func (p *Proxy) check(ctx context.Context, r *http.Request, st *exchangeState, e
 		p.logger.LogAttrs(ctx, slog.LevelError, "proxy: a sink failed", slog.String("error", err.Error()))
 	}
 }
-
-// requestKey carries the client's request to the proxy's log sink.
-type requestKey struct{}
 
 // recordSink is the proxy's HAR recorder: it appends the exchange and names the verdict by its entry
 // ("traffic.har#3"), for the sinks after it. A failure is counted and logged, and the verdict keeps its name.
@@ -542,12 +531,12 @@ func (statsSink) Close() error { return nil }
 type logSink struct{ p *Proxy }
 
 func (s logSink) Observe(ctx context.Context, res *contract.Result) error {
-	r, _ := ctx.Value(requestKey{}).(*http.Request)
 	st, _ := ctx.Value(stateKey{}).(*exchangeState)
 	_, elapsed, _ := contract.Timing(ctx)
-	if r == nil || st == nil {
-		return nil // not the proxy's own verdict
+	if st == nil || st.req == nil || !s.p.logger.Enabled(ctx, slog.LevelInfo) {
+		return nil // not the proxy's own verdict, or not logged
 	}
+	r := st.req
 	attrs := []slog.Attr{slog.Int("status", res.Status), slog.String("operation", res.OperationID),
 		slog.Int("violations", len(res.Violations))}
 	if len(res.Warnings) > 0 {
@@ -585,7 +574,7 @@ func (p *Proxy) notValidated(ctx context.Context, r *http.Request, st *exchangeS
 
 // logLine logs one line about an exchange: method, path (never the query), duration, and attrs.
 func (p *Proxy) logLine(ctx context.Context, level slog.Level, msg string, r *http.Request, st *exchangeState, elapsed time.Duration, attrs ...slog.Attr) {
-	if p.logger == nil {
+	if p.logger == nil || !p.logger.Enabled(ctx, level) {
 		return
 	}
 	base := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/apikit/apikit/internal/codingtest"
+	"github.com/apikit/apikit/internal/streamtest"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
@@ -377,28 +377,6 @@ func TestProxyContentEncoding(t *testing.T) {
 	}
 }
 
-// generated is a response body of n bytes made as it is read, never held whole; sum hashes what it made.
-type generated struct {
-	left, off int64
-	sum       hash.Hash
-}
-
-func (g *generated) Read(b []byte) (int, error) {
-	if g.left == 0 {
-		return 0, io.EOF
-	}
-	if int64(len(b)) > g.left {
-		b = b[:g.left]
-	}
-	for i := range b {
-		b[i] = byte('a' + (g.off+int64(i))%26)
-	}
-	g.off += int64(len(b))
-	g.left -= int64(len(b))
-	g.sum.Write(b)
-	return len(b), nil
-}
-
 // TestProxyOverBodyLimit (issue 14): responses and an upload far larger than the limit, several at once and
 // without a length, stream through intact while the proxy keeps no copy of them past the limit: the bytes the
 // whole process allocates meanwhile (client, proxy and upstream) stay a small fraction of what went through. Each
@@ -420,9 +398,9 @@ func TestProxyOverBodyLimit(t *testing.T) {
 			_, _ = w.Write([]byte(`{}`))
 			return
 		}
-		g := &generated{left: size, sum: sha256.New()}
+		g := streamtest.NewBody(size)
 		_, _ = io.Copy(w, g)
-		sums <- g.sum.Sum(nil)
+		sums <- g.Sum()
 	}))
 	r := newRig(t, target, newValidator(t), 10, proxy.WithMaxBody(limit))
 	hc := &http.Client{Transport: &http.Transport{DisableCompression: true}}
@@ -452,8 +430,8 @@ func TestProxyOverBodyLimit(t *testing.T) {
 		})
 	}
 	wg.Go(func() {
-		up := &generated{left: size, sum: sha256.New()}
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, r.url+"/v2/group", io.NopCloser(up))
+		up := streamtest.NewBody(size)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, r.url+"/v2/group", up)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := hc.Do(req)
 		if err != nil {
@@ -466,7 +444,7 @@ func TestProxyOverBodyLimit(t *testing.T) {
 			errs <- fmt.Errorf("upload: status %d", res.StatusCode)
 			return
 		}
-		got <- up.sum.Sum(nil)
+		got <- up.Sum()
 	})
 	wg.Wait()
 	runtime.ReadMemStats(&after)

@@ -39,13 +39,13 @@ type env struct {
 	setMemoryLimit func(int64) int64
 	// formats are the outputs apikit validate offers (--format); nil means the shipped ones, output.Formats().
 	formats []output.Format
-	tuneGC  bool // apikit validate tunes the collector to its input (gctune.go): main's process, not tests
+	tuneGC  bool // apikit validate and apikit proxy tune the collector (gctune.go): main's process, not tests
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// tuneGC: the GC tuner is process-wide (gctune.go), so only the process's own apikit validate starts it.
+	// tuneGC: the GC tuner is process-wide (gctune.go), so only the process's own apikit validate or proxy starts it.
 	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout), tuneGC: true,
 		setMemoryLimit: debug.SetMemoryLimit}
 	os.Exit(run(ctx, os.Args[1:], e))

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -327,5 +330,120 @@ func TestProxyFailOn(t *testing.T) {
 		if code, lines := r.stop(t); code != tc.want {
 			t.Errorf("--fail-on %s: got exit %d, want %d:\n%s", tc.failOn, code, tc.want, strings.Join(lines, "\n"))
 		}
+	}
+}
+
+// TestProxyCPUProfile: APIKIT_CPUPROFILE (hidden, for profiling the proxy under load) writes a CPU profile of the
+// run, here one that stops at once on an address it cannot listen on.
+func TestProxyCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	e := mockTestEnv(io.Discard, io.Discard)
+	var stderr bytes.Buffer
+	e.stderr = &stderr
+	e.getenv = func(k string) string {
+		if k == cpuProfileEnv {
+			return path
+		}
+		return ""
+	}
+	code := cmdProxy(t.Context(), []string{"--target", "http://127.0.0.1:1", "--addr", "127.0.0.1:99999"}, e)
+	if strings.Contains(stderr.String(), "starting the CPU profile") {
+		t.Skipf("the test binary is profiled already: %s", stderr.String())
+	}
+	if code != exitUsage {
+		t.Fatalf("got exit %d, want %d (the address is invalid): %s", code, exitUsage, stderr.String())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // a profile is gzipped protobuf
+		t.Errorf("got %d bytes starting %q, want a gzipped profile", len(b), b[:min(len(b), 8)])
+	}
+
+	e.getenv = func(k string) string {
+		if k == cpuProfileEnv {
+			return filepath.Join(path, "sub", "cpu.prof") // under a file: cannot be created
+		}
+		return ""
+	}
+	stderr.Reset()
+	if code := cmdProxy(t.Context(), []string{"--target", "http://127.0.0.1:1"}, e); code != exitUsage || !strings.Contains(stderr.String(), cpuProfileEnv) {
+		t.Errorf("an uncreatable profile: got exit %d, stderr %q; want %d naming %s", code, stderr.String(), exitUsage, cpuProfileEnv)
+	}
+}
+
+// slowWriter records each write it gets, taking a while over each, as a terminal or a pipe read slowly does.
+type slowWriter struct {
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writes = append(s.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+// TestLineWriter: lines written from many goroutines at once, straight or through a slog logger (which holds
+// its own lock while it writes), come out whole, each goroutine's in its order, all of them once Flush returns,
+// and in fewer writes than lines (batched while a write is under way); after Close, a line is written at once.
+func TestLineWriter(t *testing.T) {
+	t.Parallel()
+	sw := &slowWriter{}
+	l := newLineWriter(sw)
+	logger := slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == slog.LevelKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	const writers, lines = 8, 150
+	var wg sync.WaitGroup
+	for g := range writers {
+		wg.Go(func() {
+			for i := range lines {
+				switch i % 3 {
+				case 0:
+					l.printLine(fmt.Sprintf("g%d line %d", g, i))
+				case 1:
+					_, _ = fmt.Fprintf(l, "g%d line %d\n", g, i)
+				default:
+					logger.Info(fmt.Sprintf("g%d line %d", g, i))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	l.Flush()
+	sw.mu.Lock()
+	all := string(bytes.Join(sw.writes, nil))
+	writes := len(sw.writes)
+	sw.mu.Unlock()
+	got := strings.Split(strings.TrimSuffix(all, "\n"), "\n")
+	if len(got) != writers*lines {
+		t.Fatalf("got %d lines, want %d", len(got), writers*lines)
+	}
+	next := make([]int, writers)
+	for _, line := range got {
+		var g, i int
+		if _, err := fmt.Sscanf(strings.Trim(strings.TrimPrefix(line, "msg="), `"`), "g%d line %d", &g, &i); err != nil || g < 0 || g >= writers || i != next[g] {
+			t.Fatalf("line %q out of order or cut", line)
+		}
+		next[g]++
+	}
+	if writes >= writers*lines/2 {
+		t.Errorf("%d writes for %d lines, want them batched", writes, writers*lines)
+	}
+	t.Logf("%d lines in %d writes", writers*lines, writes)
+
+	l.Close()
+	l.printLine("after close")
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if last := sw.writes[len(sw.writes)-1]; string(last) != "after close\n" {
+		t.Errorf("after Close: the last write is %q, want the line written at once", last)
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/apikit/apikit/capture"
+	"github.com/apikit/apikit/internal/benchdata"
 )
 
 // bigJSON returns a JSON array of about size bytes: objects nested three deep, with a secret key in every tenth
@@ -82,6 +84,36 @@ func BenchmarkRedactExchangeLarge(b *testing.B) {
 		_, s := r.Exchange(ex)
 		if s.Len() < 900 {
 			b.Fatalf("%d values collected", s.Len())
+		}
+	}
+}
+
+// BenchmarkRedactProxied redacts the exchange `apikit proxy --record` records under `make bench-compare`'s load:
+// a DoorFlow list of 50 reservations (about 11 KB, nothing secret in it) with the headers the proxy forwards.
+//
+//	go test ./internal/redact -run '^$' -bench RedactProxied -benchmem -count 6
+func BenchmarkRedactProxied(b *testing.B) {
+	r := newRedactor(b)
+	body := []byte{'['}
+	for i := range 50 {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = benchdata.AppendPassingReservation(body, i)
+	}
+	body = append(body, ']')
+	ex := &capture.Exchange{Method: "GET", URL: &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: "/api/3/group_reservations", RawQuery: "per_page=50"},
+		RequestHeader: http.Header{"Authorization": {"Bearer apikit-dev-token"}, "Accept-Encoding": {"gzip"},
+			"User-Agent": {"Go-http-client/1.1"}, "X-Forwarded-For": {"127.0.0.1"}},
+		Status: 200, ResponseHeader: http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Date": {"Mon, 15 Jun 2026 09:30:00 GMT"},
+			"Per-Page": {"50"}, "Total": {"80"}, "Content-Length": {strconv.Itoa(len(body))}},
+		ResponseBody: body}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c, _ := r.Exchange(ex)
+		if len(c.ResponseBody) != len(body) {
+			b.Fatalf("the body changed: %d bytes, want %d", len(c.ResponseBody), len(body))
 		}
 	}
 }
