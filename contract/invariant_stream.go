@@ -73,6 +73,17 @@ func (s *InvariantStream) Close() error {
 	return s.err
 }
 
+// Reset readies s, once Close returned, for the next recording as if it were new, with the same window and emit:
+// it forgets what the invariants saw and keeps its memory, which a new InvariantStream per recording would
+// allocate again (apikit validate on a folder of small recordings).
+func (s *InvariantStream) Reset() {
+	clear(s.inv.sources)
+	clear(s.queue)
+	clear(s.wait)
+	s.queue, s.wait = s.queue[:0], s.wait[:0]
+	s.last, s.n, s.err = 0, 0, nil
+}
+
 func (s *InvariantStream) check(p *pending) {
 	p.heapIdx = -1
 	s.inv.Check(&p.res)

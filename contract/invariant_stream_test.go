@@ -72,6 +72,38 @@ func TestInvariantStreamMatchesCheckAll(t *testing.T) {
 	}
 }
 
+// TestInvariantStreamReset: a stream reset after Close checks the next recording as a new stream does, and holds
+// nothing of the one before.
+func TestInvariantStreamReset(t *testing.T) {
+	t.Parallel()
+	results := streamResults(t, 60, 0)
+	pass := func(s *InvariantStream, source string) {
+		for _, r := range results {
+			r.Source, r.Violations = source, slices.Clone(r.Violations)
+			s.Add(r)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fresh, reused []Result
+	pass(NewInvariantStream(8, func(r *Result) error { fresh = append(fresh, *r); return nil }), "b.har")
+	s := NewInvariantStream(8, func(r *Result) error { reused = append(reused, *r); return nil })
+	pass(s, "a.har")
+	s.Reset()
+	reused = nil
+	pass(s, "b.har")
+	if g, w := verdicts(reused), verdicts(fresh); len(w) == 0 || !slices.Equal(g, w) {
+		t.Errorf("after Reset: got %v\nwant %v (a new stream's, not empty)", g, w)
+	}
+	if len(reused) != len(results) || len(reused) > 0 && reused[0].Index != 0 {
+		t.Errorf("after Reset: %d results handed on, want %d from #0", len(reused), len(results))
+	}
+	if n := len(s.inv.sources); n != 1 {
+		t.Errorf("after Reset and one recording, the invariants hold %d recordings, want 1", n)
+	}
+}
+
 // TestInvariantStreamBounded: whatever the order, the stream holds at most 2×window+1 results and hands every one
 // on once.
 func TestInvariantStreamBounded(t *testing.T) {

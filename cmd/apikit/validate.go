@@ -249,6 +249,7 @@ type stream struct {
 	stderr    io.Writer
 	rules     string
 	recording *contract.InvariantStream // the current recording's invariants, nil before the first verdict
+	spare     *contract.InvariantStream // the last recording's, reset for the next one (a new one per file allocates again)
 	source    string                    // the current recording
 	inputErrs int
 	err       error // the sink's first failure
@@ -276,7 +277,10 @@ func (s *stream) take(it item) {
 		s.flush()
 	}
 	if s.recording == nil {
-		s.recording = contract.NewInvariantStream(0, func(r *contract.Result) error { return s.sink.Observe(s.ctx, r) })
+		s.recording, s.spare = s.spare, nil
+		if s.recording == nil {
+			s.recording = contract.NewInvariantStream(0, func(r *contract.Result) error { return s.sink.Observe(s.ctx, r) })
+		}
 		s.source = it.res.Source
 	}
 	s.recording.Add(it.res)
@@ -286,7 +290,8 @@ func (s *stream) take(it item) {
 func (s *stream) flush() {
 	if s.recording != nil {
 		s.fail(s.recording.Close())
-		s.recording = nil
+		s.recording.Reset()
+		s.recording, s.spare = nil, s.recording
 	}
 }
 
