@@ -52,6 +52,21 @@ func newLoadQueue() *loadQueue {
 	return &loadQueue{ready: make(chan struct{}, 1), space: make(chan struct{}, 1)}
 }
 
+// reset empties a queue its reader closed and its consumer drained, for the next file: a new queue per file, and
+// its items' array grown item by item, cost 7 allocations per small file.
+func (q *loadQueue) reset() {
+	clear(q.items[:cap(q.items)])
+	q.items, q.bytes, q.done, q.cut = q.items[:0], 0, false, false
+	select { // a signal left over is harmless (take and push check again), but not needed
+	case <-q.ready:
+	default:
+	}
+	select {
+	case <-q.space:
+	default:
+	}
+}
+
 func signal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:
@@ -128,8 +143,9 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 		wg.Wait()
 	}()
 	units := make(chan loadUnit, ahead)
-	var stoppedAt string                // the path the lister stopped at when ctx was done; read after units is closed
-	slots := make(chan struct{}, ahead) // a file holds one from the start of its reading until it is consumed
+	var stoppedAt string                 // the path the lister stopped at when ctx was done; read after units is closed
+	slots := make(chan struct{}, ahead)  // a file holds one from the start of its reading until it is consumed
+	free := make(chan *loadQueue, ahead) // the queues of the files consumed, for the next ones
 	// ahead readers, each reading one file after another: a goroutine per file cost more than the read of a
 	// small recording.
 	type readJob struct {
@@ -171,7 +187,12 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 				stoppedAt = file
 				return false
 			}
-			q := newLoadQueue()
+			var q *loadQueue
+			select {
+			case q = <-free:
+			default:
+				q = newLoadQueue()
+			}
 			jobs <- readJob{file, kind, q} // never waits: a reader is free for each slot
 			return send(loadUnit{path: file, q: q})
 		}
@@ -249,6 +270,11 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 			yield(nil, &capture.LoadError{File: u.path, Index: next, Offset: -1, Err: fmt.Errorf("loading stopped: %w", err)})
 			return
 		}
+		u.q.reset()
+		select {
+		case free <- u.q:
+		default:
+		}
 		<-slots
 	}
 	// The lister stops early only when ctx is done: report it at the path it had not listed yet.
@@ -259,11 +285,17 @@ func (l *Loader) loadAhead(ctx context.Context, paths []string, opts []capture.O
 
 // index is the entry (or interaction) an item is about; -1 for the file as a whole.
 func (it loadItem) index() int {
-	var le *capture.LoadError
-	switch {
-	case it.ex != nil:
+	if it.ex != nil {
 		return it.ex.Index
-	case errors.As(it.err, &le):
+	}
+	return errIndex(it.err)
+}
+
+// errIndex is the entry a load error is about; -1 for the file as a whole. (In index, its *LoadError escaped to
+// the heap for every item, an allocation per exchange.)
+func errIndex(err error) int {
+	var le *capture.LoadError
+	if errors.As(err, &le) {
 		return le.Index
 	}
 	return -1
