@@ -115,8 +115,27 @@ func (c *bodyCompiler) requestPlan(o *operation) *requestPlan {
 	return plan
 }
 
+// requestQuery is the request's query as url.URL.Query gives it, parsed at most once per exchange: the compiled
+// request check and the rules share it (perf: each parsed it). Its values are read, never changed.
+type requestQuery struct {
+	u      *url.URL
+	v      url.Values
+	parsed bool
+}
+
+// values returns the parsed query; nil when there is no URL or no query (no map for a request without one).
+func (q *requestQuery) values() url.Values {
+	if !q.parsed {
+		q.parsed = true
+		if q.u != nil && q.u.RawQuery != "" {
+			q.v = q.u.Query()
+		}
+	}
+	return q.v
+}
+
 // fastRequest is the compiled request check. ok false means kin-openapi must validate the request.
-func (v *Validator) fastRequest(op *operation, ex *Exchange, pathParams pathParams, base Violation) (errs []Violation, ok bool) {
+func (v *Validator) fastRequest(op *operation, ex *Exchange, pathParams pathParams, base Violation, rq *requestQuery) (errs []Violation, ok bool) {
 	plan := v.requests[op]
 	if plan == nil {
 		return nil, false
@@ -126,8 +145,6 @@ func (v *Validator) fastRequest(op *operation, ex *Exchange, pathParams pathPara
 		vio.In, vio.Pointer, vio.Rule, vio.Message = InRequestHeader, "Authorization", "security", plan.secMsg
 		errs = append(errs, vio)
 	}
-	var query url.Values
-	queryParsed := false
 	for i := range plan.params {
 		pp := &plan.params[i]
 		var (
@@ -139,13 +156,7 @@ func (v *Validator) fastRequest(op *operation, ex *Exchange, pathParams pathPara
 			raw, found = pathParams.get(pp.p.Name)
 			found = found && raw != "" // kin's pathParamDecoder: an empty value is no value
 		case openapi3.ParameterInQuery:
-			if !queryParsed {
-				queryParsed = true
-				if ex.URL != nil && ex.URL.RawQuery != "" {
-					query = ex.URL.Query()
-				}
-			}
-			values, present := query[pp.p.Name]
+			values, present := rq.values()[pp.p.Name]
 			found = present
 			if len(values) > 0 {
 				// Repeated keys: the first non-empty value (kin-openapi #1230).

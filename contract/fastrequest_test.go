@@ -112,7 +112,7 @@ func compareRequests(t testing.TB, fast, ref *Validator, ex *Exchange) bool {
 	if got.OperationID == "" {
 		return false
 	}
-	_, decided := fast.fastRequest(fast.router.op(got.OperationID), ex, nil, Violation{})
+	_, decided := fast.fastRequest(fast.router.op(got.OperationID), ex, nil, Violation{}, &requestQuery{u: ex.URL})
 	return decided
 }
 

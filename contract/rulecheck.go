@@ -146,11 +146,12 @@ func zeroed[T any](s []T, n int) []T {
 // when rules are off. Its tap (run.tap()) lets the compiled check feed the rules in its own pass.
 func (v *Validator) startRules(ex *Exchange, op *operation, base Violation) *ruleRun {
 	p := v.pickResponse(op, ex)
-	return v.startRulesPicked(ex, op, base, &p)
+	return v.startRulesPicked(ex, op, base, &p, &requestQuery{u: ex.URL})
 }
 
-// startRulesPicked is startRules for the response p the compiled check picks (pickResponse).
-func (v *Validator) startRulesPicked(ex *Exchange, op *operation, base Violation, p *responsePick) *ruleRun {
+// startRulesPicked is startRules for the response p the compiled check picks (pickResponse), with the query q
+// the request check parsed.
+func (v *Validator) startRulesPicked(ex *Exchange, op *operation, base Violation, p *responsePick, q *requestQuery) *ruleRun {
 	e := v.rules
 	if e == nil || e.mode != RulesAll {
 		return nil
@@ -186,8 +187,8 @@ func (v *Validator) startRulesPicked(ex *Exchange, op *operation, base Violation
 	}
 	run.slotID, run.slotVersion, run.slotListed = -1, -1, -1
 	run.items, run.members, run.pages = run.itemBuf[:0], run.memberBuf[:0], run.pageBuf[:0]
-	if obs.known && ex.URL != nil && ex.URL.RawQuery != "" { // perf: no map for a request without a query
-		run.q = ex.URL.Query()
+	if obs.known {
+		run.q = q.values() // perf: parsed once for the request check and the rules (nil without a query)
 	}
 	run.names = slices.Clip(r.slots.names)
 	run.vals = zeroed(run.vals, len(run.names))

@@ -247,7 +247,8 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 	var (
 		op     *operation
 		params pathParams
-		pbuf   [4]pathParam // perf: the path parameters of a request without allocating (spec.go)
+		pbuf   [4]pathParam              // perf: the path parameters of a request without allocating (spec.go)
+		query  = requestQuery{u: ex.URL} // perf: parsed once for the request check and the rules
 	)
 	if ex.OperationID != "" {
 		var err error
@@ -308,7 +309,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		in.Options = &o
 	}
 	if request {
-		if errs, ok := v.fastRequest(op, ex, params, base); ok { // perf: fastrequest.go
+		if errs, ok := v.fastRequest(op, ex, params, base, &query); ok { // perf: fastrequest.go
 			res.Violations = append(res.Violations, errs...)
 		} else if err := openapi3filter.ValidateRequest(ctx, kinInput()); err != nil {
 			res.Violations = append(res.Violations, v.violations(err, base, requestSide)...)
@@ -336,7 +337,7 @@ func (v *Validator) check(ctx context.Context, ex *Exchange, request, response b
 		default:
 			// perf: the compiled body check (fastbody.go) decides when it can decide exactly as kin-openapi.
 			pick := v.pickResponse(op, ex)                                   // perf: the response looked up once
-			run := v.startRulesPicked(ex, op, base, &pick)                   // rules: x-apikit-rules (rulecheck.go)
+			run := v.startRulesPicked(ex, op, base, &pick, &query)           // rules: x-apikit-rules (rulecheck.go)
 			errs, warns, ok := v.fastResponseTap(ex, base, &pick, run.tap()) // rules: the compiled pass feeds the rules
 			if !ok {
 				errs, warns = v.kinResponse(ctx, kinInput(), op, ex, base)
