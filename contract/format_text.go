@@ -53,18 +53,20 @@ func (t *textSink) paint(code, s string) string {
 func (t *textSink) Observe(_ context.Context, r *Result) error {
 	t.sum.Count(r)
 	t.b.Reset()
-	where, request := egress.Sanitize(r.Where()), egress.Sanitize(r.Method+" "+r.URL)
+	// perf: the exchange's line is built only when it is printed
+	where := func() string { return egress.Sanitize(r.Where()) }
+	request := func() string { return egress.Sanitize(r.Method + " " + r.URL) }
 	switch {
 	case r.Skipped && t.opt.Verbose:
-		fmt.Fprintf(&t.b, "%s %s: skipped: %s\n", where, t.paint("2", request), egress.Sanitize(r.SkipReason))
+		fmt.Fprintf(&t.b, "%s %s: skipped: %s\n", where(), t.paint("2", request()), egress.Sanitize(r.SkipReason))
 	case r.NotCompleted != "" && r.Valid:
-		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("33", "not completed: "+egress.Sanitize(r.NotCompleted)))
+		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where(), egress.Sanitize(r.OperationID), request(), t.paint("33", "not completed: "+egress.Sanitize(r.NotCompleted)))
 	case r.Valid && t.opt.Verbose:
 		ok := "ok"
 		if r.BodyNotRecorded != "" {
 			ok += " (" + r.BodyNotRecorded + " body not recorded)"
 		}
-		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where, egress.Sanitize(r.OperationID), request, t.paint("32", ok))
+		fmt.Fprintf(&t.b, "%s %s %s: %s\n", where(), egress.Sanitize(r.OperationID), request(), t.paint("32", ok))
 	}
 	for i := range r.Violations {
 		t.line(t.paint("31", "✗ "), &r.Violations[i])

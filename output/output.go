@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/apikit/apikit/contract"
 	"github.com/apikit/apikit/internal/egress"
@@ -52,6 +53,11 @@ type Format struct {
 	Terminal bool
 	// New starts the format's sink, writing to w.
 	New func(w io.Writer, opt Options) (Sink, error)
+	// Quiet, when set, reports that the format prints nothing of res under opt (it only counts it: the text
+	// output of a valid exchange). The exit point then spares res the redaction step and hands the format a
+	// copy whose URL is blank, so a Quiet that is wrong shows a missing URL, never an unredacted one. nil means
+	// every verdict is printed (JSON, JUnit).
+	Quiet func(opt Options, res *contract.Result) bool
 }
 
 // Formats returns the shipped formats, the default of the CLI's --format first: one line per format. A caller
@@ -93,27 +99,43 @@ func New(formats []Format, name string, w io.Writer, opt Options) (Sink, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%s output: %w", f.Name, err)
 	}
-	return &exitPoint{next: s, terminal: f.Terminal}, nil
+	return &exitPoint{next: s, terminal: f.Terminal, quiet: f.Quiet, opt: opt}, nil
 }
 
 // exitPoint passes each verdict and input error through internal/egress before a format sees it. It works on a
-// copy: sinks beside it in a Tee see the verdict as it was.
+// copy: sinks beside it in a Tee see the verdict as it was. The copies come from a pool (perf: a Result copied
+// for each exchange was one allocation each; a sink keeps a copy of the Result, never the pointer: contract.Sink).
 type exitPoint struct {
 	next     Sink
 	terminal bool
+	quiet    func(Options, *contract.Result) bool
+	opt      Options
+	copies   sync.Pool // of *contract.Result
 }
 
 func (e *exitPoint) Observe(ctx context.Context, res *contract.Result) error {
-	c := *res
+	c, _ := e.copies.Get().(*contract.Result)
+	if c == nil {
+		c = new(contract.Result)
+	}
+	defer func() {
+		*c = contract.Result{} // the pool holds no verdict
+		e.copies.Put(c)
+	}()
+	*c = *res
 	c.Exchange = nil // formats print verdicts, never the exchange's bytes
-	c.URL = egress.URLString(c.URL)
+	if e.quiet != nil && e.quiet(e.opt, res) {
+		c.URL = "" // perf: not printed, so not redacted (Format.Quiet)
+	} else {
+		c.URL = egress.URLString(c.URL)
+	}
 	if e.terminal {
 		c.Source, c.Method, c.URL = egress.Sanitize(c.Source), egress.Sanitize(c.Method), egress.Sanitize(c.URL)
 		c.OperationID, c.Path, c.SkipReason = egress.Sanitize(c.OperationID), egress.Sanitize(c.Path), egress.Sanitize(c.SkipReason)
 		c.NotCompleted = egress.Sanitize(c.NotCompleted) // the capture's own words (_failureText)
 		c.Violations, c.Warnings = sanitizeViolations(c.Violations), sanitizeViolations(c.Warnings)
 	}
-	return e.next.Observe(ctx, &c)
+	return e.next.Observe(ctx, c)
 }
 
 func (e *exitPoint) ObserveInputError(ctx context.Context, ie contract.InputError) error {

@@ -91,3 +91,104 @@ func TestAddedFormatPassesTheExitPoint(t *testing.T) {
 		t.Error("the exit point changed the caller's verdict; it works on a copy")
 	}
 }
+
+// TestTextQuietPrintsNothing holds the text format's Quiet to its sink: every verdict Quiet calls quiet prints
+// nothing when it is observed (the exit point hands the format a blank URL for it), under every option that
+// changes what is printed; and the verdicts it does not call quiet keep their redacted URL.
+func TestTextQuietPrintsNothing(t *testing.T) {
+	t.Parallel()
+	text, ok := output.Lookup(output.Formats(), "text")
+	if !ok || text.Quiet == nil {
+		t.Fatal("the text format has no Quiet")
+	}
+	const url = "https://h/x?page=1&api_key=SECRET-9"
+	vio := []contract.Violation{{Source: "a.har", Message: "bad"}}
+	verdicts := map[string]contract.Result{
+		"valid":                  {Valid: true},
+		"valid, warnings":        {Valid: true, Warnings: vio},
+		"valid, not recorded":    {Valid: true, BodyNotRecorded: "response"},
+		"invalid":                {Violations: vio},
+		"invalid, no violation":  {},
+		"skipped":                {Valid: true, Skipped: true, SkipReason: "other traffic: x"},
+		"other traffic":          {Valid: true, Skipped: true, OtherTraffic: true, SkipReason: "other traffic: x"},
+		"not completed":          {Valid: true, NotCompleted: "connection reset"},
+		"not completed, invalid": {NotCompleted: "connection reset", Violations: vio},
+	}
+	quiet := 0
+	for _, verbose := range []bool{false, true} {
+		for _, warnings := range []bool{false, true} {
+			opt := output.Options{Text: contract.TextOptions{Verbose: verbose, Warnings: warnings}}
+			for name, res := range verdicts {
+				res.Source, res.Index, res.Method, res.URL, res.OperationID = "a.har", 3, "GET", url, "listX"
+				var b bytes.Buffer
+				s, err := output.New(output.Formats(), "text", &b, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Observe(t.Context(), &res); err != nil {
+					t.Fatal(err)
+				}
+				got := b.String()
+				if strings.Contains(got, "SECRET-9") {
+					t.Errorf("%s (verbose %v, warnings %v): the secret was printed: %q", name, verbose, warnings, got)
+				}
+				if text.Quiet(opt, &res) {
+					quiet++
+					if got != "" {
+						t.Errorf("%s (verbose %v, warnings %v): Quiet says nothing is printed, the sink printed %q", name, verbose, warnings, got)
+					}
+				} else if got != "" && strings.Contains(got, "GET") && !strings.Contains(got, "https://h/x?") {
+					t.Errorf("%s (verbose %v, warnings %v): the request's URL is missing: %q", name, verbose, warnings, got)
+				}
+				if res.URL != url {
+					t.Errorf("%s: the exit point changed the caller's verdict", name)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.HasPrefix(b.String(), got+"1 exchange: ") {
+					t.Errorf("%s: the summary does not count the verdict: %q", name, b.String())
+				}
+			}
+		}
+	}
+	if quiet == 0 {
+		t.Error("Quiet called no verdict quiet")
+	}
+}
+
+// TestExitPointQuietAllocs: a verdict the text output prints nothing of costs the exit point no allocation (no
+// copy of the Result, no URL redaction), and one the JSON output prints is still redacted.
+func TestExitPointQuietAllocs(t *testing.T) {
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("allocations are not counted with the race detector or coverage on")
+	}
+	res := contract.Result{Source: "a.har", Index: 1, Method: "GET", URL: "https://h/x?page=1&per_page=50", OperationID: "listX", Valid: true}
+	s, err := output.New(output.Formats(), "text", io.Discard, output.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if got := testing.AllocsPerRun(100, func() {
+		if err := s.Observe(ctx, &res); err != nil {
+			t.Fatal(err)
+		}
+	}); got > 0 {
+		t.Errorf("text, a valid exchange: got %.1f allocations per verdict, want 0", got)
+	}
+	var b bytes.Buffer
+	j, err := output.New(output.Formats(), "json", &b, output.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.URL = "https://h/x?page=1&api_key=SECRET-9"
+	if err := j.Observe(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "SECRET-9") || !strings.Contains(b.String(), "https://h/x?") {
+		t.Errorf("json: the URL is not printed redacted: %s", b.String())
+	}
+}
