@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/apikit/apikit/internal/redact"
 )
 
 func TestSanitize(t *testing.T) {
@@ -87,4 +89,57 @@ func TestURLString(t *testing.T) {
 			t.Errorf("URLString(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// urlSeeds are URLs whose redaction takes each branch of URL: secrets in the query under escaped keys, ";"
+// separators, keys without values, bad escapes, user information, fragments.
+var urlSeeds = []string{
+	"https://h/p", "https://h/p?page=2&per_page=50", "https://h/p?token=abc&x=1", "https://h/p?x=1;api_key=k",
+	"https://h/p?%61pi_key=k", "https://h/p?API_KEY=k", "https://h/p?a%zz=1&token=t", "https://h/p?token", "https://h/p?=x&&",
+	"https://h/p?x+y=1&access+token=2", "https://h/p?client_secret=", "https://user:pw@h/p", "https://user@h/p?x=1",
+	"https://h/cb#access_token=abc&state=1", "https://h/cb#state=1", "https://h/cb#frag", "https://h/p?x=1#a=b",
+	"https://h/p?password=p%20w&signature=s", "https://h/p?x_token=1&my-secret=2&Authorization=3",
+}
+
+// TestURLMatchesRedact: URL's shortcut for a URL with nothing to redact prints what redact.URL prints.
+func TestURLMatchesRedact(t *testing.T) {
+	t.Parallel()
+	for _, s := range urlSeeds {
+		u, err := url.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := URL(u), redact.URL(u).String(); got != want {
+			t.Errorf("URL(%q) = %q, redact.URL prints %q", s, got, want)
+		}
+	}
+}
+
+// TestURLNoSecretAllocs: a URL whose query holds no secret costs what printing it costs (one string).
+func TestURLNoSecretAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations are not counted with the race detector on")
+	}
+	u, err := url.Parse("https://api.doorflow.com/api/3/group_reservations?page=2&per_page=50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testing.AllocsPerRun(100, func() { _ = URL(u) }); got > 1 {
+		t.Errorf("got %.1f allocations, want at most 1 (u.String())", got)
+	}
+}
+
+func FuzzURLMatchesRedact(f *testing.F) {
+	for _, s := range urlSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := url.Parse(s)
+		if err != nil {
+			return
+		}
+		if got, want := URL(u), redact.URL(u).String(); got != want {
+			t.Errorf("URL(%q) = %q, redact.URL prints %q", s, got, want)
+		}
+	})
 }
