@@ -15,7 +15,7 @@ import (
 	"os"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/apikit/apikit/internal/specoverlay"
 )
 
 func main() {
@@ -55,22 +55,16 @@ func run(config, overlay string) (string, error) {
 
 // name returns the configuration with overlay named in output-options.overlay.path, and whether it changed.
 func name(data []byte, overlay string) ([]byte, bool, error) {
-	var c struct {
-		OutputOptions struct {
-			Overlay struct {
-				Path string `yaml:"path"`
-			} `yaml:"overlay"`
-		} `yaml:"output-options"`
-	}
-	if err := yaml.Unmarshal(data, &c); err != nil {
+	named, err := specoverlay.CodegenPath(data)
+	if err != nil {
 		return nil, false, fmt.Errorf("not YAML: %w", err)
 	}
-	switch c.OutputOptions.Overlay.Path {
+	switch named {
 	case overlay:
 		return data, false, nil
 	case "":
 	default:
-		return nil, false, fmt.Errorf("names the overlay %s already: merge the two, or edit it by hand", c.OutputOptions.Overlay.Path)
+		return nil, false, fmt.Errorf("names the overlay %s already: merge the two, or edit it by hand", named)
 	}
 	text := string(data)
 	block := "  overlay:\n    path: " + overlay + "\n"
@@ -88,14 +82,7 @@ func name(data []byte, overlay string) ([]byte, bool, error) {
 		text += "output-options:\n" + block
 	}
 	// What was written must read back as meant.
-	var again struct {
-		OutputOptions struct {
-			Overlay struct {
-				Path string `yaml:"path"`
-			} `yaml:"overlay"`
-		} `yaml:"output-options"`
-	}
-	if err := yaml.Unmarshal([]byte(text), &again); err != nil || again.OutputOptions.Overlay.Path != overlay {
+	if again, err := specoverlay.CodegenPath([]byte(text)); err != nil || again != overlay {
 		return nil, false, fmt.Errorf("the edited configuration does not name the overlay (%v): add it by hand", err)
 	}
 	return []byte(text), true, nil
