@@ -103,14 +103,7 @@ func TestAllocsSmallExchange(t *testing.T) {
 // BenchmarkRules/schema+rules+observations (contract/rules_bench_test.go).
 func TestAllocsLargeListObserved(t *testing.T) {
 	v := allocsValidator(t, contract.WithObservations(true))
-	body := []byte{'['}
-	for i := range 10000 {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = benchdata.AppendPassingReservation(body, i)
-	}
-	body = append(body, ']')
+	body := benchdata.PassingList(10000)
 	ex := &contract.Exchange{Source: "allocs", Index: -1, Method: "GET",
 		URL:           allocsURL(t, "https://api.doorflow.com/api/3/group_reservations?skip_pagination=true"),
 		RequestHeader: http.Header{"Authorization": {"Bearer REDACTED"}}, Status: 200, ResponseHeader: jsonHeader, ResponseBody: body,
@@ -133,8 +126,7 @@ func TestAllocsLargeListObserved(t *testing.T) {
 // its query holds no secret.
 func TestAllocsSmallPage(t *testing.T) {
 	v := allocsValidator(t, contract.WithObservations(true))
-	body := benchdata.AppendPassingReservation([]byte{'['}, 0)
-	body = append(benchdata.AppendPassingReservation(append(body, ','), 1), ']')
+	body := benchdata.PassingList(2)
 	ex := &contract.Exchange{Source: "allocs", Index: -1, Method: "GET",
 		URL:           allocsURL(t, "https://api.doorflow.com/api/3/group_reservations?per_page=2&page=1"),
 		RequestHeader: http.Header{"Authorization": {"Bearer REDACTED"}}, Status: 200, ResponseHeader: jsonHeader, ResponseBody: body,

@@ -50,14 +50,7 @@ func (d *discardWriter) Flush()                      {} // as net/http's own wri
 // recording to a HAR file in a temporary folder when record is set, and the request for that list.
 func proxiedList(t testing.TB, record bool, opts ...proxy.Option) (*proxy.Proxy, *http.Request) {
 	t.Helper()
-	body := []byte{'['}
-	for i := range 50 {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = benchdata.AppendPassingReservation(body, i)
-	}
-	body = append(body, ']')
+	body := benchdata.PassingList(50)
 	v, err := contract.New(context.Background())
 	if err != nil {
 		t.Fatal(err)

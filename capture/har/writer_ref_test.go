@@ -255,14 +255,7 @@ func TestAppendString(t *testing.T) {
 //
 //	go test ./capture/har -run '^$' -bench AppendEntry -benchmem
 func BenchmarkAppendEntry(b *testing.B) {
-	body := []byte{'['}
-	for i := range 50 {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = benchdata.AppendPassingReservation(body, i)
-	}
-	body = append(body, ']')
+	body := benchdata.PassingList(50)
 	ex := &capture.Exchange{Method: http.MethodGet, URL: capturetest.MustURL(b, "http://127.0.0.1:8080/api/3/group_reservations?per_page=50"),
 		RequestHeader:  http.Header{"Authorization": {"Bearer REDACTED"}, "Accept-Encoding": {"gzip"}, "User-Agent": {"Go-http-client/1.1"}, "X-Forwarded-For": {"127.0.0.1"}},
 		Status:         http.StatusOK,

@@ -34,6 +34,19 @@ func AppendPassingReservation(b []byte, i int) []byte {
 	return appendReservation(b, 100000+i, day, 1, state, fmt.Sprintf("2024-01-10T12:%02d:00.000Z", i%60))
 }
 
+// PassingList returns a DoorFlow listGroupReservations body of the n reservations of [AppendPassingReservation].
+func PassingList(n int) []byte {
+	b := make([]byte, 0, 240*n+2)
+	b = append(b, '[')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendPassingReservation(b, i)
+	}
+	return append(b, ']')
+}
+
 // appendReservation appends a reservation with id whose window is day of the month, 09:00 to 17:00.
 func appendReservation(b []byte, id, day, month int, state, updated string) []byte {
 	b = append(b, `{"id":`...)
@@ -225,14 +238,7 @@ func WriteTinyHAR(w io.Writer, n int) error {
 // holds the page once, a reader that expands aliases holds it refs+1 times.
 func WriteAliasCassette(w io.Writer, refs, items int) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	body := []byte{'['}
-	for i := range items {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = AppendPassingReservation(body, i)
-	}
-	body = append(body, ']')
+	body := PassingList(items)
 	quoted, err := json.Marshal(string(body)) // a JSON string is a YAML double-quoted scalar
 	if err != nil {
 		return err

@@ -94,14 +94,7 @@ func BenchmarkRedactExchangeLarge(b *testing.B) {
 //	go test ./internal/redact -run '^$' -bench RedactProxied -benchmem -count 6
 func BenchmarkRedactProxied(b *testing.B) {
 	r := newRedactor(b)
-	body := []byte{'['}
-	for i := range 50 {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = benchdata.AppendPassingReservation(body, i)
-	}
-	body = append(body, ']')
+	body := benchdata.PassingList(50)
 	ex := &capture.Exchange{Method: "GET", URL: &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: "/api/3/group_reservations", RawQuery: "per_page=50"},
 		RequestHeader: http.Header{"Authorization": {"Bearer apikit-dev-token"}, "Accept-Encoding": {"gzip"},
 			"User-Agent": {"Go-http-client/1.1"}, "X-Forwarded-For": {"127.0.0.1"}},
