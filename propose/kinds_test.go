@@ -50,30 +50,21 @@ type kindsRec struct {
 
 func kindsRun(t *testing.T, fsys fstest.MapFS, c *propose.Collector, recs []kindsRec) (warnings, violations int) {
 	t.Helper()
-	ctx := context.Background()
-	v, err := contract.New(ctx, contract.WithSpecFS(fsys, "specs"), contract.WithRules(contract.RulesSchema))
+	v, err := contract.New(context.Background(), contract.WithSpecFS(fsys, "specs"), contract.WithRules(contract.RulesSchema))
 	if err != nil {
 		t.Fatal(err)
 	}
+	exs := make([]*contract.Exchange, 0, len(recs))
 	for i, r := range recs {
 		u, _ := url.Parse("https://t.example/things/" + string(rune('0'+r.id)))
 		h := http.Header{}
 		if r.ctype != "" {
 			h.Set("Content-Type", r.ctype)
 		}
-		ex := &contract.Exchange{Source: "t.har", Index: i, Method: http.MethodGet, URL: u, NoRequest: true,
-			Status: r.status, ResponseHeader: h, ResponseBody: []byte(r.body)}
-		res := v.Validate(ctx, ex)
-		warnings += len(res.Warnings)
-		violations += len(res.Violations)
-		if c != nil {
-			res.Exchange = ex
-			if err := c.Observe(ctx, &res); err != nil {
-				t.Fatal(err)
-			}
-		}
+		exs = append(exs, &contract.Exchange{Source: "t.har", Index: i, Method: http.MethodGet, URL: u, NoRequest: true,
+			Status: r.status, ResponseHeader: h, ResponseBody: []byte(r.body)})
 	}
-	return warnings, violations
+	return observe(t, v, c, exs)
 }
 
 func TestProposeIntegerEnumsAndBodiesThatAreNotJSON(t *testing.T) {

@@ -67,8 +67,15 @@ func drift() []rec {
 
 func collect(t *testing.T, v *contract.Validator, c *propose.Collector, recs []rec) (warnings, violations int) {
 	t.Helper()
+	return observe(t, v, c, exchanges(recs))
+}
+
+// observe validates each exchange with v, hands the verdict to c (when not nil) as apikit validate --propose does,
+// and counts the warnings and violations.
+func observe(t *testing.T, v *contract.Validator, c *propose.Collector, exs []*contract.Exchange) (warnings, violations int) {
+	t.Helper()
 	ctx := context.Background()
-	for _, ex := range exchanges(recs) {
+	for _, ex := range exs {
 		r := v.Validate(ctx, ex)
 		warnings += len(r.Warnings)
 		violations += len(r.Violations)
