@@ -12,42 +12,7 @@ import (
 
 // URL prints u for a message, an output or a log without credentials (query and fragment secrets, user
 // information), as internal/redact decides them. A nil u prints as "".
-func URL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	if u.User == nil && !strings.Contains(u.Fragment, "=") && !secretQuery(u.RawQuery) {
-		return u.String() // nothing to redact: no copy
-	}
-	return redact.URL(u).String()
-}
-
-// secretQuery reports whether redact.URL would redact a value of the query raw: whether a key=value part of it
-// (parts split at "&" and ";") has a key, query-unescaped when it unescapes, that redact.IsSecretKey calls
-// secret. It reads raw as redact.URL does, without building anything (perf: a URL with a query of no secret,
-// every request of a list with ?page=, is printed without a redacted copy).
-func secretQuery(raw string) bool {
-	for rest := raw; rest != ""; {
-		part := rest
-		if i := strings.IndexAny(rest, "&;"); i >= 0 {
-			part, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = ""
-		}
-		k, _, ok := strings.Cut(part, "=")
-		if !ok {
-			continue
-		}
-		key, err := url.QueryUnescape(k)
-		if err != nil {
-			key = k
-		}
-		if redact.IsSecretKey(key) {
-			return true
-		}
-	}
-	return false
-}
+func URL(u *url.URL) string { return redact.URLString(u) }
 
 // Query redacts a URL-encoded query (or form body) for a message or a log, keeping its keys and order.
 func Query(raw string) string { return redact.Query(raw) }

@@ -168,23 +168,29 @@ func HeaderValue(name, value string) string {
 
 // URL returns a copy of u with secret query (and fragment) values and any user information replaced: a password
 // becomes the placeholder, and so does a user name sent without one (it is then usually a token).
-func URL(u *url.URL) *url.URL {
-	return redactURL(u, func(key string) (string, bool) {
-		if IsSecretKey(key) {
-			return Placeholder, true
-		}
-		return "", false
-	}, nil)
+func URL(u *url.URL) *url.URL { return redactURL(u, secretKey, nil) }
+
+// URLString prints u as [URL] redacts it. A u with nothing to redact is printed as it is, without a redacted
+// copy (perf: every request of a list with ?page= prints so). A nil u prints as "".
+func URLString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	if u.User == nil && !strings.Contains(u.Fragment, "=") && redactQuery(u.RawQuery, secretKey, nil) == u.RawQuery {
+		return u.String()
+	}
+	return URL(u).String()
 }
 
 // Query redacts a URL-encoded query or form body, keeping its keys, separators and order.
-func Query(raw string) string {
-	return redactQuery(raw, func(key string) (string, bool) {
-		if IsSecretKey(key) {
-			return Placeholder, true
-		}
-		return "", false
-	}, nil)
+func Query(raw string) string { return redactQuery(raw, secretKey, nil) }
+
+// secretKey is the secretFunc of [URL] and [Query]: a key [IsSecretKey] names, replaced by [Placeholder].
+func secretKey(key string) (string, bool) {
+	if IsSecretKey(key) {
+		return Placeholder, true
+	}
+	return "", false
 }
 
 // secretFunc reports whether a decoded query key is secret, and the escaped value to put in its place.
@@ -217,6 +223,9 @@ func redactURL(u *url.URL, secret secretFunc, collect *Secrets) *url.URL {
 	return &c
 }
 
+// redactQuery returns raw with the value of every key=value part (split at "&" and ";") whose key, unescaped
+// when it unescapes, is secret replaced by its placeholder, and adds those values to collect. It builds nothing
+// until the first secret: a query without one is returned as it is, unallocated.
 func redactQuery(raw string, secret secretFunc, collect *Secrets) string {
 	var b strings.Builder
 	changed := false
@@ -236,15 +245,22 @@ func redactQuery(raw string, secret secretFunc, collect *Secrets) string {
 					collect.Add(dv)
 				}
 				collect.Add(v)
+				if !changed {
+					b.WriteString(raw[:len(raw)-len(rest)]) // the parts before, unchanged
+					changed = true
+				}
 				part = k + "=" + ph
-				changed = true
 			}
 		}
-		b.WriteString(part)
+		if changed {
+			b.WriteString(part)
+		}
 		if i < 0 {
 			break
 		}
-		b.WriteByte(rest[i])
+		if changed {
+			b.WriteByte(rest[i])
+		}
 		rest = rest[i+1:]
 	}
 	if !changed {
